@@ -1,0 +1,180 @@
+/**
+ * The command line: commander program and help, main(argv) → exit code.
+ * The only place that maps errors to exit codes, and the only user of chalk and the progress bar.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import chalk, { Chalk } from 'chalk';
+import { EXIT, RunError, exitCodeOf, oneLine } from './errors.js';
+import { resolveOptions, type Options, type RawFlags } from './options.js';
+import { ModelSession } from './model/session.js';
+import { csvFormat } from './formats/inputFormat.js';
+import { rowFormatter } from './formats/output.js';
+import { AtomicFileSink, BrokenPipe, StdoutSink, type Sink } from './io/sinks.js';
+import { runPipeline, type RunCounts } from './pipeline/runner.js';
+import { Sidecar } from './report/sidecar.js';
+import { summaryLine, type RunSummary } from './report/summary.js';
+import { progressBar } from './report/progress.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const EXAMPLES = `
+Examples:
+  $ batch-score fixtures/houses.csv -m fixtures/models/linear.onnx -o preds.csv --keep id
+  $ batch-score day.csv -m model.onnx --features age,income,score -o preds.csv --summary run.json
+  $ cat events.csv | batch-score -m model.onnx --on-error skip > preds.csv
+
+Exit codes: 0 all scored · 3 some records failed (see the sidecar) · 2 cannot start or go on · 1 internal error`;
+
+function buildProgram(): Command {
+  return new Command('batch-score')
+    .description('Score CSV records with a local ONNX model: one prediction per input record, failures in an error sidecar.')
+    .version(VERSION, '-V, --version')
+    .argument('[inputs...]', 'input CSV files, scored in order into one output; - or none for standard input')
+    .option('-m, --model <path>', 'the ONNX model (required)')
+    .option('-o, --output <path>', 'output file, written atomically (default: standard output)')
+    .option('--features <names>', 'comma-separated columns fed to the model, in this order (default: all but --keep)')
+    .option('--keep <names>', 'comma-separated columns copied verbatim before the predictions')
+    .option('--outputs <names>', 'comma-separated model outputs to write (default: all tensor outputs)')
+    .option('--batch-size <n>', 'records per model call', '1024')
+    .addOption(new Option('--on-error <mode>', 'a failed record: an empty prediction row, or left out').choices(['null', 'skip']).default('null'))
+    .option('--errors <path>', 'error sidecar path (default: beside the output, <name>.errors.jsonl)')
+    .addOption(new Option('--missing <mode>', 'empty/NA feature: a record error, or NaN').choices(['error', 'nan']).default('error'))
+    .option('--summary <path>', 'write a JSON run summary here')
+    .option('-q, --quiet', 'no summary line, no progress bar')
+    .option('--no-progress', 'no progress bar')
+    .option('--no-color', 'no colors (also NO_COLOR=1)')
+    .option('--verbose', 'stack traces for errors')
+    .addHelpText('after', EXAMPLES)
+    .showHelpAfterError('(run batch-score --help for usage)');
+}
+
+export async function run(argv: string[]): Promise<void> {
+  process.exitCode = await main(argv);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  let parsed: { args: string[]; flags: RawFlags } | null = null;
+  program.exitOverride();
+  program.action((args: string[], flags: RawFlags) => {
+    parsed = { args, flags };
+  });
+  try {
+    program.parse(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end with exitCode 0; usage errors are already printed by commander.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.run;
+    }
+    throw err;
+  }
+  const got = parsed as { args: string[]; flags: RawFlags } | null;
+  if (!got) return EXIT.ok;
+  let options: Options;
+  try {
+    options = resolveOptions(got.args, got.flags);
+  } catch (err) {
+    return reportRunError(err, got.flags.verbose === true, got.flags.color !== false);
+  }
+  return score(options);
+}
+
+async function score(options: Options): Promise<number> {
+  const paint = new Chalk({ level: options.color && process.stderr.isTTY ? chalk.level || 1 : 0 });
+  const startedAt = new Date();
+  let session: ModelSession | null = null;
+  let sink: Sink | null = null;
+  const sidecar = new Sidecar(options.errorsPath);
+  let counts: RunCounts = { scored: 0, failed: 0, written: 0 };
+  let exitCode: number = EXIT.ok;
+  let stopped: string | undefined;
+  const bar = progressBar(options.progress);
+  let failure: unknown;
+  try {
+    session = await ModelSession.load(options.model);
+    sink = options.output === null ? new StdoutSink() : new AtomicFileSink(options.output);
+    const runCounts = await runPipeline({
+      options,
+      session,
+      inputFormat: csvFormat(),
+      formatter: rowFormatter('csv'),
+      sink,
+      sidecar,
+      flushMs: 1000,
+      onProgress: (p) => bar.update(p.source.bytesRead, p.source.size, p.scored + p.failed),
+    });
+    counts = runCounts;
+    await sidecar.commit();
+    await sink.commit();
+    exitCode = counts.failed > 0 ? EXIT.someFailed : EXIT.ok;
+  } catch (err) {
+    failure = err;
+    await sink?.abort();
+    await sidecar.abort();
+    if (err instanceof BrokenPipe) {
+      exitCode = EXIT.ok;
+      stopped = 'standard output was closed';
+      failure = undefined;
+    } else {
+      exitCode = exitCodeOf(err);
+      stopped = oneLine(err);
+    }
+  } finally {
+    bar.stop();
+    await session?.release().catch(() => undefined);
+  }
+  const summary = buildSummary(options, session, counts, sidecar, startedAt, exitCode, stopped);
+  if (failure !== undefined) reportRunError(failure, options.verbose, options.color);
+  else if (!options.quiet) process.stderr.write(`${paintLine(paint, summary)}\n`);
+  if (options.summaryPath) {
+    try {
+      const out = new AtomicFileSink(options.summaryPath);
+      await out.write(`${JSON.stringify(summary, null, 2)}\n`);
+      await out.commit();
+    } catch (err) {
+      reportRunError(err, options.verbose, options.color);
+      if (exitCode === EXIT.ok || exitCode === EXIT.someFailed) exitCode = EXIT.run;
+    }
+  }
+  return exitCode;
+}
+
+function buildSummary(
+  options: Options,
+  session: ModelSession | null,
+  counts: RunCounts,
+  sidecar: Sidecar,
+  startedAt: Date,
+  exitCode: number,
+  stopped: string | undefined,
+): RunSummary {
+  const finishedAt = new Date();
+  const info = session?.info;
+  return {
+    rows: { read: counts.scored + counts.failed, scored: counts.scored, failed: counts.failed },
+    errors: sidecar.byCode,
+    model: { path: options.model, sha256: info?.sha256 ?? '', inputs: info?.inputs ?? [], outputs: info?.outputs ?? [] },
+    inputs: options.inputs,
+    output: options.output ?? '-',
+    errorsFile: sidecar.failed > 0 ? options.errorsPath : null,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
+    exitCode,
+    ...(stopped ? { stopped } : {}),
+  };
+}
+
+function paintLine(paint: InstanceType<typeof Chalk>, s: RunSummary): string {
+  const line = summaryLine(s);
+  return s.rows.failed > 0 ? paint.yellow(line) : paint.green(line);
+}
+
+function reportRunError(err: unknown, verbose: boolean, color: boolean): number {
+  const paint = new Chalk({ level: color && process.stderr.isTTY ? chalk.level || 1 : 0 });
+  const code = err instanceof RunError ? err.code : 'INTERNAL';
+  process.stderr.write(`${paint.red(`batch-score: error [${code}]`)} ${oneLine(err)}\n`);
+  if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  return exitCodeOf(err);
+}

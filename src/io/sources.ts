@@ -1,0 +1,78 @@
+/**
+ * Input sources: a file or standard input, as text. Gzip is recognised by its magic bytes wherever it comes
+ * from. Invalid UTF-8 becomes U+FFFD (the record then fails its checks instead of stopping the run).
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { RunError, oneLine } from '../errors.js';
+
+export interface Source {
+  /** As named in the sidecar: the path given, or `-` for standard input. */
+  name: string;
+  /** Size in bytes when known (files), for the progress bar. */
+  size: number | null;
+  /** Bytes read so far (compressed bytes for gzip). */
+  readonly bytesRead: number;
+  gzip: boolean;
+  /** The first decoded text (for sniffing), then the rest. */
+  text: AsyncIterable<string>;
+}
+
+export async function openSource(name: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<Source> {
+  let raw: NodeJS.ReadableStream;
+  let size: number | null = null;
+  if (name === '-') {
+    raw = stdin;
+  } else {
+    try {
+      const st = await stat(name);
+      if (st.isDirectory()) throw new RunError('INPUT', `cannot read input ${name}: it is a directory`);
+      size = st.size;
+    } catch (err) {
+      if (err instanceof RunError) throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new RunError('INPUT', `cannot read input ${name}: ${code === 'ENOENT' ? 'no such file' : oneLine(err)}`, { cause: err });
+    }
+    raw = createReadStream(name);
+  }
+  const it = (raw as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  let first: IteratorResult<Buffer>;
+  try {
+    first = await it.next();
+  } catch (err) {
+    throw new RunError('INPUT', `cannot read input ${name}: ${oneLine(err)}`, { cause: err });
+  }
+  const source = { name, size, bytesRead: 0, gzip: false, text: undefined as unknown as AsyncIterable<string> };
+  const head = first.done ? Buffer.alloc(0) : first.value;
+  source.gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  const counted = async function* (): AsyncGenerator<Buffer> {
+    if (first.done) return;
+    source.bytesRead += head.length;
+    yield head;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      source.bytesRead += r.value.length;
+      yield r.value;
+    }
+  };
+  const bytes: AsyncIterable<Buffer> = source.gzip ? Readable.from(counted()).pipe(createGunzip()) : counted();
+  source.text = decode(name, bytes);
+  return source;
+}
+
+async function* decode(name: string, bytes: AsyncIterable<Buffer>): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  try {
+    for await (const buf of bytes) {
+      const text = decoder.decode(buf, { stream: true });
+      if (text) yield text;
+    }
+  } catch (err) {
+    throw new RunError('INPUT', `cannot read input ${name}: ${oneLine(err)}`, { cause: err });
+  }
+  const rest = decoder.decode();
+  if (rest) yield rest;
+}

@@ -1,0 +1,115 @@
+/**
+ * Which columns feed which model input: decided once from the header (or the first JSON record's keys)
+ * and the model's declared inputs, before any record is scored. Mismatches found here are run errors.
+ *
+ * Rules, in order:
+ * 1. By name — every model input is named like a column: each input is fed from its own column
+ *    (how converters name per-column inputs; column order in the file does not matter).
+ * 2. Positional — a model with one input: the `--features` columns in that order, else every column
+ *    except the `--keep` columns, in file order.
+ */
+import { RunError } from '../errors.js';
+import { type ElementType, type ModelInfo, type TensorSpec, SUPPORTED_TYPES, describeSpec } from './session.js';
+
+export interface InputFeed {
+  spec: TensorSpec;
+  type: ElementType;
+  /** Column indices feeding this input, in order (one per value). */
+  columns: number[];
+  /** Values per record. */
+  width: number;
+  /** The tensor's shape for `n` records: `[n]`, `[n,1]`, `[n,width]`… as the model declares its rank. */
+  shapeFor(n: number): number[];
+}
+
+export interface FeaturePlan {
+  rule: 'by-name' | 'positional';
+  columns: string[];
+  feeds: InputFeed[];
+  /** Column indices copied to the output, in `--keep` order. */
+  keep: number[];
+  /** A fixed batch dimension declared by the model (e.g. 1 for a `[1,F]` export), else null. */
+  fixedBatch: number | null;
+}
+
+export interface PlanRequest {
+  features: string[] | null;
+  keep: string[];
+}
+
+export function planFeatures(columns: string[], model: ModelInfo, req: PlanRequest): FeaturePlan {
+  const index = new Map(columns.map((c, i) => [c, i]));
+  const keep = req.keep.map((name) => {
+    const i = index.get(name);
+    if (i === undefined) throw mappingError(`--keep column ${JSON.stringify(name)} is not in the input`, columns, model);
+    return i;
+  });
+  for (const spec of model.inputs) {
+    if (!SUPPORTED_TYPES.includes(spec.type)) {
+      throw new RunError('MODEL', `model input ${describeSpec(spec)} has element type ${spec.type}, which batch-score cannot feed`);
+    }
+  }
+  if (model.inputs.length === 0) throw new RunError('MODEL', 'the model declares no tensor inputs');
+
+  const byName = req.features === null && model.inputs.every((s) => index.has(s.name));
+  let feeds: InputFeed[];
+  if (byName) {
+    feeds = model.inputs.map((spec) => makeFeed(spec, [index.get(spec.name)!], columns, model, 'by-name'));
+  } else {
+    if (model.inputs.length > 1) {
+      throw mappingError(
+        `the model has ${model.inputs.length} inputs and they are not all named like columns (rule tried: by name)`,
+        columns,
+        model,
+      );
+    }
+    const featureIdx = req.features
+      ? req.features.map((name) => {
+          const i = index.get(name);
+          if (i === undefined) throw mappingError(`--features column ${JSON.stringify(name)} is not in the input`, columns, model);
+          return i;
+        })
+      : columns.map((_, i) => i).filter((i) => !keep.includes(i));
+    feeds = [makeFeed(model.inputs[0], featureIdx, columns, model, 'positional')];
+  }
+  return { rule: byName ? 'by-name' : 'positional', columns, feeds, keep, fixedBatch: fixedBatchOf(model.inputs) };
+}
+
+function makeFeed(spec: TensorSpec, cols: number[], columns: string[], model: ModelInfo, rule: string): InputFeed {
+  const rank = spec.shape.length;
+  const declaredWidth = rank >= 2 ? spec.shape.slice(1).reduce<number | null>((w, d) => (w !== null && isFixed(d) ? w * (d as number) : null), 1) : 1;
+  if (rank > 2 && declaredWidth === null) {
+    throw new RunError('MAPPING', `model input ${describeSpec(spec)} has rank ${rank} with unknown inner dimensions; batch-score feeds rank 1 or 2 inputs`);
+  }
+  const width = cols.length;
+  if (declaredWidth !== null && declaredWidth !== width) {
+    const used = cols.map((i) => columns[i]).join(',') || '(none)';
+    throw mappingError(
+      `model input ${describeSpec(spec)} expects ${declaredWidth} feature${declaredWidth === 1 ? '' : 's'} per record, ` +
+        `but the ${rule} rule gives ${width}: ${used}`,
+      columns,
+      model,
+    );
+  }
+  return {
+    spec,
+    type: spec.type as ElementType,
+    columns: cols,
+    width,
+    shapeFor: (n) => (rank <= 1 ? [n] : [n, ...(rank === 2 ? [width] : (spec.shape.slice(1) as number[]))]),
+  };
+}
+
+function isFixed(d: number | string): boolean {
+  return typeof d === 'number' && d > 0;
+}
+
+function fixedBatchOf(inputs: TensorSpec[]): number | null {
+  const first = inputs[0]?.shape[0];
+  return first !== undefined && isFixed(first) && inputs.length > 0 ? (first as number) : null;
+}
+
+function mappingError(what: string, columns: string[], model: ModelInfo): RunError {
+  const inputs = model.inputs.map(describeSpec).join(', ');
+  return new RunError('MAPPING', `${what}. Model inputs: ${inputs}. Columns found: ${columns.join(',') || '(none)'}`);
+}

@@ -1,0 +1,87 @@
+/**
+ * The ONNX session wrapper: loads a model once, describes its inputs and outputs, runs feeds.
+ * onnxruntime throws untyped errors; they are wrapped here, at the boundary, with our code and its own words.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import ort from 'onnxruntime-node';
+import { RunError, oneLine } from '../errors.js';
+
+export type ElementType = 'float32' | 'float64' | 'int32' | 'int64' | 'bool' | 'string';
+export const SUPPORTED_TYPES: readonly string[] = ['float32', 'float64', 'int32', 'int64', 'bool', 'string'];
+
+/** A tensor input or output as the model declares it. Dimensions are numbers (fixed) or strings (symbolic). */
+export interface TensorSpec {
+  name: string;
+  type: string;
+  shape: ReadonlyArray<number | string>;
+}
+
+export interface ModelInfo {
+  path: string;
+  sha256: string;
+  inputs: TensorSpec[];
+  /** Tensor outputs only. */
+  outputs: TensorSpec[];
+  /** Outputs that are not tensors (e.g. a ZipMap's sequence of maps): the Node binding cannot return them. */
+  nonTensorOutputs: string[];
+}
+
+export type FeedData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | string[];
+export type OutputTensors = Record<string, ort.Tensor>;
+
+export class ModelSession {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly info: ModelInfo,
+  ) {}
+
+  static async load(modelPath: string, threads = 1): Promise<ModelSession> {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(modelPath);
+    } catch (err) {
+      const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : oneLine(err);
+      throw new RunError('MODEL', `cannot read model ${modelPath}: ${reason}`, { cause: err });
+    }
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(bytes, {
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+      });
+    } catch (err) {
+      throw new RunError('MODEL', `cannot load model ${modelPath}: ${oneLine(err)} (is it an ONNX model?)`, { cause: err });
+    }
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    return new ModelSession(session, describe(modelPath, sha256, session));
+  }
+
+  /** Runs the model; throws the runtime's error (callers decide whether it is a record or a run error). */
+  async run(feeds: Record<string, ort.Tensor>, outputNames: string[]): Promise<OutputTensors> {
+    return this.session.run(feeds, outputNames);
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+function describe(modelPath: string, sha256: string, session: ort.InferenceSession): ModelInfo {
+  const tensors = (meta: readonly ort.InferenceSession.ValueMetadata[]): TensorSpec[] =>
+    meta.flatMap((m) => (m.isTensor ? [{ name: m.name, type: m.type, shape: m.shape }] : []));
+  return {
+    path: modelPath,
+    sha256,
+    inputs: tensors(session.inputMetadata),
+    outputs: tensors(session.outputMetadata),
+    nonTensorOutputs: session.outputMetadata.filter((m) => !m.isTensor).map((m) => m.name),
+  };
+}
+
+/** `float32[N,4]` — how specs are named in messages. */
+export function describeSpec(spec: TensorSpec): string {
+  return `${spec.name} (${spec.type}[${spec.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : d || '?')).join(',')}])`;
+}

@@ -1,0 +1,112 @@
+/**
+ * Flags → one validated Options object, resolved before any input is read (DESIGN.md: xsv's Config).
+ * Everything downstream reads Options and never looks at argv.
+ */
+import path from 'node:path';
+import { RunError } from './errors.js';
+
+export type OnError = 'null' | 'skip';
+export type MissingPolicy = 'error' | 'nan';
+export type RecordFormat = 'csv' | 'tsv' | 'jsonl' | 'json';
+
+export interface Options {
+  /** Input paths in the order given; '-' is standard input. */
+  inputs: string[];
+  model: string;
+  /** Output path, or null for standard output. */
+  output: string | null;
+  features: string[] | null;
+  keep: string[];
+  outputs: string[] | null;
+  batchSize: number;
+  onError: OnError;
+  /** Sidecar path (resolved default when --errors is not given). */
+  errorsPath: string;
+  missing: MissingPolicy;
+  summaryPath: string | null;
+  quiet: boolean;
+  progress: boolean;
+  color: boolean;
+  verbose: boolean;
+}
+
+/** What commander hands us: strings and booleans as typed by the user. */
+export interface RawFlags {
+  model?: string;
+  output?: string;
+  features?: string;
+  keep?: string;
+  outputs?: string;
+  batchSize?: string;
+  onError?: string;
+  errors?: string;
+  missing?: string;
+  summary?: string;
+  quiet?: boolean;
+  progress?: boolean;
+  color?: boolean;
+  verbose?: boolean;
+}
+
+export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.ProcessEnv = process.env): Options {
+  if (!flags.model) throw usage('missing required option -m, --model <path>');
+  const inputs = args.length > 0 ? args : ['-'];
+  if (inputs.filter((i) => i === '-').length > 1) throw usage('standard input (-) can be given only once');
+  const output = flags.output === undefined || flags.output === '-' ? null : flags.output;
+  if (output !== null && inputs.some((i) => i !== '-' && path.resolve(i) === path.resolve(output))) {
+    throw usage(`output ${output} is also an input; write predictions somewhere else`);
+  }
+  return {
+    inputs,
+    model: flags.model,
+    output,
+    features: flags.features === undefined ? null : nameList('--features', flags.features),
+    keep: flags.keep === undefined ? [] : nameList('--keep', flags.keep),
+    outputs: flags.outputs === undefined ? null : nameList('--outputs', flags.outputs),
+    batchSize: positiveInt('--batch-size', flags.batchSize ?? '1024'),
+    onError: oneOf('--on-error', flags.onError ?? 'null', ['null', 'skip'] as const),
+    errorsPath: flags.errors ?? defaultErrorsPath(output),
+    missing: oneOf('--missing', flags.missing ?? 'error', ['error', 'nan'] as const),
+    summaryPath: flags.summary ?? null,
+    quiet: flags.quiet === true,
+    progress: flags.progress !== false && flags.quiet !== true,
+    color: flags.color !== false && !('NO_COLOR' in env && env.NO_COLOR !== ''),
+    verbose: flags.verbose === true || Boolean(env.DEBUG),
+  };
+}
+
+/** `preds.csv` → `preds.errors.jsonl` beside it (also `preds.csv.gz`); stdout → `batch-score.errors.jsonl` in the cwd. */
+export function defaultErrorsPath(output: string | null): string {
+  if (output === null) return 'batch-score.errors.jsonl';
+  const dir = path.dirname(output);
+  const base = path.basename(output).replace(/(\.gz)?$/i, '');
+  const stem = base.includes('.') ? base.slice(0, base.lastIndexOf('.')) : base;
+  return path.join(dir, `${stem}.errors.jsonl`);
+}
+
+function usage(message: string): RunError {
+  return new RunError('USAGE', message);
+}
+
+function nameList(flag: string, value: string): string[] {
+  const names = value.split(',').map((s) => s.trim());
+  if (names.some((n) => n === '')) throw usage(`${flag} ${JSON.stringify(value)} has an empty name`);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup !== undefined) throw usage(`${flag} names ${JSON.stringify(dup)} twice`);
+  return names;
+}
+
+export function positiveInt(flag: string, value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw usage(`${flag} must be a whole number ≥ 1, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw usage(`${flag} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value as T;
+}

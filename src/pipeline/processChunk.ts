@@ -1,0 +1,112 @@
+/**
+ * The unit of work (DESIGN.md): raw records of one chunk in → output rows + sidecar entries out.
+ * Parse → check and convert each record → score the valid ones → one output row per record, in input order.
+ * It knows nothing of streams, so it can run in the main thread or a worker unchanged.
+ */
+import type { RecordError } from '../errors.js';
+import type { OnError } from '../options.js';
+import type { FeaturePlan } from '../model/featurePlan.js';
+import type { FeedData, ModelSession } from '../model/session.js';
+import type { OutputRow } from '../formats/output.js';
+import type { ParsedRecord } from '../formats/csvRecords.js';
+import type { SidecarEntry } from '../report/sidecar.js';
+import { allocate, type CellWriter } from './cells.js';
+import type { RawRecord } from './recordSplitter.js';
+import { scoreRows, type ScoreSettings } from './scorer.js';
+
+export interface Chunk {
+  source: string;
+  records: RawRecord[];
+  /** 0-based position of the first record among all inputs. */
+  firstIndex: number;
+}
+
+export interface ChunkResult {
+  /** One row per input record (failed ones without values), in input order; failed ones left out with --on-error skip. */
+  rows: OutputRow[];
+  errors: SidecarEntry[];
+  /** Records written with a prediction. */
+  scored: number;
+  /** Per-record shape of each output as the runtime returned it (null when nothing was scored). */
+  recordShapes: number[][] | null;
+  calls: number;
+}
+
+export interface ChunkContext {
+  parse(records: RawRecord[]): ParsedRecord[];
+  plan: FeaturePlan;
+  writers: CellWriter[]; // one per feed
+  session: ModelSession;
+  score: ScoreSettings;
+  onError: OnError;
+}
+
+export async function processChunk(chunk: Chunk, ctx: ChunkContext): Promise<ChunkResult> {
+  const { plan } = ctx;
+  const parsed = ctx.parse(chunk.records);
+  const n = parsed.length;
+  const data: FeedData[] = plan.feeds.map((f) => allocate(f.type, n * f.width));
+  const errors: (RecordError | undefined)[] = new Array(n);
+  const validRows: number[] = []; // chunk index of each row fed to the model
+  for (let i = 0; i < n; i++) {
+    const rec = parsed[i];
+    if (rec.error) {
+      errors[i] = rec.error;
+      continue;
+    }
+    const err = fillRow(rec.cells, validRows.length, ctx);
+    if (err) errors[i] = err;
+    else validRows.push(i);
+  }
+
+  const scored = await scoreRows(ctx.session, plan.feeds, data.map((d, k) => trim(d, validRows.length * plan.feeds[k].width)), validRows.length, ctx.score);
+  for (const [row, message] of scored.failed) errors[validRows[row]] = { code: 'MODEL_ERROR', message };
+
+  const rows: OutputRow[] = [];
+  const sidecar: SidecarEntry[] = [];
+  let piece = 0;
+  let v = 0;
+  let scoredCount = 0;
+  for (let i = 0; i < n; i++) {
+    const rec = parsed[i];
+    const cells = rec.cells;
+    const keep = cells ? plan.keep.map((c) => cells[c]) : [];
+    const error = errors[i];
+    if (error) {
+      const raw = chunk.records[i];
+      sidecar.push({ source: chunk.source, row: raw.row, line: raw.line, code: error.code, message: error.message, record: raw.text });
+      if (validRows[v] === i) v++; // isolated by the scorer (MODEL_ERROR)
+      if (ctx.onError === 'null') rows.push({ index: chunk.firstIndex + i, keep, values: null, error });
+      continue;
+    }
+    while (scored.pieces[piece].end <= v) piece++;
+    const p = scored.pieces[piece];
+    const r = v - p.start;
+    rows.push({ index: chunk.firstIndex + i, keep, values: p.outputs.map((o) => sliceOf(o.data, r * o.size, (r + 1) * o.size)) });
+    v++;
+    scoredCount++;
+  }
+  const recordShapes = scored.pieces.length ? scored.pieces[0].outputs.map((o) => o.recordShape) : null;
+  return { rows, errors: sidecar, scored: scoredCount, recordShapes, calls: scored.calls };
+
+  function fillRow(cells: unknown[], slot: number, c: ChunkContext): RecordError | undefined {
+    for (let k = 0; k < c.plan.feeds.length; k++) {
+      const feed = c.plan.feeds[k];
+      const base = slot * feed.width;
+      for (let j = 0; j < feed.width; j++) {
+        const col = feed.columns[j];
+        const err = c.writers[k](cells[col], c.plan.columns[col], data[k], base + j);
+        if (err) return err;
+      }
+    }
+    return undefined;
+  }
+}
+
+function trim(data: FeedData, length: number): FeedData {
+  return Array.isArray(data) ? data.slice(0, length) : (data.subarray(0, length) as FeedData);
+}
+
+function sliceOf(data: ArrayLike<unknown>, start: number, end: number): ArrayLike<unknown> {
+  return Array.isArray(data) ? data.slice(start, end) : (data as Float32Array).subarray(start, end);
+}

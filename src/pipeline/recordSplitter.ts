@@ -1,0 +1,147 @@
+/**
+ * Cuts a text stream into whole records without parsing their fields, so that chunks never split a record
+ * (a quoted newline is not a boundary). Tracks, for each record, its 1-based record number in the source
+ * (`row`, blank lines not counted) and the 1-based physical line where it starts (`line`, header counted).
+ *
+ * The quote rules follow RFC 4180 as csv-parse reads it: a quote opens a quoted field only at the start of a
+ * field; inside, `""` is an escaped quote. A stray quote mid-field does not open anything, so one malformed
+ * record cannot swallow the rest of the file; the field parser reports it as PARSE_ERROR.
+ */
+
+export interface RawRecord {
+  /** 1-based record number in its source (the header, when there is one, is row 0 after the caller's adjustment). */
+  row: number;
+  /** 1-based physical line where the record starts. */
+  line: number;
+  /** The record's text, without its line terminator. */
+  text: string;
+  /** Set when the record ended inside an open quote at end of input. */
+  unterminatedQuote?: boolean;
+}
+
+const NL = 10;
+const CR = 13;
+const QUOTE = 34;
+
+const enum State {
+  FieldStart,
+  Unquoted,
+  Quoted,
+  QuoteInQuoted,
+}
+
+export class RecordSplitter {
+  private buf = '';
+  private pos = 0; // scan position in buf
+  private start = 0; // start of the current record in buf
+  private state = State.FieldStart;
+  private nextLine = 1; // physical line number at `start`
+  private linesInRecord = 0; // newlines seen inside the current (quoted) record
+  private rows = 0;
+  private first = true;
+  private readonly delim: number;
+
+  /** `quoted` = false for JSONL, where records are exactly lines. */
+  constructor(delimiter: string, private readonly quoted: boolean) {
+    this.delim = delimiter.charCodeAt(0);
+  }
+
+  /** Feeds text; returns the records it completes. */
+  push(text: string, out: RawRecord[] = []): RawRecord[] {
+    if (this.first) {
+      this.first = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // BOM
+    }
+    this.buf = this.pos === this.buf.length && this.start === this.buf.length ? text : this.buf.slice(this.start) + text;
+    this.pos -= this.start;
+    if (this.pos < 0) this.pos = 0;
+    this.start = 0;
+    this.scan(out);
+    return out;
+  }
+
+  /** End of input: the last record (no newline at end of file), possibly inside an open quote. */
+  end(out: RawRecord[] = []): RawRecord[] {
+    if (this.start < this.buf.length) {
+      const unterminated = this.state === State.Quoted;
+      // An unterminated quote runs to the end of input; its trailing line breaks are not part of the record.
+      let end = this.buf.length;
+      if (unterminated) while (end > this.start && (this.buf.charCodeAt(end - 1) === NL || this.buf.charCodeAt(end - 1) === CR)) end--;
+      this.emit(end, out, unterminated);
+    }
+    this.buf = '';
+    this.pos = this.start = 0;
+    return out;
+  }
+
+  /** Bytes held for a record not yet complete (for bounding memory). */
+  get pendingLength(): number {
+    return this.buf.length - this.start;
+  }
+
+  private scan(out: RawRecord[]): void {
+    const buf = this.buf;
+    const len = buf.length;
+    let i = this.pos;
+    while (i < len) {
+      if (!this.quoted || this.state === State.FieldStart || this.state === State.Unquoted) {
+        // Fast path: jump to the next newline unless a quote comes first.
+        const nl = buf.indexOf('\n', i);
+        if (!this.quoted) {
+          if (nl < 0) { i = len; break; }
+          this.emit(nl, out, false);
+          i = nl + 1;
+          continue;
+        }
+        const q = buf.indexOf('"', i);
+        if (nl >= 0 && (q < 0 || q > nl)) {
+          this.emit(nl, out, false);
+          i = nl + 1;
+          continue;
+        }
+        if (q < 0) { i = len; this.state = State.Unquoted; break; }
+        // A quote before the newline: does it open a field?
+        const prev = q === this.start ? -1 : buf.charCodeAt(q - 1);
+        this.state = prev === -1 || prev === this.delim ? State.Quoted : State.Unquoted;
+        i = q + 1;
+        continue;
+      }
+      // Slow path inside quotes, char by char.
+      const c = buf.charCodeAt(i);
+      if (this.state === State.Quoted) {
+        if (c === QUOTE) this.state = State.QuoteInQuoted;
+        else if (c === NL) this.linesInRecord++;
+        i++;
+      } else {
+        // QuoteInQuoted: `""` escapes; anything else closes the quoted field.
+        if (c === QUOTE) { this.state = State.Quoted; i++; }
+        else if (c === NL) { this.emit(i, out, false); i++; }
+        else { this.state = c === this.delim ? State.FieldStart : State.Unquoted; i++; }
+      }
+    }
+    this.pos = i;
+  }
+
+  /** Emits buf[start, end) as a record (or skips it when blank) and moves past the newline at `end`. */
+  private emit(end: number, out: RawRecord[], unterminated: boolean): void {
+    let stop = end;
+    if (stop > this.start && this.buf.charCodeAt(stop - 1) === CR) stop--;
+    const line = this.nextLine;
+    this.nextLine += this.linesInRecord + 1;
+    this.linesInRecord = 0;
+    this.state = State.FieldStart;
+    const text = this.buf.slice(this.start, stop);
+    this.start = end + 1;
+    if (isBlank(text)) return;
+    this.rows++;
+    const rec: RawRecord = { row: this.rows, line, text };
+    if (unterminated) rec.unterminatedQuote = true;
+    out.push(rec);
+  }
+}
+
+function isBlank(text: string): boolean {
+  if (text.length === 0) return true;
+  const c = text.charCodeAt(0);
+  return (c === 32 || c === 9 || c === CR) && text.trim() === '';
+}
