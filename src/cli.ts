@@ -93,7 +93,7 @@ async function score(options: Options): Promise<number> {
   let failure: unknown;
   try {
     session = await ModelSession.load(options.model);
-    sink = options.output === null ? new StdoutSink() : new AtomicFileSink(options.output);
+    sink = options.output === null ? new StdoutSink() : await AtomicFileSink.open(options.output);
     const runCounts = await runPipeline({
       options,
       session,
@@ -129,7 +129,7 @@ async function score(options: Options): Promise<number> {
   else if (!options.quiet) process.stderr.write(`${paintLine(paint, summary)}\n`);
   if (options.summaryPath) {
     try {
-      const out = new AtomicFileSink(options.summaryPath);
+      const out = await AtomicFileSink.open(options.summaryPath);
       await out.write(`${JSON.stringify(summary, null, 2)}\n`);
       await out.commit();
     } catch (err) {

@@ -41,7 +41,19 @@ export class AtomicFileSink implements Sink {
   private failure: unknown;
   private done = false;
 
-  constructor(readonly target: string, gzip = false) {
+  /** Opens the temporary file now, so that an unwritable output stops the run before any input is read. */
+  static async open(target: string, gzip = false): Promise<AtomicFileSink> {
+    const sink = new AtomicFileSink(target, gzip);
+    await Promise.race([once(sink.file, 'open'), once(sink.file, 'error')]).catch(() => undefined);
+    if (sink.failure !== undefined) {
+      liveTemps.delete(sink.temp);
+      sink.done = true;
+    }
+    sink.check();
+    return sink;
+  }
+
+  private constructor(readonly target: string, gzip: boolean) {
     const dir = path.dirname(target);
     this.temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     liveTemps.add(this.temp);

@@ -51,6 +51,8 @@ export class ModelSession {
         interOpNumThreads: 1,
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
+        // The runtime prints its own error line for every failed run; ours carries its message already.
+        logSeverityLevel: 4,
       });
     } catch (err) {
       throw new RunError('MODEL', `cannot load model ${modelPath}: ${oneLine(err)} (is it an ONNX model?)`, { cause: err });

@@ -70,7 +70,7 @@ export async function processChunk(chunk: Chunk, ctx: ChunkContext): Promise<Chu
   for (let i = 0; i < n; i++) {
     const rec = parsed[i];
     const cells = rec.cells;
-    const keep = cells ? plan.keep.map((c) => cells[c]) : [];
+    const keep = plan.keep.map((c) => cells?.[c]);
     const error = errors[i];
     if (error) {
       const raw = chunk.records[i];

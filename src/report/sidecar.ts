@@ -29,7 +29,7 @@ export class Sidecar {
 
   async add(entries: SidecarEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    this.sink ??= new AtomicFileSink(this.path);
+    this.sink ??= await AtomicFileSink.open(this.path);
     for (const e of entries) this.byCode[e.code] = (this.byCode[e.code] ?? 0) + 1;
     this.count += entries.length;
     await this.sink.write(entries.map((e) => `${JSON.stringify(e)}\n`).join(''));

@@ -1,0 +1,112 @@
+/**
+ * Black-box test helpers: run the built CLI the way a user does, in a temporary working directory
+ * (xsv's Workdir, zx's CLI tests).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN = path.join(ROOT, 'bin', 'batch-score.js');
+export const MODELS = path.join(ROOT, 'fixtures', 'models');
+export const model = (name: string): string => path.join(MODELS, name);
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  stdin?: string | Buffer;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: opts.cwd ?? workdir(),
+      env: { ...process.env, NO_COLOR: '1', ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code, signal) =>
+      resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
+    );
+    child.stdin.on('error', () => undefined); // the CLI may exit before reading all of stdin
+    if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
+    else child.stdin.end();
+  });
+}
+
+/** A fresh temporary directory, optionally with files in it. */
+export function workdir(files: Record<string, string | Buffer> = {}): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'batch-score-test-'));
+  for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
+  return dir;
+}
+
+export function read(dir: string, name: string): string {
+  return readFileSync(path.join(dir, name), 'utf8');
+}
+
+export function exists(dir: string, name: string): boolean {
+  return existsSync(path.join(dir, name));
+}
+
+export interface SidecarLine {
+  source: string;
+  row: number;
+  line: number;
+  code: string;
+  message: string;
+  record: string;
+}
+
+export function readSidecar(dir: string, name: string): SidecarLine[] {
+  return read(dir, name)
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as SidecarLine);
+}
+
+/** Splits simple CSV output (no quoted fields) into rows of cells, header first. */
+export function csvRows(text: string): string[][] {
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => l.split(','));
+}
+
+// ---- fixture model weights, shared with fixtures/models/build.mjs (one source of truth)
+
+export interface ModelWeights {
+  file: string;
+  predict(row: unknown): Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface Weights {
+  approxEqual(actual: number, expected: number, rtol?: number): boolean;
+  models: Record<string, ModelWeights>;
+  linear: ModelWeights & { coefficients: number[]; intercept: number };
+  [key: string]: unknown;
+}
+
+export async function loadWeights(): Promise<Weights> {
+  return (await import(pathToFileURL(path.join(MODELS, 'weights.mjs')).href)) as Weights;
+}
+
+/** The linear fixture's expected prediction for one row of 4 features, in float32 like the runtime. */
+export async function expectedLinear(row: number[]): Promise<number> {
+  const w = await loadWeights();
+  return (w.linear.predict(row) as { variable: number[] }).variable[0];
+}

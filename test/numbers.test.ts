@@ -1,0 +1,447 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+
+import {
+  formatFloat32,
+  formatFloat64,
+  isMissingToken,
+  parseDecimal,
+  parseDecimalRange,
+} from '../src/formats/numbers.js';
+
+/** Render a value for test names and messages without losing -0. */
+function show(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Object.is(v, -0)) return '-0';
+  return String(v);
+}
+
+function assertSame(actual: number | undefined, expected: number | undefined, what: string): void {
+  assert.ok(Object.is(actual, expected), `${what}: expected ${show(expected)}, got ${show(actual)}`);
+}
+
+/** Parse s both on its own and embedded in a larger string, and check both agree with the expectation. */
+function checkBoth(s: string, expected: number | undefined): void {
+  assertSame(parseDecimal(s), expected, `parseDecimal(${show(s)})`);
+  // Surrounded by text that would change the result (digits, a dot, an exponent) if the bounds were ignored.
+  for (const [pre, post] of [
+    ['abc,', ',xyz'],
+    ['12', '34'],
+    ['9.', 'e5'],
+    ['', ''],
+  ] as const) {
+    const text = pre + s + post;
+    assertSame(
+      parseDecimalRange(text, pre.length, pre.length + s.length),
+      expected,
+      `parseDecimalRange(${show(text)}, ${pre.length}, ${pre.length + s.length})`,
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Table-driven accept / reject cases.
+
+const ACCEPT: ReadonlyArray<readonly [string, number]> = [
+  // plain integers and signs
+  ['0', 0],
+  ['-0', -0],
+  ['+0', 0],
+  ['1', 1],
+  ['-1', -1],
+  ['+1', 1],
+  ['42', 42],
+  ['00012', 12],
+  ['-007', -7],
+  ['9007199254740993', 9007199254740992],
+  ['123456789012345678901234567890', 1.2345678901234568e29],
+  // fractions
+  ['.3', 0.3],
+  ['-.3', -0.3],
+  ['+.3', 0.3],
+  ['3.', 3],
+  ['-3.', -3],
+  ['3.0', 3],
+  ['12.5', 12.5],
+  ['-0.0031', -0.0031],
+  ['0.1', 0.1],
+  ['0.000', 0],
+  ['-0.000', -0],
+  ['1.500000', 1.5],
+  ['100', 100],
+  ['1000000000000000000000000000', 1e27],
+  ['0.1000000000000000055511151231257827', 0.1],
+  ['3.141592653589793238462643383279', Math.PI],
+  ['0.30000000000000004', 0.30000000000000004],
+  ['2.2250738585072014e-308', 2.2250738585072014e-308],
+  ['4.9e-324', 5e-324],
+  ['1.7976931348623157e308', Number.MAX_VALUE],
+  // exponents
+  ['1e0', 1],
+  ['0e0', 0],
+  ['-0e0', -0],
+  ['0e999999', 0],
+  ['.3e1', 3],
+  ['3.e1', 30],
+  ['1E+5', 100000],
+  ['1e+5', 100000],
+  ['2e-3', 0.002],
+  ['1e-3', 0.001],
+  ['-1.5e-3', -0.0015],
+  ['1e22', 1e22],
+  ['1e23', 1e23],
+  ['9e37', 9e37],
+  ['123e30', 1.23e32],
+  ['1e-22', 1e-22],
+  ['1e-23', 1e-23],
+  ['1e0000000000000000000000001', 10],
+  ['1e400', Infinity],
+  ['-1e400', -Infinity],
+  ['1e-400', 0],
+  ['-1e-400', -0],
+  ['1.8e308', Infinity],
+  // surrounding ASCII spaces / tabs
+  [' 1', 1],
+  ['1 ', 1],
+  ['\t-2.5\t', -2.5],
+  ['  \t 7e1 \t ', 70],
+  // special values
+  ['NaN', NaN],
+  ['nan', NaN],
+  ['NAN', NaN],
+  ['-nan', NaN],
+  ['+NaN', NaN],
+  ['inf', Infinity],
+  ['Inf', Infinity],
+  ['-inf', -Infinity],
+  ['+inf', Infinity],
+  ['infinity', Infinity],
+  ['Infinity', Infinity],
+  ['+Infinity', Infinity],
+  ['-Infinity', -Infinity],
+  ['-INFINITY', -Infinity],
+  [' -inf\t', -Infinity],
+];
+
+const REJECT: readonly string[] = [
+  '',
+  ' ',
+  '\t',
+  '  \t ',
+  '0x10',
+  '0X10',
+  '0o7',
+  '0b1',
+  '1_000',
+  'true',
+  'false',
+  '1,5',
+  '1.2.3',
+  'e5',
+  'E5',
+  '.e5',
+  '.',
+  '-',
+  '+',
+  '- ',
+  '+ ',
+  '+ 1',
+  '--1',
+  '+-1',
+  '1e',
+  '1E',
+  '1e+',
+  '1e-',
+  '1e+-1',
+  '1e1.5',
+  '1e5x',
+  '∞',
+  '-∞',
+  '1 2',
+  '1. 2',
+  '1 e5',
+  '1e 5',
+  'abc',
+  '1a',
+  'a1',
+  'in',
+  'infinit',
+  'infinityy',
+  'infnan',
+  'na',
+  'nana',
+  'N/A',
+  'null',
+  '-+inf',
+  '\n1',
+  '1\r',
+  '\u00a01',
+  '1f',
+  '1d',
+  '0.5.',
+  '١',
+];
+
+for (const [input, expected] of ACCEPT) {
+  test(`parse accepts ${show(input)} → ${show(expected)}`, () => {
+    checkBoth(input, expected);
+    // The contract: equal to Number(trimmed text) for every decimal (inf/nan spellings aside).
+    if (!/[a-z]/i.test(input.replace(/e/gi, ''))) {
+      assertSame(expected, Number(input.trim()), `table sanity for ${show(input)}`);
+    }
+  });
+}
+
+for (const input of REJECT) {
+  test(`parse rejects ${show(input)}`, () => {
+    checkBoth(input, undefined);
+  });
+}
+
+test('parseDecimalRange handles fields at the very start and end of the text', () => {
+  const text = '1.5,-2e3,.25';
+  assertSame(parseDecimalRange(text, 0, 3), 1.5, 'first');
+  assertSame(parseDecimalRange(text, 4, 8), -2000, 'middle');
+  assertSame(parseDecimalRange(text, 9, 12), 0.25, 'last');
+  assertSame(parseDecimalRange(text, 3, 3), undefined, 'empty range');
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// isMissingToken
+
+const MISSING: ReadonlyArray<readonly [string, boolean]> = [
+  ['', true],
+  [' ', true],
+  ['\t \t', true],
+  ['\r\n', true],
+  ['NA', true],
+  ['na', true],
+  ['Na', true],
+  [' NA ', true],
+  ['N/A', true],
+  ['n/a', true],
+  ['\tN/a ', true],
+  ['null', true],
+  ['NULL', true],
+  ['Null', true],
+  ['  null\t', true],
+  ['0', false],
+  ['NaN', false],
+  ['nan', false],
+  ['N', false],
+  ['N/', false],
+  ['NA/', false],
+  ['N A', false],
+  ['n-a', false],
+  ['nul', false],
+  ['nulls', false],
+  ['none', false],
+  ['None', false],
+  ['-', false],
+  ['.', false],
+  ['"NA"', false],
+  ['xNA', false],
+];
+
+for (const [input, expected] of MISSING) {
+  test(`isMissingToken(${show(input)}) is ${expected}`, () => {
+    assert.equal(isMissingToken(input), expected);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Property tests: parsing agrees with Number().
+
+const digitString = (maxLength: number) =>
+  fc.string({ unit: fc.constantFrom('0', '1', '2', '3', '4', '5', '6', '7', '8', '9'), minLength: 0, maxLength });
+/** Digit strings biased towards the zeros and nines that make rounding and trailing-zero handling interesting. */
+const skewedDigitString = (maxLength: number) =>
+  fc.string({ unit: fc.constantFrom('0', '0', '0', '9', '9', '1', '5'), minLength: 0, maxLength });
+const space = fc.constantFrom('', '', '', ' ', '\t', '  \t');
+
+function decimalString(exponent: fc.Arbitrary<number>): fc.Arbitrary<string> {
+  return fc
+    .record({
+      lead: space,
+      sign: fc.constantFrom('', '+', '-'),
+      int: fc.oneof(digitString(25), skewedDigitString(25)),
+      frac: fc.option(fc.oneof(digitString(25), skewedDigitString(25)), { nil: undefined }),
+      exp: fc.option(
+        fc.record({
+          e: fc.constantFrom('e', 'E'),
+          sign: fc.constantFrom('', '+', '-'),
+          value: exponent,
+          zeros: fc.constantFrom('', '', '0', '00'),
+        }),
+        { nil: undefined },
+      ),
+      trail: space,
+    })
+    .map(({ lead, sign, int, frac, exp, trail }) => {
+      let s = lead + sign + int;
+      if (frac !== undefined) s += '.' + frac;
+      if (exp !== undefined) {
+        const v = Math.abs(exp.value);
+        const esign = exp.value < 0 ? '-' : exp.sign === '-' ? '' : exp.sign;
+        s += exp.e + esign + exp.zeros + String(v);
+      }
+      return s + trail;
+    });
+}
+
+/** Number() on the trimmed text, or undefined when the text has no mantissa digit (e.g. ".", "-e5"). */
+function expectedDecimal(s: string): number | undefined {
+  const t = s.trim();
+  const mantissa = t.split(/[eE]/)[0];
+  if (!/[0-9]/.test(mantissa)) return undefined;
+  return Number(t);
+}
+
+function checkDecimalProperty(exponent: fc.Arbitrary<number>, numRuns: number): void {
+  fc.assert(
+    fc.property(decimalString(exponent), fc.string({ maxLength: 3 }), fc.string({ maxLength: 3 }), (s, pre, post) => {
+      const expected = expectedDecimal(s);
+      // Guard against "pre"/"post" fusing with s into something else: the range is exactly s.
+      const text = pre + s + post;
+      return (
+        Object.is(parseDecimal(s), expected) &&
+        Object.is(parseDecimalRange(text, pre.length, pre.length + s.length), expected)
+      );
+    }),
+    { numRuns },
+  );
+}
+
+test('property: random decimals with exponents in -30..30 parse exactly as Number()', () => {
+  checkDecimalProperty(fc.integer({ min: -30, max: 30 }), 30_000);
+});
+
+test('property: random decimals with exponents in -400..400 parse exactly as Number()', () => {
+  checkDecimalProperty(fc.integer({ min: -400, max: 400 }), 30_000);
+});
+
+test('property: shortest and fixed-precision renderings of doubles parse back exactly', () => {
+  fc.assert(
+    fc.property(fc.double({ noNaN: true }), fc.integer({ min: 1, max: 21 }), (x, p) => {
+      for (const s of [String(x), x.toPrecision(p), x.toExponential(p - 1), Number.isFinite(x) && Math.abs(x) < 1e21 ? x.toFixed(Math.min(p, 20)) : String(x)]) {
+        if (!Object.is(parseDecimal(s), Number(s))) return false;
+      }
+      return Object.is(parseDecimal(String(x)), Object.is(x, -0) ? 0 : x);
+    }),
+    { numRuns: 20_000 },
+  );
+});
+
+/** Oracle for arbitrary short strings over a confusable alphabet. */
+const DECIMAL_RE = /^[ \t]*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*$/;
+const SPECIAL_RE = /^[ \t]*([+-]?)(nan|inf|infinity)[ \t]*$/i;
+
+function oracle(s: string): number | undefined {
+  if (DECIMAL_RE.test(s)) return Number(s.trim());
+  const m = SPECIAL_RE.exec(s);
+  if (m === null) return undefined;
+  if (m[2].toLowerCase() === 'nan') return NaN;
+  return m[1] === '-' ? -Infinity : Infinity;
+}
+
+test('property: arbitrary strings over a confusable alphabet match the grammar oracle', () => {
+  const unit = fc.constantFrom(...'0123456789.eE+- \t\nxob_,nNaAiIfFtTyY/∞'.split(''), 'nan', 'inf', 'infinity', '0x');
+  fc.assert(
+    fc.property(fc.string({ unit, maxLength: 12 }), (s) => {
+      const expected = oracle(s);
+      return Object.is(parseDecimal(s), expected) && Object.is(parseDecimalRange(`1${s}1`, 1, 1 + s.length), expected);
+    }),
+    { numRuns: 30_000 },
+  );
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Formatting
+
+function roundTrips32(s: string, x: number): boolean {
+  return Object.is(Math.fround(Number(s)), x);
+}
+
+test('formatFloat32 prints the short forms', () => {
+  assert.equal(formatFloat32(Math.fround(0.1)), '0.1');
+  assert.equal(formatFloat32(Math.fround(1 / 3)), '0.33333334');
+  assert.equal(formatFloat32(Math.fround(-0.5)), '-0.5');
+  assert.equal(formatFloat32(1), '1');
+  assert.equal(formatFloat32(0), '0');
+  assert.equal(formatFloat32(-0), '0');
+  assert.equal(formatFloat32(NaN), 'NaN');
+  assert.equal(formatFloat32(Infinity), 'Infinity');
+  assert.equal(formatFloat32(-Infinity), '-Infinity');
+  assert.equal(formatFloat32(Math.fround(1e-7)), '1e-7');
+  assert.equal(formatFloat32(Math.fround(3.4028234663852886e38)), '3.4028235e+38');
+  assert.equal(formatFloat32(2 ** 30), '1073741800');
+  assert.equal(formatFloat32(16777216), '16777216');
+  // 8 digits as a float64, but 7 digits already pick this float32 (float32 spacing here is 4).
+  assert.equal(formatFloat32(33556648), '33556650');
+  assert.equal(formatFloat32(1234567), '1234567');
+  assert.equal(formatFloat32(0.375), '0.375');
+  assert.equal(formatFloat32(Math.fround(20.83203125)), '20.832031');
+  assert.equal(formatFloat32(Math.fround(1e-40)), '1e-40');
+  assert.equal(formatFloat32(2 ** -149 * 3), '4e-45');
+  assert.equal(formatFloat32(Math.fround(1e-45)), '1e-45');
+  assert.equal(formatFloat32(Math.fround(1.17549435e-38)), '1.1754944e-38');
+  assert.equal(formatFloat32(Math.fround(123.456)), '123.456');
+  assert.equal(formatFloat32(Math.fround(0.1 + 0.2)), '0.3');
+});
+
+/** float32 values that a naive float64-based shortcut gets wrong: integers, dyadic fractions, subnormals and the
+ * float32 neighbours of short decimals. */
+const awkwardFloat32: fc.Arbitrary<number> = fc.oneof(
+  fc.integer({ min: -(2 ** 31), max: 2 ** 31 }).map((i) => Math.fround(i)),
+  fc.tuple(fc.integer({ min: -(2 ** 24), max: 2 ** 24 }), fc.integer({ min: -149, max: 104 })).map(([m, e]) =>
+    Math.fround(m * 2 ** e),
+  ),
+  fc.integer({ min: 1, max: 2 ** 23 }).map((i) => i * 2 ** -149),
+  fc
+    .tuple(fc.integer({ min: 1, max: 99_999_999 }), fc.integer({ min: -46, max: 38 }), fc.integer({ min: -2, max: 2 }))
+    .map(([d, e, ulps]) => {
+      const f32 = new Float32Array([Number(`${d}e${e}`)]);
+      const bits = new Uint32Array(f32.buffer);
+      if (bits[0] + ulps >= 0 && bits[0] + ulps < 0x7f800000) bits[0] += ulps;
+      return f32[0];
+    }),
+);
+
+function isShortestFloat32(x: number): boolean {
+  const s = formatFloat32(x);
+  if (Object.is(x, -0)) return s === '0';
+  if (!roundTrips32(s, x)) return false;
+  // JS number-to-string conventions.
+  if (String(Number(s)) !== s) return false;
+  if (!Number.isFinite(x)) return true;
+  // No shorter precision round-trips.
+  const digits = Number(s).toExponential().replace(/^-/, '').replace(/e.*$/, '').replace('.', '').length;
+  for (let p = 1; p < digits; p++) {
+    if (roundTrips32(x.toPrecision(p), x)) return false;
+  }
+  return true;
+}
+
+test('property: formatFloat32 is the shortest text that round-trips through float32', () => {
+  fc.assert(fc.property(fc.float({ noNaN: false }), isShortestFloat32), { numRuns: 20_000 });
+});
+
+test('property: formatFloat32 is shortest for integers, dyadics, subnormals and neighbours of short decimals', () => {
+  fc.assert(fc.property(awkwardFloat32, isShortestFloat32), { numRuns: 20_000 });
+});
+
+test('formatFloat64 round-trips', () => {
+  assert.equal(formatFloat64(0.1), '0.1');
+  assert.equal(formatFloat64(-0), '0');
+  assert.equal(formatFloat64(NaN), 'NaN');
+  assert.equal(formatFloat64(-Infinity), '-Infinity');
+  assert.equal(formatFloat64(1e21), '1e+21');
+  fc.assert(
+    fc.property(fc.double({ noNaN: false }), (x) => {
+      const back = Number(formatFloat64(x));
+      return Object.is(x, -0) ? back === 0 : Object.is(back, x);
+    }),
+    { numRuns: 20_000 },
+  );
+});
