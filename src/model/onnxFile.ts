@@ -295,7 +295,7 @@ function decodeLabels(r: Reader, attributes: Array<{ name: string; start: number
     const labels =
       a.name === 'classlabels_strings'
         ? attr.strings.map((s) => utf8.decode(s))
-        : attr.ints.map((v) => (typeof v === 'number' ? String(v) : v.toString()));
+        : attr.ints.map(int64ToString);
     if (labels.length > 0) byName.set(a.name, labels);
   }
   r.pos = saved;
@@ -373,8 +373,23 @@ function expectEnd(r: Reader, end: number, what: string): void {
   if (r.pos !== end) throw new NotOnnx(`corrupt ${what}: its last field runs past its end (byte ${end})`);
 }
 
-function int64ToNumber(v: number | { toNumber(): number }): number {
-  return typeof v === 'number' ? v : v.toNumber();
+/** A protobufjs int64: a Long (low/high 32-bit halves) when long.js is loaded, else a number. */
+type Int64 = number | protobuf.Long;
+
+function int64ToBigInt(v: Int64): bigint {
+  if (typeof v === 'number') return BigInt(Math.trunc(v));
+  const bits = (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0);
+  return v.unsigned ? bits : BigInt.asIntN(64, bits);
+}
+
+/** Exact for |v| <= 2^53 (versions are small). */
+function int64ToNumber(v: Int64): number {
+  return typeof v === 'number' ? v : Number(int64ToBigInt(v));
+}
+
+/** Exact decimal string, also beyond 2^53. */
+function int64ToString(v: Int64): string {
+  return int64ToBigInt(v).toString();
 }
 
 /** obj[key] = value, without "__proto__" or "constructor" keys doing anything special. */

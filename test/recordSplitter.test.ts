@@ -1,0 +1,61 @@
+/** Unit tests of the record splitter: boundaries, line numbers, and independence from how the text arrives. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { RecordSplitter, type RawRecord } from '../src/pipeline/recordSplitter.js';
+
+function split(pieces: string[], quoted = true): RawRecord[] {
+  const s = new RecordSplitter(',', quoted);
+  const out: RawRecord[] = [];
+  for (const p of pieces) s.push(p, out);
+  s.end(out);
+  return out;
+}
+
+test('records, rows and lines, with quoted newlines, CRLF and blank lines', () => {
+  const recs = split(['a,b\r\n"x\ny",1\r\n\r\n3,"q""q"\n  \nlast']);
+  assert.deepEqual(
+    recs.map((r) => [r.row, r.line, r.text]),
+    [[1, 1, 'a,b'], [2, 2, '"x\ny",1'], [3, 5, '3,"q""q"'], [4, 7, 'last']],
+  );
+});
+
+test('a quote mid-field does not open a quoted field', () => {
+  assert.deepEqual(split(['a,5"x,c\nnext\n']).map((r) => r.text), ['a,5"x,c', 'next']);
+});
+
+test('an unterminated quote runs to the end of input and is flagged', () => {
+  const recs = split(['1,2\n3,"open\n4,5\n']);
+  assert.deepEqual(recs.map((r) => [r.text, r.unterminatedQuote ?? false]), [['1,2', false], ['3,"open\n4,5', true]]);
+});
+
+test('JSONL mode splits on newlines only', () => {
+  assert.deepEqual(split(['{"a":"\\"x"}\n\n[1,2]\n'], false).map((r) => [r.row, r.line, r.text]), [[1, 1, '{"a":"\\"x"}'], [2, 3, '[1,2]']]);
+});
+
+test('a leading BOM is dropped', () => {
+  assert.equal(split(['\uFEFFa,b\n'])[0].text, 'a,b');
+});
+
+test('property: however the text is cut into pieces, the records are the same', () => {
+  const field = fc.oneof(
+    fc.stringMatching(/^[a-z0-9 .]{0,5}$/),
+    fc.string({ maxLength: 6 }).map((s) => `"${s.replace(/"/g, '""')}"`),
+  );
+  const record = fc.array(field, { minLength: 1, maxLength: 4 }).map((f) => f.join(','));
+  const text = fc.tuple(fc.array(record, { maxLength: 12 }), fc.constantFrom('\n', '\r\n')).map(([rs, nl]) => rs.join(nl) + nl);
+  fc.assert(
+    fc.property(text, fc.array(fc.nat(), { maxLength: 8 }), (t, cuts) => {
+      const points = [...new Set(cuts.map((c) => c % (t.length + 1)))].sort((a, b) => a - b);
+      const pieces: string[] = [];
+      let prev = 0;
+      for (const p of points) {
+        pieces.push(t.slice(prev, p));
+        prev = p;
+      }
+      pieces.push(t.slice(prev));
+      assert.deepEqual(split(pieces), split([t]));
+    }),
+    { numRuns: 2000 },
+  );
+});
