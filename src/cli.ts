@@ -8,7 +8,7 @@ import chalk, { Chalk } from 'chalk';
 import { EXIT, RunError, exitCodeOf, oneLine } from './errors.js';
 import { resolveOptions, type Options, type RawFlags } from './options.js';
 import { ModelSession } from './model/session.js';
-import { csvFormat } from './formats/inputFormat.js';
+import { isGzipPath, outputFormatFor } from './formats/detect.js';
 import { rowFormatter } from './formats/output.js';
 import { AtomicFileSink, BrokenPipe, StdoutSink, type Sink } from './io/sinks.js';
 import { runPipeline, type RunCounts } from './pipeline/runner.js';
@@ -22,15 +22,17 @@ const EXAMPLES = `
 Examples:
   $ batch-score fixtures/houses.csv -m fixtures/models/linear.onnx -o preds.csv --keep id
   $ batch-score day.csv -m model.onnx --features age,income,score -o preds.csv --summary run.json
-  $ cat events.csv | batch-score -m model.onnx --on-error skip > preds.csv
+  $ cat events.jsonl | batch-score -m model.onnx | jq .variable
+  $ zcat day.csv.gz | batch-score -m model.onnx -o preds.csv.gz
+  $ tail -f stream.jsonl | batch-score -m model.onnx --flush-ms 200 >> preds.jsonl
 
 Exit codes: 0 all scored · 3 some records failed (see the sidecar) · 2 cannot start or go on · 1 internal error`;
 
 function buildProgram(): Command {
   return new Command('batch-score')
-    .description('Score CSV records with a local ONNX model: one prediction per input record, failures in an error sidecar.')
+    .description('Score records (CSV, TSV, JSONL, JSON) with a local ONNX model: one prediction per input record, failures in an error sidecar.')
     .version(VERSION, '-V, --version')
-    .argument('[inputs...]', 'input CSV files, scored in order into one output; - or none for standard input')
+    .argument('[inputs...]', 'input files (CSV, TSV, JSONL, JSON; .gz too), scored in order into one output; - or none for standard input')
     .option('-m, --model <path>', 'the ONNX model (required)')
     .option('-o, --output <path>', 'output file, written atomically (default: standard output)')
     .option('--features <names>', 'comma-separated columns fed to the model, in this order (default: all but --keep)')
@@ -40,6 +42,11 @@ function buildProgram(): Command {
     .addOption(new Option('--on-error <mode>', 'a failed record: an empty prediction row, or left out').choices(['null', 'skip']).default('null'))
     .option('--errors <path>', 'error sidecar path (default: beside the output, <name>.errors.jsonl)')
     .addOption(new Option('--missing <mode>', 'empty/NA feature: a record error, or NaN').choices(['error', 'nan']).default('error'))
+    .option('--input-format <format>', 'csv, tsv, jsonl or json (default: from the extension; sniffed on stdin)')
+    .option('--output-format <format>', 'csv, tsv, jsonl or json (default: from the -o extension, else the input\'s)')
+    .option('--delimiter <char>', 'field delimiter of CSV-like input (default: , and tab for .tsv)')
+    .option('--no-header', 'CSV input has no header row: columns are named 1, 2, 3…')
+    .option('--flush-ms <ms>', 'score a partial chunk when input stalls this long (0: only when full)', '1000')
     .option('--summary <path>', 'write a JSON run summary here')
     .option('-q, --quiet', 'no summary line, no progress bar')
     .option('--no-progress', 'no progress bar')
@@ -93,15 +100,13 @@ async function score(options: Options): Promise<number> {
   let failure: unknown;
   try {
     session = await ModelSession.load(options.model);
-    sink = options.output === null ? new StdoutSink() : await AtomicFileSink.open(options.output);
+    sink = options.output === null ? new StdoutSink() : await AtomicFileSink.open(options.output, isGzipPath(options.output));
     const runCounts = await runPipeline({
       options,
       session,
-      inputFormat: csvFormat(),
-      formatter: rowFormatter('csv'),
+      formatterFor: (input) => rowFormatter(outputFormatFor(options.outputFormat, options.output, input)),
       sink,
       sidecar,
-      flushMs: 1000,
       onProgress: (p) => bar.update(p.source.bytesRead, p.source.size, p.scored + p.failed),
     });
     counts = runCounts;
@@ -123,6 +128,7 @@ async function score(options: Options): Promise<number> {
   } finally {
     bar.stop();
     await session?.release().catch(() => undefined);
+    process.stdin.destroy(); // an unread stdin (e.g. after a broken pipe) must not keep the process alive
   }
   const summary = buildSummary(options, session, counts, sidecar, startedAt, exitCode, stopped);
   if (failure !== undefined) reportRunError(failure, options.verbose, options.color);
@@ -162,6 +168,7 @@ function buildSummary(
     finishedAt: finishedAt.toISOString(),
     seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
     exitCode,
+    ...(counts.configs !== undefined ? { configs: counts.configs } : {}),
     ...(stopped ? { stopped } : {}),
   };
 }

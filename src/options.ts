@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { RunError } from './errors.js';
+import { parseFormat } from './formats/detect.js';
 
 export type OnError = 'null' | 'skip';
 export type MissingPolicy = 'error' | 'nan';
@@ -28,6 +29,14 @@ export interface Options {
   progress: boolean;
   color: boolean;
   verbose: boolean;
+  /** null: from each file's extension, else sniffed. */
+  inputFormat: RecordFormat | null;
+  /** null: from the output's extension, else the input's family. */
+  outputFormat: RecordFormat | null;
+  /** null: `,` for CSV, tab for TSV. */
+  delimiter: string | null;
+  header: boolean;
+  flushMs: number;
 }
 
 /** What commander hands us: strings and booleans as typed by the user. */
@@ -46,6 +55,11 @@ export interface RawFlags {
   progress?: boolean;
   color?: boolean;
   verbose?: boolean;
+  inputFormat?: string;
+  outputFormat?: string;
+  delimiter?: string;
+  header?: boolean;
+  flushMs?: string;
 }
 
 export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.ProcessEnv = process.env): Options {
@@ -72,6 +86,11 @@ export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.Proc
     progress: flags.progress !== false && flags.quiet !== true,
     color: flags.color !== false && !('NO_COLOR' in env && env.NO_COLOR !== ''),
     verbose: flags.verbose === true || Boolean(env.DEBUG),
+    inputFormat: flags.inputFormat === undefined ? null : parseFormat('--input-format', flags.inputFormat),
+    outputFormat: flags.outputFormat === undefined ? null : parseFormat('--output-format', flags.outputFormat),
+    delimiter: flags.delimiter === undefined ? null : delimiterOf(flags.delimiter),
+    header: flags.header !== false,
+    flushMs: nonNegativeInt('--flush-ms', flags.flushMs ?? '1000'),
   };
 }
 
@@ -94,6 +113,22 @@ function nameList(flag: string, value: string): string[] {
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup !== undefined) throw usage(`${flag} names ${JSON.stringify(dup)} twice`);
   return names;
+}
+
+/** One character; `\t` and `tab` spell a tab. */
+function delimiterOf(value: string): string {
+  const d = value === '\\t' || value.toLowerCase() === 'tab' ? '\t' : value;
+  if (d.length !== 1 || d === '"' || d === '\n' || d === '\r') {
+    throw usage(`--delimiter must be one character other than a quote or a line break, got ${JSON.stringify(value)}`);
+  }
+  return d;
+}
+
+function nonNegativeInt(flag: string, value: string): number {
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw usage(`${flag} must be a whole number ≥ 0, got ${JSON.stringify(value)}`);
+  }
+  return Number(value);
 }
 
 export function positiveInt(flag: string, value: string): number {

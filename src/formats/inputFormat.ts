@@ -1,36 +1,89 @@
 /**
- * Input formats: how a source's text is cut into records, where its column names come from, and how a
- * chunk of records becomes fields.
+ * Input formats: how a source's text is cut into records, where the column names come from, and how a chunk
+ * of records becomes cells.
  */
 import { RunError, oneLine } from '../errors.js';
+import type { RecordFormat } from '../options.js';
 import { RecordSplitter, type RawRecord } from '../pipeline/recordSplitter.js';
-import { parseCsvHeader, parseCsvRecords, type ParsedRecord } from './csvRecords.js';
+import { parseCsvHeader, parseCsvFields, parseCsvRecords, type ParsedRecord } from './csvRecords.js';
+import { jsonColumns, parseJsonRecords, readJsonDocument, recordValue, type JsonDocument } from './jsonRecords.js';
+
+export interface Columns {
+  names: string[];
+  /** Whether the first record was a header (and is not a record). */
+  header: boolean;
+}
 
 export interface InputFormat {
-  name: string;
+  name: RecordFormat;
+  /** A whole-document format is read at once instead of being split into records. */
+  document?: (text: string, source: string) => JsonDocument;
   splitter(): RecordSplitter;
-  /** Column names from the first record of a source. */
-  header(record: RawRecord, source: string): string[];
+  /** Column names from the first records of a source; null while they cannot be told yet. */
+  columns(records: RawRecord[], source: string): Columns | null;
   parser(columns: string[]): (records: RawRecord[]) => ParsedRecord[];
 }
 
-export function csvFormat(delimiter = ','): InputFormat {
+export interface FormatSettings {
+  /** null: `,` for CSV, tab for TSV. */
+  delimiter: string | null;
+  header: boolean;
+  /** The columns named on the command line (--features then --keep), which JSON objects are read by. */
+  named: string[] | null;
+}
+
+export function inputFormat(name: RecordFormat, settings: FormatSettings): InputFormat {
+  if (name === 'csv' || name === 'tsv') return csvFormat(name, settings.delimiter ?? (name === 'tsv' ? '\t' : ','), settings.header);
+  return jsonFormat(name, settings.named);
+}
+
+function csvFormat(name: RecordFormat, delimiter: string, header: boolean): InputFormat {
   return {
-    name: delimiter === '\t' ? 'tsv' : 'csv',
+    name,
     splitter: () => new RecordSplitter(delimiter, true),
-    header(record, source) {
-      let columns: string[];
+    columns(records, source) {
+      if (records.length === 0) return null;
+      if (!header) {
+        // --no-header: columns are named by 1-based position, from the first record's width.
+        let width = 1;
+        try {
+          width = parseCsvFields(records[0].text, delimiter)[0]?.length ?? 1;
+        } catch {
+          // a malformed first record fails on its own; its width is a guess
+        }
+        return { names: Array.from({ length: width }, (_, i) => String(i + 1)), header: false };
+      }
+      let names: string[];
       try {
-        columns = parseCsvHeader(record, delimiter);
+        names = parseCsvHeader(records[0], delimiter);
       } catch (err) {
         throw new RunError('INPUT', `cannot read the header of ${source}: ${oneLine(err)}`);
       }
-      const dups = columns.filter((c, i) => columns.indexOf(c) !== i);
+      const dups = names.filter((c, i) => names.indexOf(c) !== i);
       if (dups.length) {
         throw new RunError('INPUT', `the header of ${source} names ${[...new Set(dups)].map((d) => JSON.stringify(d)).join(', ')} more than once; column names must be unique`);
       }
-      return columns;
+      return { names, header: true };
     },
     parser: (columns) => (records) => parseCsvRecords(records, delimiter, columns.length),
+  };
+}
+
+function jsonFormat(name: RecordFormat, named: string[] | null): InputFormat {
+  return {
+    name,
+    document: name === 'json' ? readJsonDocument : undefined,
+    splitter: () => new RecordSplitter(',', false),
+    columns(records) {
+      // The first record that is an object or an array names the columns (objects: by --features/--keep when
+      // given, else by its keys; arrays: by position); records before it are held.
+      for (const r of records) {
+        const parsed = recordValue(r);
+        const names = 'value' in parsed ? jsonColumns(parsed.value) : null;
+        if (names) return { names: named && !Array.isArray((parsed as { value: unknown }).value) ? named : names, header: false };
+      }
+      return null;
+    },
+    parser: (columns) => (records) => parseJsonRecords(records, columns),
   };
 }

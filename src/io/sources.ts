@@ -14,10 +14,12 @@ export interface Source {
   /** Size in bytes when known (files), for the progress bar. */
   size: number | null;
   /** Bytes read so far (compressed bytes for gzip). */
-  readonly bytesRead: number;
+  bytesRead: number;
   gzip: boolean;
-  /** The first decoded text (for sniffing), then the rest. */
+  /** The decoded text, piece by piece. */
   text: AsyncIterable<string>;
+  /** Stops reading (when the run ends early), so that an open stdin does not keep the process alive. */
+  close(): void;
 }
 
 export async function openSource(name: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<Source> {
@@ -44,7 +46,14 @@ export async function openSource(name: string, stdin: NodeJS.ReadableStream = pr
   } catch (err) {
     throw new RunError('INPUT', `cannot read input ${name}: ${oneLine(err)}`, { cause: err });
   }
-  const source = { name, size, bytesRead: 0, gzip: false, text: undefined as unknown as AsyncIterable<string> };
+  const source: Source = {
+    name,
+    size,
+    bytesRead: 0,
+    gzip: false,
+    text: undefined as unknown as AsyncIterable<string>,
+    close: () => (raw as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.(),
+  };
   const head = first.done ? Buffer.alloc(0) : first.value;
   source.gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
   const counted = async function* (): AsyncGenerator<Buffer> {

@@ -17,6 +17,10 @@ export interface RawRecord {
   text: string;
   /** Set when the record ended inside an open quote at end of input. */
   unterminatedQuote?: boolean;
+  /** The record's value when it was already parsed out of a whole JSON document. */
+  value?: unknown;
+  /** Why a record read out of a document cannot be used (it then fails as PARSE_ERROR). */
+  invalid?: string;
 }
 
 const NL = 10;

@@ -4,11 +4,12 @@
  * chunks wait (backpressure from a slow output). The only place where streams meet the pure stages.
  */
 import { RunError } from '../errors.js';
-import type { Options } from '../options.js';
+import type { Options, RecordFormat } from '../options.js';
 import { planFeatures, type FeaturePlan } from '../model/featurePlan.js';
 import { declaredRecordShape, outputColumnNames, planOutputs, type OutputPlan } from '../model/outputPlan.js';
 import type { ModelSession } from '../model/session.js';
-import type { InputFormat } from '../formats/inputFormat.js';
+import { formatFromPath, sniffFormat } from '../formats/detect.js';
+import { inputFormat, type Columns, type InputFormat } from '../formats/inputFormat.js';
 import type { OutputLayout, RowFormatter } from '../formats/output.js';
 import { openSource, type Source } from '../io/sources.js';
 import type { Sink } from '../io/sinks.js';
@@ -21,13 +22,12 @@ import type { RawRecord } from './recordSplitter.js';
 export interface RunSettings {
   options: Options;
   session: ModelSession;
-  inputFormat: InputFormat;
-  formatter: RowFormatter;
+  /** The output formatter, chosen once the first input's format is known. */
+  formatterFor(input: RecordFormat): RowFormatter;
   sink: Sink;
   sidecar: Sidecar;
-  flushMs: number;
   onProgress?: (p: Progress) => void;
-  /** Called once the first source is open and the plan is made (e.g. to report the mapping). */
+  /** Called once the plan is made (e.g. to warn about left-out outputs). */
   onPlan?: (plan: FeaturePlan, outputs: OutputPlan) => void;
 }
 
@@ -41,6 +41,14 @@ export interface RunCounts {
   scored: number;
   failed: number;
   written: number;
+  /** The ForestFlow request's `configs`, when the input was one. */
+  configs?: unknown;
+}
+
+interface FirstSource {
+  source: string;
+  format: InputFormat;
+  columns: Columns;
 }
 
 /** How many chunks may wait for the writer before reading pauses. */
@@ -50,8 +58,9 @@ export async function runPipeline(s: RunSettings): Promise<RunCounts> {
   const { options } = s;
   const outputs = planOutputs(s.session.info, options.outputs);
   const counts: RunCounts = { scored: 0, failed: 0, written: 0 };
-  let plan: FeaturePlan | null = null;
+  let first: FirstSource | null = null;
   let ctx: ChunkContext | null = null;
+  let formatter: RowFormatter | null = null;
   let layout: OutputLayout | null = null;
   let nextIndex = 0;
   const jsonErrors: Array<[number, string]> = [];
@@ -64,8 +73,8 @@ export async function runPipeline(s: RunSettings): Promise<RunCounts> {
 
   const writeResult = async (result: ChunkResult): Promise<void> => {
     layout ??= makeLayout(options.keep, outputs, result.recordShapes);
-    if (counts.written === 0) await s.sink.write(s.formatter.head(layout));
-    const text = s.formatter.rows(result.rows, layout, counts.written === 0);
+    if (counts.written === 0) await s.sink.write(formatter!.head(layout));
+    const text = formatter!.rows(result.rows, layout, counts.written === 0);
     if (text) await s.sink.write(text);
     counts.written += result.rows.length;
     await s.sidecar.add(result.errors);
@@ -93,63 +102,108 @@ export async function runPipeline(s: RunSettings): Promise<RunCounts> {
     });
   };
 
-  const checkFailure = (): void => {
-    if (failure !== undefined) throw failure;
+  /** Makes the plan from the first source's columns (once), or checks a later source against it. */
+  const useColumns = (source: Source, format: InputFormat, columns: Columns): void => {
+    if (first === null) {
+      first = { source: source.name, format, columns };
+      const plan = planFeatures(columns.names, s.session.info, { features: options.features, keep: options.keep });
+      ctx = makeContext(plan, outputs, format, s);
+      formatter = s.formatterFor(format.name);
+      s.onPlan?.(plan, outputs);
+      return;
+    }
+    if (format.name !== first.format.name) {
+      throw new RunError('INPUT', `${source.name} is ${format.name} but ${first.source} is ${first.format.name}; inputs scored together must share one format`);
+    }
+    if (columns.header && columns.names.join('\u0000') !== first.columns.names.join('\u0000')) {
+      throw new RunError('INPUT', `the header of ${source.name} differs from the header of ${first.source}; inputs scored together must share one header`);
+    }
   };
 
-  let firstColumns: { source: string; columns: string[] } | null = null;
   for (const name of options.inputs) {
     const source = await openSource(name);
-    const splitter = s.inputFormat.splitter();
-    const chunker = new Chunker(options.batchSize, s.flushMs, (records) => submit(source, records));
-    let columns: string[] | null = null;
-
-    const take = (records: RawRecord[]): void => {
-      if (columns === null && records.length > 0) {
-        const header = records.shift()!;
-        columns = s.inputFormat.header(header, source.name);
-        if (firstColumns === null) {
-          firstColumns = { source: source.name, columns };
-          plan = planFeatures(columns, s.session.info, { features: options.features, keep: options.keep });
-          ctx = makeContext(plan, outputs, s);
-          s.onPlan?.(plan, outputs);
-        } else if (columns.join('\u0000') !== firstColumns.columns.join('\u0000')) {
-          throw new RunError('INPUT', `the header of ${source.name} differs from the header of ${firstColumns.source}; inputs scored together must share one header`);
+    try {
+      const pieces = source.text[Symbol.asyncIterator]();
+      const head = await pieces.next();
+      const firstText = head.done ? '' : head.value;
+      const format = inputFormat(options.inputFormat ?? (name === '-' ? null : formatFromPath(name)) ?? sniffFormat(firstText), {
+        delimiter: options.delimiter,
+        header: options.header,
+        named: options.features ? [...options.features, ...options.keep.filter((k) => !options.features!.includes(k))] : null,
+      });
+      const chunker = new Chunker(options.batchSize, options.flushMs, (records) => submit(source, records));
+      // Later sources without a header (JSON, --no-header) take the first source's columns.
+      const known = first as FirstSource | null;
+      let columns: Columns | null = known !== null && !known.columns.header ? known.columns : null;
+      let held: RawRecord[] = [];
+      const take = (records: RawRecord[]): void => {
+        if (columns === null) {
+          held.push(...records);
+          columns = format.columns(held, source.name);
+          if (columns === null) return;
+          useColumns(source, format, columns);
+          records = held;
+          held = [];
+          if (columns.header) records.shift();
         }
-        for (const r of records) r.row--; // the header is not a record
-      } else if (columns !== null) {
-        for (const r of records) r.row--;
+        if (columns.header) for (const r of records) r.row--; // the header is not a record
+        if (records.length) chunker.add(records);
+      };
+      if (format.document) {
+        let text = firstText;
+        for (let r = await pieces.next(); !r.done; r = await pieces.next()) text += r.value;
+        const doc = format.document(text, source.name);
+        if (doc.configs !== undefined) counts.configs = doc.configs;
+        if (doc.columns) columns = { names: doc.columns, header: false };
+        if (columns) useColumns(source, format, columns);
+        take(doc.records);
+      } else {
+        const splitter = format.splitter();
+        for (let text: string | undefined = firstText; text !== undefined; ) {
+          checkFailure();
+          take(splitter.push(text));
+          while (queued >= MAX_QUEUED_CHUNKS && failure === undefined) await new Promise<void>((r) => (wake = r));
+          const r = await pieces.next();
+          text = r.done ? undefined : r.value;
+        }
+        take(splitter.end());
       }
-      if (records.length) chunker.add(records);
-    };
-
-    for await (const text of source.text) {
+      if (columns === null && held.length > 0) {
+        // No record could name the columns (none parsed): they all fail as they are, against positional names.
+        const width = s.session.info.inputs[0]?.shape[1];
+        columns = { names: Array.from({ length: typeof width === 'number' && width > 0 ? width : 1 }, (_, i) => String(i + 1)), header: false };
+        useColumns(source, format, columns);
+        chunker.add(held);
+      }
+      chunker.flush();
+      await tail;
       checkFailure();
-      take(splitter.push(text));
-      while (queued >= MAX_QUEUED_CHUNKS && failure === undefined) await new Promise<void>((r) => (wake = r));
+      s.onProgress?.({ source, scored: counts.scored, failed: counts.failed });
+    } finally {
+      source.close();
     }
-    take(splitter.end());
-    chunker.flush();
-    await tail;
-    checkFailure();
-    s.onProgress?.({ source, scored: counts.scored, failed: counts.failed });
   }
 
   await tail;
   checkFailure();
+  formatter ??= s.formatterFor(options.inputFormat ?? 'csv');
   // An empty input still gets its header (and the JSON document its shell).
   if (counts.written === 0) {
     layout ??= makeLayout(options.keep, outputs, null);
-    await s.sink.write(s.formatter.head(layout));
+    await s.sink.write(formatter.head(layout));
   }
-  await s.sink.write(s.formatter.tail(jsonErrors));
+  await s.sink.write(formatter.tail(jsonErrors));
   return counts;
+
+  function checkFailure(): void {
+    if (failure !== undefined) throw failure;
+  }
 }
 
-function makeContext(plan: FeaturePlan, outputs: OutputPlan, s: RunSettings): ChunkContext {
+function makeContext(plan: FeaturePlan, outputs: OutputPlan, format: InputFormat, s: RunSettings): ChunkContext {
   const { options } = s;
   return {
-    parse: s.inputFormat.parser(plan.columns),
+    parse: format.parser(plan.columns),
     plan,
     writers: plan.feeds.map((f) => cellWriter(f.type, options.missing)),
     session: s.session,

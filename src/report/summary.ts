@@ -13,6 +13,8 @@ export interface RunSummary {
   finishedAt: string;
   seconds: number;
   exitCode: number;
+  /** The ForestFlow request's `configs`, copied as given. */
+  configs?: unknown;
   /** Why the run stopped early, when it did. */
   stopped?: string;
 }

@@ -1,0 +1,159 @@
+/**
+ * JSON records: JSONL lines, the Batch Processing API document `{"inputs": [[…], …]}`, and the ForestFlow
+ * inference request `{"schema": […], "datum": [{"tensors": […]}], "configs": {…}}`.
+ *
+ * A JSON record becomes cells aligned to the plan's columns:
+ * - an array → positional features (columns are named by 1-based position); its length is checked;
+ * - an object → named fields; a named column absent from the record is `undefined` (MISSING_VALUE);
+ *   extra keys are ignored.
+ */
+import { RunError, oneLine } from '../errors.js';
+import type { RawRecord } from '../pipeline/recordSplitter.js';
+import type { ParsedRecord } from './csvRecords.js';
+
+/** Column names a JSON record implies: an object's keys, or `1..n` for an array; null for anything else. */
+export function jsonColumns(value: unknown): string[] | null {
+  if (Array.isArray(value)) return value.map((_, i) => String(i + 1));
+  if (value !== null && typeof value === 'object') return Object.keys(value);
+  return null;
+}
+
+/** Parses a record's JSON (or takes the value already parsed from a document). */
+export function recordValue(record: RawRecord): { value: unknown } | { error: string } {
+  if (record.invalid !== undefined) return { error: record.invalid };
+  if ('value' in record) return { value: record.value };
+  try {
+    return { value: JSON.parse(record.text) };
+  } catch (err) {
+    return { error: `not valid JSON: ${oneLine(err)}` };
+  }
+}
+
+export function parseJsonRecords(records: RawRecord[], columns: string[]): ParsedRecord[] {
+  return records.map((record) => {
+    const parsed = recordValue(record);
+    if ('error' in parsed) return { error: { code: 'PARSE_ERROR', message: parsed.error } };
+    return cellsOf(parsed.value, columns);
+  });
+}
+
+function cellsOf(value: unknown, columns: string[]): ParsedRecord {
+  if (Array.isArray(value)) {
+    if (value.length !== columns.length) {
+      return { cells: value, error: { code: 'FEATURE_COUNT', message: `expected ${columns.length} values, found ${value.length}` } };
+    }
+    return { cells: value };
+  }
+  if (value !== null && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    return { cells: columns.map((c) => (Object.hasOwn(obj, c) ? obj[c] : undefined)) };
+  }
+  return { error: { code: 'PARSE_ERROR', message: `expected a JSON object or array, found ${value === null ? 'null' : typeof value}` } };
+}
+
+export interface JsonDocument {
+  kind: 'inputs' | 'forestflow';
+  records: RawRecord[];
+  /** Column names (ForestFlow: the schema's fields; inputs: positional). */
+  columns: string[] | null;
+  /** ForestFlow `configs`, copied into the summary. */
+  configs?: unknown;
+}
+
+/** Reads a whole JSON document (one of the two request shapes) into records. */
+export function readJsonDocument(text: string, source: string): JsonDocument {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new RunError('INPUT', `${source} is not a JSON document: ${oneLine(err)}`);
+  }
+  const obj = doc as Record<string, unknown>;
+  const starts = elementStarts(text);
+  if (obj && typeof obj === 'object' && Array.isArray(obj.inputs)) {
+    const records = obj.inputs.map((value, i) => docRecord(value, i, text, starts.inputs));
+    return { kind: 'inputs', records, columns: null };
+  }
+  if (obj && typeof obj === 'object' && Array.isArray(obj.schema) && Array.isArray(obj.datum)) {
+    const schema = obj.schema as Array<{ type?: unknown; fields?: unknown }>;
+    const columns = schema.flatMap((s, j) => {
+      if (typeof s?.type !== 'string' || !Array.isArray(s.fields)) {
+        throw new RunError('INPUT', `${source}: schema[${j}] needs a "type" and a "fields" list`);
+      }
+      return s.fields.map(String);
+    });
+    const records = obj.datum.map((datum, i) => {
+      const fields = forestFlowRecord(datum, schema);
+      const record = docRecord(fields, i, text, starts.datum, datum);
+      if (typeof fields === 'string') record.invalid = fields;
+      return record;
+    });
+    return { kind: 'forestflow', records, columns, configs: obj.configs };
+  }
+  throw new RunError('INPUT', `${source}: a JSON document needs "inputs" (a list of records) or "schema" and "datum" (a ForestFlow request)`);
+}
+
+function docRecord(value: unknown, i: number, text: string, starts: Map<number, number>, raw: unknown = value): RawRecord {
+  return { row: i + 1, line: starts.get(i) ?? 1, text: JSON.stringify(raw), value };
+}
+
+/**
+ * A ForestFlow datum → an object keyed by the schema's field names. Each tensor is `{"<Type>": {"data": [...]}}`
+ * matching schema[j]; for a malformed datum, the reason (a string).
+ */
+function forestFlowRecord(datum: unknown, schema: Array<{ type?: unknown; fields?: unknown }>): Record<string, unknown> | string {
+  const tensors = (datum as { tensors?: unknown })?.tensors;
+  if (!Array.isArray(tensors) || tensors.length !== schema.length) return `datum needs ${schema.length} tensors, one per schema entry`;
+  const record: Record<string, unknown> = {};
+  for (const [j, s] of schema.entries()) {
+    const fields = s.fields as unknown[];
+    const data = (tensors[j] as Record<string, { data?: unknown }> | null)?.[s.type as string]?.data;
+    if (!Array.isArray(data) || data.length !== fields.length) {
+      return `tensor ${j} needs {"${String(s.type)}": {"data": [${fields.length} values]}}`;
+    }
+    fields.forEach((f, k) => (record[String(f)] = data[k]));
+  }
+  return record;
+}
+
+/**
+ * 1-based line on which each element of the top-level `inputs` / `datum` arrays starts, found by a scan that
+ * tracks strings and nesting (JSON.parse does not report positions).
+ */
+function elementStarts(text: string): { inputs: Map<number, number>; datum: Map<number, number> } {
+  const result = { inputs: new Map<number, number>(), datum: new Map<number, number>() };
+  let depth = 0;
+  let line = 1;
+  let lastKey = '';
+  let current: Map<number, number> | null = null;
+  let index = 0;
+  let expectValue = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') { line++; continue; }
+    if (c === '"') {
+      const start = i;
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      if (depth === 1) lastKey = text.slice(start + 1, i);
+      if (current && depth === 2 && expectValue) { current.set(index, line); expectValue = false; }
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\r') continue;
+    if (current && depth === 2 && expectValue && c !== ']') { current.set(index, line); expectValue = false; }
+    if (c === '[' || c === '{') {
+      depth++;
+      if (depth === 2 && c === '[' && (lastKey === 'inputs' || lastKey === 'datum')) {
+        current = result[lastKey];
+        index = 0;
+        expectValue = true;
+      }
+    } else if (c === ']' || c === '}') {
+      depth--;
+      if (depth === 1) current = null;
+    } else if (c === ',' && depth === 2 && current) {
+      index++;
+      expectValue = true;
+    }
+  }
+  return result;
+}
