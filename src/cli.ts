@@ -15,6 +15,7 @@ import { runPipeline, type RunCounts } from './pipeline/runner.js';
 import { Sidecar } from './report/sidecar.js';
 import { summaryLine, type RunSummary } from './report/summary.js';
 import { progressBar } from './report/progress.js';
+import { inspectModel, renderInspect } from './report/inspect.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -25,6 +26,8 @@ Examples:
   $ cat events.jsonl | batch-score -m model.onnx | jq .variable
   $ zcat day.csv.gz | batch-score -m model.onnx -o preds.csv.gz
   $ tail -f stream.jsonl | batch-score -m model.onnx --flush-ms 200 >> preds.jsonl
+
+  $ batch-score inspect model.onnx --input day.csv
 
 Exit codes: 0 all scored · 3 some records failed (see the sidecar) · 2 cannot start or go on · 1 internal error`;
 
@@ -60,13 +63,41 @@ export async function run(argv: string[]): Promise<void> {
   process.exitCode = await main(argv);
 }
 
+function buildInspect(): Command {
+  return new Command('inspect')
+    .description("show a model's inputs, outputs, labels and metadata; with --input, the mapping a run would apply to that file")
+    .argument('<model>', 'the ONNX model')
+    .option('--input <path>', 'an input file: show which columns feed which input, the output columns, and the first problems')
+    .option('--json', 'print the report as JSON')
+    .option('--features <names>', 'as for scoring')
+    .option('--keep <names>', 'as for scoring')
+    .option('--outputs <names>', 'as for scoring')
+    .option('--input-format <format>', 'as for scoring')
+    .option('--delimiter <char>', 'as for scoring')
+    .option('--no-header', 'as for scoring')
+    .option('--no-color', 'no colors')
+    .option('--verbose', 'stack traces for errors');
+}
+
+interface Parsed {
+  command: 'score' | 'inspect';
+  args: string[];
+  flags: RawFlags & { input?: string; json?: boolean };
+}
+
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  let parsed: { args: string[]; flags: RawFlags } | null = null;
+  let parsed: Parsed | null = null;
   program.exitOverride();
   program.action((args: string[], flags: RawFlags) => {
-    parsed = { args, flags };
+    parsed = { command: 'score', args, flags };
   });
+  const inspectCommand = buildInspect()
+    .exitOverride()
+    .action((modelPath: string, flags: Parsed['flags']) => {
+      parsed = { command: 'inspect', args: flags.input ? [flags.input] : [], flags: { ...flags, model: modelPath } };
+    });
+  program.addCommand(inspectCommand);
   try {
     program.parse(argv);
   } catch (err) {
@@ -76,7 +107,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const got = parsed as { args: string[]; flags: RawFlags } | null;
+  const got = parsed as Parsed | null;
   if (!got) return EXIT.ok;
   let options: Options;
   try {
@@ -84,7 +115,22 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     return reportRunError(err, got.flags.verbose === true, got.flags.color !== false);
   }
-  return score(options);
+  return got.command === 'inspect' ? inspect(options, got.flags.input ?? null, got.flags.json === true) : score(options);
+}
+
+async function inspect(options: Options, input: string | null, json: boolean): Promise<number> {
+  let session: ModelSession | null = null;
+  try {
+    session = await ModelSession.load(options.model);
+    const report = await inspectModel(session, options, input);
+    process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : renderInspect(report));
+    return report.mapping?.problems.length ? EXIT.run : EXIT.ok;
+  } catch (err) {
+    return reportRunError(err, options.verbose, options.color);
+  } finally {
+    await session?.release().catch(() => undefined);
+    process.stdin.destroy();
+  }
 }
 
 async function score(options: Options): Promise<number> {
@@ -107,6 +153,15 @@ async function score(options: Options): Promise<number> {
       formatterFor: (input) => rowFormatter(outputFormatFor(options.outputFormat, options.output, input)),
       sink,
       sidecar,
+      onPlan: (plan, outputs) => {
+        if (options.quiet) return;
+        for (const name of outputs.skipped) {
+          process.stderr.write(`batch-score: note: output ${name} is not a tensor (a ZipMap's sequence of maps) and is left out; export the model with ZipMap disabled to get it\n`);
+        }
+        if (plan.fixedBatch !== null) {
+          process.stderr.write(`batch-score: note: the model has a fixed batch size of ${plan.fixedBatch}; scoring ${plan.fixedBatch} record${plan.fixedBatch === 1 ? '' : 's'} per call\n`);
+        }
+      },
       onProgress: (p) => bar.update(p.source.bytesRead, p.source.size, p.scored + p.failed),
     });
     counts = runCounts;

@@ -3,7 +3,8 @@
  * of records becomes cells.
  */
 import { RunError, oneLine } from '../errors.js';
-import type { RecordFormat } from '../options.js';
+import type { Options, RecordFormat } from '../options.js';
+import { formatFromPath, sniffFormat } from './detect.js';
 import { RecordSplitter, type RawRecord } from '../pipeline/recordSplitter.js';
 import { parseCsvHeader, parseCsvFields, parseCsvRecords, type ParsedRecord } from './csvRecords.js';
 import { jsonColumns, parseJsonRecords, readJsonDocument, recordValue, type JsonDocument } from './jsonRecords.js';
@@ -86,4 +87,11 @@ function jsonFormat(name: RecordFormat, named: string[] | null): InputFormat {
     },
     parser: (columns) => (records) => parseJsonRecords(records, columns),
   };
+}
+
+/** A source's format: --input-format, else the file's extension, else sniffed from its first text. */
+export function sourceFormat(name: string, firstText: string, options: Options): InputFormat {
+  const format = options.inputFormat ?? (name === '-' ? null : formatFromPath(name)) ?? sniffFormat(firstText);
+  const named = options.features ? [...options.features, ...options.keep.filter((k) => !options.features!.includes(k))] : null;
+  return inputFormat(format, { delimiter: options.delimiter, header: options.header, named });
 }

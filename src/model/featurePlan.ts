@@ -18,6 +18,8 @@ export interface InputFeed {
   columns: number[];
   /** Values per record. */
   width: number;
+  /** By name, an `[N,K]` input is fed from one field holding an array of K values (a JSON array). */
+  fromArray: boolean;
   /** The tensor's shape for `n` records: `[n]`, `[n,1]`, `[n,width]`… as the model declares its rank. */
   shapeFor(n: number): number[];
 }
@@ -81,7 +83,8 @@ function makeFeed(spec: TensorSpec, cols: number[], columns: string[], model: Mo
   if (rank > 2 && declaredWidth === null) {
     throw new RunError('MAPPING', `model input ${describeSpec(spec)} has rank ${rank} with unknown inner dimensions; batch-score feeds rank 1 or 2 inputs`);
   }
-  const width = cols.length;
+  const fromArray = rule === 'by-name' && declaredWidth !== null && declaredWidth > 1;
+  const width = fromArray ? (declaredWidth as number) : cols.length;
   if (declaredWidth !== null && declaredWidth !== width) {
     const used = cols.map((i) => columns[i]).join(',') || '(none)';
     throw mappingError(
@@ -96,6 +99,7 @@ function makeFeed(spec: TensorSpec, cols: number[], columns: string[], model: Mo
     type: spec.type as ElementType,
     columns: cols,
     width,
+    fromArray,
     shapeFor: (n) => (rank <= 1 ? [n] : [n, ...(rank === 2 ? [width] : (spec.shape.slice(1) as number[]))]),
   };
 }

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import ort from 'onnxruntime-node';
 import { RunError, oneLine } from '../errors.js';
+import { readOnnxFile, type OnnxFileInfo } from './onnxFile.js';
 
 export type ElementType = 'float32' | 'float64' | 'int32' | 'int64' | 'bool' | 'string';
 export const SUPPORTED_TYPES: readonly string[] = ['float32', 'float64', 'int32', 'int64', 'bool', 'string'];
@@ -25,6 +26,8 @@ export interface ModelInfo {
   outputs: TensorSpec[];
   /** Outputs that are not tensors (e.g. a ZipMap's sequence of maps): the Node binding cannot return them. */
   nonTensorOutputs: string[];
+  /** What the session API does not expose (labels, metadata, opsets), read from the protobuf. */
+  file: OnnxFileInfo;
 }
 
 export type FeedData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | string[];
@@ -44,6 +47,12 @@ export class ModelSession {
       const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : oneLine(err);
       throw new RunError('MODEL', `cannot read model ${modelPath}: ${reason}`, { cause: err });
     }
+    let file: OnnxFileInfo;
+    try {
+      file = readOnnxFile(bytes);
+    } catch (err) {
+      throw new RunError('MODEL', `cannot load model ${modelPath}: ${oneLine(err)}`, { cause: err });
+    }
     let session: ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(bytes, {
@@ -58,7 +67,7 @@ export class ModelSession {
       throw new RunError('MODEL', `cannot load model ${modelPath}: ${oneLine(err)} (is it an ONNX model?)`, { cause: err });
     }
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    return new ModelSession(session, describe(modelPath, sha256, session));
+    return new ModelSession(session, describe(modelPath, sha256, session, file));
   }
 
   /** Runs the model; throws the runtime's error (callers decide whether it is a record or a run error). */
@@ -71,7 +80,7 @@ export class ModelSession {
   }
 }
 
-function describe(modelPath: string, sha256: string, session: ort.InferenceSession): ModelInfo {
+function describe(modelPath: string, sha256: string, session: ort.InferenceSession, file: OnnxFileInfo): ModelInfo {
   const tensors = (meta: readonly ort.InferenceSession.ValueMetadata[]): TensorSpec[] =>
     meta.flatMap((m) => (m.isTensor ? [{ name: m.name, type: m.type, shape: m.shape }] : []));
   return {
@@ -80,6 +89,7 @@ function describe(modelPath: string, sha256: string, session: ort.InferenceSessi
     inputs: tensors(session.inputMetadata),
     outputs: tensors(session.outputMetadata),
     nonTensorOutputs: session.outputMetadata.filter((m) => !m.isTensor).map((m) => m.name),
+    file,
   };
 }
 

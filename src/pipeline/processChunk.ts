@@ -93,11 +93,31 @@ export async function processChunk(chunk: Chunk, ctx: ChunkContext): Promise<Chu
     for (let k = 0; k < c.plan.feeds.length; k++) {
       const feed = c.plan.feeds[k];
       const base = slot * feed.width;
+      if (feed.fromArray) {
+        const err = fillArray(cells[feed.columns[0]], c.plan.columns[feed.columns[0]], k, base);
+        if (err) return err;
+        continue;
+      }
       for (let j = 0; j < feed.width; j++) {
         const col = feed.columns[j];
         const err = c.writers[k](cells[col], c.plan.columns[col], data[k], base + j);
         if (err) return err;
       }
+    }
+    return undefined;
+  }
+
+  /** An `[N,K]` input fed by name from one field that holds an array of K values. */
+  function fillArray(value: unknown, column: string, k: number, base: number): RecordError | undefined {
+    const width = plan.feeds[k].width;
+    if (!Array.isArray(value)) {
+      if (value === undefined || value === null) return { code: 'MISSING_VALUE', message: `missing value: column ${JSON.stringify(column)} is ${value === null ? 'null' : 'absent'}` };
+      return { code: 'INVALID_VALUE', message: `column ${JSON.stringify(column)}: expected an array of ${width} values` };
+    }
+    if (value.length !== width) return { code: 'FEATURE_COUNT', message: `column ${JSON.stringify(column)}: expected ${width} values, found ${value.length}` };
+    for (let j = 0; j < width; j++) {
+      const err = ctx.writers[k](value[j], `${column}[${j}]`, data[k], base + j);
+      if (err) return err;
     }
     return undefined;
   }

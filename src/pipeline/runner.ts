@@ -8,8 +8,7 @@ import type { Options, RecordFormat } from '../options.js';
 import { planFeatures, type FeaturePlan } from '../model/featurePlan.js';
 import { declaredRecordShape, outputColumnNames, planOutputs, type OutputPlan } from '../model/outputPlan.js';
 import type { ModelSession } from '../model/session.js';
-import { formatFromPath, sniffFormat } from '../formats/detect.js';
-import { inputFormat, type Columns, type InputFormat } from '../formats/inputFormat.js';
+import { sourceFormat, type Columns, type InputFormat } from '../formats/inputFormat.js';
 import type { OutputLayout, RowFormatter } from '../formats/output.js';
 import { openSource, type Source } from '../io/sources.js';
 import type { Sink } from '../io/sinks.js';
@@ -72,7 +71,7 @@ export async function runPipeline(s: RunSettings): Promise<RunCounts> {
   let wake: (() => void) | null = null;
 
   const writeResult = async (result: ChunkResult): Promise<void> => {
-    layout ??= makeLayout(options.keep, outputs, result.recordShapes);
+    layout ??= makeLayout(options.keep, outputs, result.recordShapes, s.session.info.file.classLabels);
     if (counts.written === 0) await s.sink.write(formatter!.head(layout));
     const text = formatter!.rows(result.rows, layout, counts.written === 0);
     if (text) await s.sink.write(text);
@@ -107,7 +106,7 @@ export async function runPipeline(s: RunSettings): Promise<RunCounts> {
     if (first === null) {
       first = { source: source.name, format, columns };
       const plan = planFeatures(columns.names, s.session.info, { features: options.features, keep: options.keep });
-      ctx = makeContext(plan, outputs, format, s);
+      ctx = makeContext(plan, outputs, format, options, s.session);
       formatter = s.formatterFor(format.name);
       s.onPlan?.(plan, outputs);
       return;
@@ -126,11 +125,7 @@ export async function runPipeline(s: RunSettings): Promise<RunCounts> {
       const pieces = source.text[Symbol.asyncIterator]();
       const head = await pieces.next();
       const firstText = head.done ? '' : head.value;
-      const format = inputFormat(options.inputFormat ?? (name === '-' ? null : formatFromPath(name)) ?? sniffFormat(firstText), {
-        delimiter: options.delimiter,
-        header: options.header,
-        named: options.features ? [...options.features, ...options.keep.filter((k) => !options.features!.includes(k))] : null,
-      });
+      const format = sourceFormat(name, firstText, options);
       const chunker = new Chunker(options.batchSize, options.flushMs, (records) => submit(source, records));
       // Later sources without a header (JSON, --no-header) take the first source's columns.
       const known = first as FirstSource | null;
@@ -189,7 +184,7 @@ export async function runPipeline(s: RunSettings): Promise<RunCounts> {
   formatter ??= s.formatterFor(options.inputFormat ?? 'csv');
   // An empty input still gets its header (and the JSON document its shell).
   if (counts.written === 0) {
-    layout ??= makeLayout(options.keep, outputs, null);
+    layout ??= makeLayout(options.keep, outputs, null, s.session.info.file.classLabels);
     await s.sink.write(formatter.head(layout));
   }
   await s.sink.write(formatter.tail(jsonErrors));
@@ -200,27 +195,26 @@ export async function runPipeline(s: RunSettings): Promise<RunCounts> {
   }
 }
 
-function makeContext(plan: FeaturePlan, outputs: OutputPlan, format: InputFormat, s: RunSettings): ChunkContext {
-  const { options } = s;
+export function makeContext(plan: FeaturePlan, outputs: OutputPlan, format: InputFormat, options: Options, session: ModelSession): ChunkContext {
   return {
     parse: format.parser(plan.columns),
     plan,
     writers: plan.feeds.map((f) => cellWriter(f.type, options.missing)),
-    session: s.session,
+    session,
     score: { outputNames: outputs.names, fixedBatch: plan.fixedBatch, retries: 0, retryDelayMs: 0 },
     onError: options.onError,
   };
 }
 
 /** Output columns, from the shapes the runtime returned or, before any record is scored, the declared ones. */
-function makeLayout(keepNames: string[], outputs: OutputPlan, seen: number[][] | null): OutputLayout {
+export function makeLayout(keepNames: string[], outputs: OutputPlan, seen: number[][] | null, labels: Record<string, string[]>): OutputLayout {
   const shapes = outputs.specs.map((spec, k) => seen?.[k] ?? declaredRecordShape(spec) ?? []);
   return {
     keepNames,
     outputNames: outputs.names,
     outputTypes: outputs.specs.map((o) => o.type),
     sizes: shapes.map((sh) => sh.reduce((a, b) => a * b, 1)),
-    columnNames: outputs.specs.map((spec, k) => outputColumnNames(spec.name, shapes[k])),
+    columnNames: outputs.specs.map((spec, k) => outputColumnNames(spec.name, shapes[k], labels[spec.name])),
     isArray: shapes.map((sh) => !(sh.length === 0 || (sh.length === 1 && sh[0] === 1))),
   };
 }
