@@ -2,7 +2,7 @@
  * The command line: commander program and help, main(argv) → exit code.
  * The only place that maps errors to exit codes, and the only user of chalk and the progress bar.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import chalk, { Chalk } from 'chalk';
 import { EXIT, RunError, exitCodeOf, oneLine } from './errors.js';
@@ -10,7 +10,7 @@ import { resolveOptions, type Options, type RawFlags } from './options.js';
 import { ModelSession } from './model/session.js';
 import { isGzipPath, outputFormatFor } from './formats/detect.js';
 import { rowFormatter } from './formats/output.js';
-import { AtomicFileSink, BrokenPipe, StdoutSink, type Sink } from './io/sinks.js';
+import { AtomicFileSink, BrokenPipe, StdoutSink, temporaryFiles, type Sink } from './io/sinks.js';
 import { runPipeline, type RunCounts } from './pipeline/runner.js';
 import { Sidecar } from './report/sidecar.js';
 import { summaryLine, type RunSummary } from './report/summary.js';
@@ -50,6 +50,11 @@ function buildProgram(): Command {
     .option('--delimiter <char>', 'field delimiter of CSV-like input (default: , and tab for .tsv)')
     .option('--no-header', 'CSV input has no header row: columns are named 1, 2, 3…')
     .option('--flush-ms <ms>', 'score a partial chunk when input stalls this long (0: only when full)', '1000')
+    .option('--retries <n>', 'retry a failed model call this many times before isolating the failing records', '0')
+    .option('--retry-delay <ms>', 'wait between retries', '1000')
+    .option('--max-errors <n>', 'abort (exit 4) when more than n records fail')
+    .option('--max-error-rate <fraction>', 'abort (exit 4) when more than this fraction of records fail (checked from --batch-size records on)')
+    .option('--max-record-bytes <n>', 'a longer record fails as RECORD_TOO_LARGE', String(1024 * 1024))
     .option('--summary <path>', 'write a JSON run summary here')
     .option('-q, --quiet', 'no summary line, no progress bar')
     .option('--no-progress', 'no progress bar')
@@ -144,6 +149,8 @@ async function score(options: Options): Promise<number> {
   let stopped: string | undefined;
   const bar = progressBar(options.progress);
   let failure: unknown;
+  const interrupt = new AbortController();
+  const stopSignals = onSignals(interrupt);
   try {
     session = await ModelSession.load(options.model);
     sink = options.output === null ? new StdoutSink() : await AtomicFileSink.open(options.output, isGzipPath(options.output));
@@ -153,6 +160,7 @@ async function score(options: Options): Promise<number> {
       formatterFor: (input) => rowFormatter(outputFormatFor(options.outputFormat, options.output, input)),
       sink,
       sidecar,
+      signal: interrupt.signal,
       onPlan: (plan, outputs) => {
         if (options.quiet) return;
         for (const name of outputs.skipped) {
@@ -171,7 +179,9 @@ async function score(options: Options): Promise<number> {
   } catch (err) {
     failure = err;
     await sink?.abort();
-    await sidecar.abort();
+    // Over the error threshold the sidecar says how far the run got; otherwise it goes with the output.
+    if (err instanceof RunError && err.code === 'THRESHOLD') await sidecar.commit().catch(() => sidecar.abort());
+    else await sidecar.abort();
     if (err instanceof BrokenPipe) {
       exitCode = EXIT.ok;
       stopped = 'standard output was closed';
@@ -181,6 +191,7 @@ async function score(options: Options): Promise<number> {
       stopped = oneLine(err);
     }
   } finally {
+    stopSignals();
     bar.stop();
     await session?.release().catch(() => undefined);
     process.stdin.destroy(); // an unread stdin (e.g. after a broken pipe) must not keep the process alive
@@ -199,6 +210,27 @@ async function score(options: Options): Promise<number> {
     }
   }
   return exitCode;
+}
+
+/**
+ * SIGINT/SIGTERM: the first stops reading and lets the run clean up (temporaries removed, older outputs untouched,
+ * session released) and exit 130/143; a second one exits at once, removing temporaries synchronously.
+ */
+function onSignals(controller: AbortController): () => void {
+  const handler = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) {
+      for (const temp of temporaryFiles()) rmSync(temp, { force: true });
+      process.exit(signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm);
+    }
+    const code = signal === 'SIGINT' ? 'INTERRUPTED' : 'TERMINATED';
+    controller.abort(new RunError(code, `stopped by ${signal}; no output was written (an older file at the output path is untouched)`));
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
 }
 
 function buildSummary(

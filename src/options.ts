@@ -37,6 +37,13 @@ export interface Options {
   delimiter: string | null;
   header: boolean;
   flushMs: number;
+  retries: number;
+  retryDelayMs: number;
+  /** Abort (exit 4) when more records than this fail; null: no limit. */
+  maxErrors: number | null;
+  /** Abort (exit 4) when this fraction of the records read fail (checked from --batch-size records on). */
+  maxErrorRate: number | null;
+  maxRecordBytes: number;
 }
 
 /** What commander hands us: strings and booleans as typed by the user. */
@@ -60,6 +67,11 @@ export interface RawFlags {
   delimiter?: string;
   header?: boolean;
   flushMs?: string;
+  retries?: string;
+  retryDelay?: string;
+  maxErrors?: string;
+  maxErrorRate?: string;
+  maxRecordBytes?: string;
 }
 
 export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.ProcessEnv = process.env): Options {
@@ -91,6 +103,11 @@ export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.Proc
     delimiter: flags.delimiter === undefined ? null : delimiterOf(flags.delimiter),
     header: flags.header !== false,
     flushMs: nonNegativeInt('--flush-ms', flags.flushMs ?? '1000'),
+    retries: nonNegativeInt('--retries', flags.retries ?? '0'),
+    retryDelayMs: nonNegativeInt('--retry-delay', flags.retryDelay ?? '1000'),
+    maxErrors: flags.maxErrors === undefined ? null : nonNegativeInt('--max-errors', flags.maxErrors),
+    maxErrorRate: flags.maxErrorRate === undefined ? null : fraction('--max-error-rate', flags.maxErrorRate),
+    maxRecordBytes: positiveInt('--max-record-bytes', flags.maxRecordBytes ?? String(1024 * 1024)),
   };
 }
 
@@ -129,6 +146,12 @@ function nonNegativeInt(flag: string, value: string): number {
     throw usage(`${flag} must be a whole number ≥ 0, got ${JSON.stringify(value)}`);
   }
   return Number(value);
+}
+
+function fraction(flag: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw usage(`${flag} must be a fraction between 0 and 1, got ${JSON.stringify(value)}`);
+  return n;
 }
 
 export function positiveInt(flag: string, value: string): number {

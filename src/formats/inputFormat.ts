@@ -29,19 +29,20 @@ export interface FormatSettings {
   /** null: `,` for CSV, tab for TSV. */
   delimiter: string | null;
   header: boolean;
+  maxRecordLength: number;
   /** The columns named on the command line (--features then --keep), which JSON objects are read by. */
   named: string[] | null;
 }
 
 export function inputFormat(name: RecordFormat, settings: FormatSettings): InputFormat {
-  if (name === 'csv' || name === 'tsv') return csvFormat(name, settings.delimiter ?? (name === 'tsv' ? '\t' : ','), settings.header);
-  return jsonFormat(name, settings.named);
+  if (name === 'csv' || name === 'tsv') return csvFormat(name, settings.delimiter ?? (name === 'tsv' ? '\t' : ','), settings);
+  return jsonFormat(name, settings);
 }
 
-function csvFormat(name: RecordFormat, delimiter: string, header: boolean): InputFormat {
+function csvFormat(name: RecordFormat, delimiter: string, { header, maxRecordLength }: FormatSettings): InputFormat {
   return {
     name,
-    splitter: () => new RecordSplitter(delimiter, true),
+    splitter: () => new RecordSplitter(delimiter, true, maxRecordLength),
     columns(records, source) {
       if (records.length === 0) return null;
       if (!header) {
@@ -54,6 +55,7 @@ function csvFormat(name: RecordFormat, delimiter: string, header: boolean): Inpu
         }
         return { names: Array.from({ length: width }, (_, i) => String(i + 1)), header: false };
       }
+      if (records[0].tooLarge !== undefined) throw new RunError('INPUT', `the header of ${source} is longer than --max-record-bytes`);
       let names: string[];
       try {
         names = parseCsvHeader(records[0], delimiter);
@@ -70,15 +72,16 @@ function csvFormat(name: RecordFormat, delimiter: string, header: boolean): Inpu
   };
 }
 
-function jsonFormat(name: RecordFormat, named: string[] | null): InputFormat {
+function jsonFormat(name: RecordFormat, { named, maxRecordLength }: FormatSettings): InputFormat {
   return {
     name,
     document: name === 'json' ? readJsonDocument : undefined,
-    splitter: () => new RecordSplitter(',', false),
+    splitter: () => new RecordSplitter(',', false, maxRecordLength),
     columns(records) {
       // The first record that is an object or an array names the columns (objects: by --features/--keep when
       // given, else by its keys; arrays: by position); records before it are held.
       for (const r of records) {
+        if (r.tooLarge !== undefined) continue;
         const parsed = recordValue(r);
         const names = 'value' in parsed ? jsonColumns(parsed.value) : null;
         if (names) return { names: named && !Array.isArray((parsed as { value: unknown }).value) ? named : names, header: false };
@@ -93,5 +96,5 @@ function jsonFormat(name: RecordFormat, named: string[] | null): InputFormat {
 export function sourceFormat(name: string, firstText: string, options: Options): InputFormat {
   const format = options.inputFormat ?? (name === '-' ? null : formatFromPath(name)) ?? sniffFormat(firstText);
   const named = options.features ? [...options.features, ...options.keep.filter((k) => !options.features!.includes(k))] : null;
-  return inputFormat(format, { delimiter: options.delimiter, header: options.header, named });
+  return inputFormat(format, { delimiter: options.delimiter, header: options.header, named, maxRecordLength: options.maxRecordBytes });
 }

@@ -22,6 +22,7 @@ export interface Source {
   close(): void;
 }
 
+/** Opens a source; nothing is read until its text is iterated (so a signal can stop a read that waits). */
 export async function openSource(name: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<Source> {
   let raw: NodeJS.ReadableStream;
   let size: number | null = null;
@@ -39,13 +40,6 @@ export async function openSource(name: string, stdin: NodeJS.ReadableStream = pr
     }
     raw = createReadStream(name);
   }
-  const it = (raw as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-  let first: IteratorResult<Buffer>;
-  try {
-    first = await it.next();
-  } catch (err) {
-    throw new RunError('INPUT', `cannot read input ${name}: ${oneLine(err)}`, { cause: err });
-  }
   const source: Source = {
     name,
     size,
@@ -54,22 +48,27 @@ export async function openSource(name: string, stdin: NodeJS.ReadableStream = pr
     text: undefined as unknown as AsyncIterable<string>,
     close: () => (raw as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.(),
   };
-  const head = first.done ? Buffer.alloc(0) : first.value;
-  source.gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
   const counted = async function* (): AsyncGenerator<Buffer> {
-    if (first.done) return;
-    source.bytesRead += head.length;
-    yield head;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      source.bytesRead += r.value.length;
-      yield r.value;
+    for await (const buf of raw as AsyncIterable<Buffer>) {
+      source.bytesRead += buf.length;
+      yield buf;
     }
   };
-  const bytes: AsyncIterable<Buffer> = source.gzip ? Readable.from(counted()).pipe(createGunzip()) : counted();
-  source.text = decode(name, bytes);
+  source.text = decode(name, gunzipIfNeeded(counted(), source));
   return source;
+}
+
+/** Recognises gzip by its magic bytes in the first buffer and, if so, inflates the whole stream. */
+async function* gunzipIfNeeded(bytes: AsyncGenerator<Buffer>, source: Source): AsyncGenerator<Buffer> {
+  const first = await bytes.next();
+  if (first.done) return;
+  const head = first.value;
+  source.gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  const all = (async function* () {
+    yield head;
+    yield* bytes;
+  })();
+  yield* source.gzip ? (Readable.from(all).pipe(createGunzip()) as AsyncIterable<Buffer>) : all;
 }
 
 async function* decode(name: string, bytes: AsyncIterable<Buffer>): AsyncGenerator<string> {

@@ -43,7 +43,7 @@ export interface ChunkContext {
 
 export async function processChunk(chunk: Chunk, ctx: ChunkContext): Promise<ChunkResult> {
   const { plan } = ctx;
-  const parsed = ctx.parse(chunk.records);
+  const parsed = parseRecords(chunk.records, ctx);
   const n = parsed.length;
   const data: FeedData[] = plan.feeds.map((f) => allocate(f.type, n * f.width));
   const errors: (RecordError | undefined)[] = new Array(n);
@@ -121,6 +121,18 @@ export async function processChunk(chunk: Chunk, ctx: ChunkContext): Promise<Chu
     }
     return undefined;
   }
+}
+
+/** Parses the chunk's records, except those cut off for being too large, which fail as they are. */
+function parseRecords(records: RawRecord[], ctx: ChunkContext): ParsedRecord[] {
+  if (!records.some((r) => r.tooLarge !== undefined)) return ctx.parse(records);
+  const fine = ctx.parse(records.filter((r) => r.tooLarge === undefined));
+  let next = 0;
+  return records.map((r) =>
+    r.tooLarge !== undefined
+      ? { error: { code: 'RECORD_TOO_LARGE', message: `the record is longer than --max-record-bytes (${r.tooLarge.toLocaleString('en-US')}+ characters); only its beginning is shown` } }
+      : fine[next++],
+  );
 }
 
 function trim(data: FeedData, length: number): FeedData {

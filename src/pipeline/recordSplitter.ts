@@ -21,7 +21,12 @@ export interface RawRecord {
   value?: unknown;
   /** Why a record read out of a document cannot be used (it then fails as PARSE_ERROR). */
   invalid?: string;
+  /** Set when the record ran past --max-record-bytes: `text` holds only its beginning. */
+  tooLarge?: number;
 }
+
+/** How much of an oversized record the sidecar shows. */
+const PREVIEW_CHARS = 1024;
 
 const NL = 10;
 const CR = 13;
@@ -44,9 +49,18 @@ export class RecordSplitter {
   private rows = 0;
   private first = true;
   private readonly delim: number;
+  /** Dropping the rest of an oversized record, up to the next line break. */
+  private skipping = false;
 
-  /** `quoted` = false for JSONL, where records are exactly lines. */
-  constructor(delimiter: string, private readonly quoted: boolean) {
+  /**
+   * `quoted` = false for JSONL, where records are exactly lines. A record longer than `maxRecordLength`
+   * characters is cut off (kept as a preview, flagged `tooLarge`) so memory stays bounded.
+   */
+  constructor(
+    delimiter: string,
+    private readonly quoted: boolean,
+    private readonly maxRecordLength = Infinity,
+  ) {
     this.delim = delimiter.charCodeAt(0);
   }
 
@@ -60,13 +74,15 @@ export class RecordSplitter {
     this.pos -= this.start;
     if (this.pos < 0) this.pos = 0;
     this.start = 0;
+    if (this.skipping) this.skip();
     this.scan(out);
+    if (this.pendingLength > this.maxRecordLength) this.cutOversized(out);
     return out;
   }
 
   /** End of input: the last record (no newline at end of file), possibly inside an open quote. */
   end(out: RawRecord[] = []): RawRecord[] {
-    if (this.start < this.buf.length) {
+    if (this.start < this.buf.length && !this.skipping) {
       const unterminated = this.state === State.Quoted;
       // An unterminated quote runs to the end of input; its trailing line breaks are not part of the record.
       let end = this.buf.length;
@@ -81,6 +97,35 @@ export class RecordSplitter {
   /** Bytes held for a record not yet complete (for bounding memory). */
   get pendingLength(): number {
     return this.buf.length - this.start;
+  }
+
+  /**
+   * The pending record is too long: emit it as a flagged preview and drop the rest of it up to the next line
+   * break (where scoring resumes, with a fresh quote state: the best boundary that can be found).
+   */
+  private cutOversized(out: RawRecord[]): void {
+    const length = this.pendingLength;
+    const preview = this.buf.slice(this.start, this.start + PREVIEW_CHARS);
+    this.rows++;
+    out.push({ row: this.rows, line: this.nextLine, text: preview, tooLarge: length });
+    this.nextLine += this.linesInRecord;
+    this.linesInRecord = 0;
+    this.state = State.FieldStart;
+    this.start = this.pos = this.buf.length;
+    this.skipping = true;
+    this.skip();
+  }
+
+  /** Drops text up to and including the next line break (then scanning resumes as usual). */
+  private skip(): void {
+    const nl = this.buf.indexOf('\n', this.start);
+    if (nl < 0) {
+      this.start = this.pos = this.buf.length;
+      return;
+    }
+    this.nextLine++;
+    this.start = this.pos = nl + 1;
+    this.skipping = false;
   }
 
   private scan(out: RawRecord[]): void {
@@ -138,7 +183,7 @@ export class RecordSplitter {
     this.start = end + 1;
     if (isBlank(text)) return;
     this.rows++;
-    const rec: RawRecord = { row: this.rows, line, text };
+    const rec: RawRecord = text.length > this.maxRecordLength ? { row: this.rows, line, text: text.slice(0, PREVIEW_CHARS), tooLarge: text.length } : { row: this.rows, line, text };
     if (unterminated) rec.unterminatedQuote = true;
     out.push(rec);
   }

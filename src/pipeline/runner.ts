@@ -28,6 +28,8 @@ export interface RunSettings {
   onProgress?: (p: Progress) => void;
   /** Called once the plan is made (e.g. to warn about left-out outputs). */
   onPlan?: (plan: FeaturePlan, outputs: OutputPlan) => void;
+  /** Aborted on SIGINT/SIGTERM: reading stops and the run fails with the signal's reason (a RunError). */
+  signal?: AbortSignal;
 }
 
 export interface Progress {
@@ -80,6 +82,7 @@ export async function runPipeline(s: RunSettings): Promise<RunCounts> {
     counts.scored += result.scored;
     counts.failed += result.errors.length;
     for (const row of result.rows) if (row.error) jsonErrors.push([row.index, row.error.message]);
+    checkThresholds(counts, options);
   };
 
   const submit = (source: Source, records: RawRecord[]): void => {
@@ -120,7 +123,11 @@ export async function runPipeline(s: RunSettings): Promise<RunCounts> {
   };
 
   for (const name of options.inputs) {
+    checkAbort();
     const source = await openSource(name);
+    // A signal stops reading at once, even while waiting for input that may never come.
+    const stop = () => source.close();
+    s.signal?.addEventListener('abort', stop);
     try {
       const pieces = source.text[Symbol.asyncIterator]();
       const head = await pieces.next();
@@ -155,12 +162,14 @@ export async function runPipeline(s: RunSettings): Promise<RunCounts> {
       } else {
         const splitter = format.splitter();
         for (let text: string | undefined = firstText; text !== undefined; ) {
+          checkAbort();
           checkFailure();
           take(splitter.push(text));
           while (queued >= MAX_QUEUED_CHUNKS && failure === undefined) await new Promise<void>((r) => (wake = r));
           const r = await pieces.next();
           text = r.done ? undefined : r.value;
         }
+        checkAbort();
         take(splitter.end());
       }
       if (columns === null && held.length > 0) {
@@ -174,7 +183,11 @@ export async function runPipeline(s: RunSettings): Promise<RunCounts> {
       await tail;
       checkFailure();
       s.onProgress?.({ source, scored: counts.scored, failed: counts.failed });
+    } catch (err) {
+      checkAbort(); // a source closed by a signal may end with an error of its own: the signal is the reason
+      throw err;
     } finally {
+      s.signal?.removeEventListener('abort', stop);
       source.close();
     }
   }
@@ -193,6 +206,22 @@ export async function runPipeline(s: RunSettings): Promise<RunCounts> {
   function checkFailure(): void {
     if (failure !== undefined) throw failure;
   }
+
+  function checkAbort(): void {
+    if (s.signal?.aborted) throw s.signal.reason;
+  }
+}
+
+/** --max-errors and --max-error-rate: exceeding either stops the run (exit 4). */
+function checkThresholds(counts: RunCounts, options: Options): void {
+  const read = counts.scored + counts.failed;
+  const where = `after ${read} records (${counts.failed} failed)`;
+  if (options.maxErrors !== null && counts.failed > options.maxErrors) {
+    throw new RunError('THRESHOLD', `more than --max-errors ${options.maxErrors} records failed; stopped ${where}`);
+  }
+  if (options.maxErrorRate !== null && read >= options.batchSize && counts.failed / read > options.maxErrorRate) {
+    throw new RunError('THRESHOLD', `more than --max-error-rate ${options.maxErrorRate} of the records failed; stopped ${where}`);
+  }
 }
 
 export function makeContext(plan: FeaturePlan, outputs: OutputPlan, format: InputFormat, options: Options, session: ModelSession): ChunkContext {
@@ -201,7 +230,7 @@ export function makeContext(plan: FeaturePlan, outputs: OutputPlan, format: Inpu
     plan,
     writers: plan.feeds.map((f) => cellWriter(f.type, options.missing)),
     session,
-    score: { outputNames: outputs.names, fixedBatch: plan.fixedBatch, retries: 0, retryDelayMs: 0 },
+    score: { outputNames: outputs.names, fixedBatch: plan.fixedBatch, retries: options.retries, retryDelayMs: options.retryDelayMs },
     onError: options.onError,
   };
 }
