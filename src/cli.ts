@@ -11,7 +11,7 @@ import { ModelSession } from './model/session.js';
 import { isGzipPath, outputFormatFor } from './formats/detect.js';
 import { rowFormatter } from './formats/output.js';
 import { AtomicFileSink, BrokenPipe, StdoutSink, temporaryFiles, type Sink } from './io/sinks.js';
-import { runPipeline, type RunCounts } from './pipeline/runner.js';
+import { newCounts, runPipeline, type RunCounts } from './pipeline/runner.js';
 import { Sidecar } from './report/sidecar.js';
 import { summaryLine, type RunSummary } from './report/summary.js';
 import { progressBar } from './report/progress.js';
@@ -33,6 +33,7 @@ Exit codes: 0 all scored · 3 some records failed (see the sidecar) · 2 cannot 
 
 function buildProgram(): Command {
   return new Command('batch-score')
+    .enablePositionalOptions() // so that `inspect --keep id` gives --keep to inspect, not to the scorer
     .description('Score records (CSV, TSV, JSONL, JSON) with a local ONNX model: one prediction per input record, failures in an error sidecar.')
     .version(VERSION, '-V, --version')
     .argument('[inputs...]', 'input files (CSV, TSV, JSONL, JSON; .gz too), scored in order into one output; - or none for standard input')
@@ -144,7 +145,7 @@ async function score(options: Options): Promise<number> {
   let session: ModelSession | null = null;
   let sink: Sink | null = null;
   const sidecar = new Sidecar(options.errorsPath);
-  let counts: RunCounts = { scored: 0, failed: 0, written: 0 };
+  const counts = newCounts();
   let exitCode: number = EXIT.ok;
   let stopped: string | undefined;
   const bar = progressBar(options.progress);
@@ -154,7 +155,7 @@ async function score(options: Options): Promise<number> {
   try {
     session = await ModelSession.load(options.model);
     sink = options.output === null ? new StdoutSink() : await AtomicFileSink.open(options.output, isGzipPath(options.output));
-    const runCounts = await runPipeline({
+    await runPipeline({
       options,
       session,
       formatterFor: (input) => rowFormatter(outputFormatFor(options.outputFormat, options.output, input)),
@@ -171,8 +172,7 @@ async function score(options: Options): Promise<number> {
         }
       },
       onProgress: (p) => bar.update(p.source.bytesRead, p.source.size, p.scored + p.failed),
-    });
-    counts = runCounts;
+    }, counts);
     await sidecar.commit();
     await sink.commit();
     exitCode = counts.failed > 0 ? EXIT.someFailed : EXIT.ok;
@@ -247,7 +247,7 @@ function buildSummary(
   return {
     rows: { read: counts.scored + counts.failed, scored: counts.scored, failed: counts.failed },
     errors: sidecar.byCode,
-    model: { path: options.model, sha256: info?.sha256 ?? '', inputs: info?.inputs ?? [], outputs: info?.outputs ?? [] },
+    model: { path: options.model, sha256: info?.sha256 ?? '', inputs: info?.inputs ?? [], outputs: info?.outputs ?? [], calls: counts.modelCalls },
     inputs: options.inputs,
     output: options.output ?? '-',
     errorsFile: sidecar.failed > 0 ? options.errorsPath : null,

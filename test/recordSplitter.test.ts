@@ -59,3 +59,27 @@ test('property: however the text is cut into pieces, the records are the same', 
     { numRuns: 2000 },
   );
 });
+
+test('property: with --max-record-bytes, oversized records are cut the same way however the text arrives', () => {
+  const record = fc.oneof(
+    fc.stringMatching(/^[a-z0-9,]{0,30}$/),
+    fc.stringMatching(/^[a-z\n,]{0,30}$/).map((s) => `"${s}"`),
+  );
+  const text = fc.array(record, { maxLength: 10 }).map((rs) => rs.join('\n') + '\n');
+  fc.assert(
+    fc.property(text, fc.array(fc.nat(), { maxLength: 6 }), fc.integer({ min: 3, max: 20 }), (t, cuts, max) => {
+      const run = (pieces: string[]) => {
+        const s = new RecordSplitter(',', true, max);
+        const out: RawRecord[] = [];
+        for (const p of pieces) s.push(p, out);
+        return s.end(out);
+      };
+      const points = [...new Set(cuts.map((c) => c % (t.length + 1)))].sort((a, b) => a - b);
+      const pieces = points.map((p, i) => t.slice(i ? points[i - 1] : 0, p)).concat(t.slice(points.at(-1) ?? 0));
+      const whole = run([t]);
+      assert.deepEqual(run(pieces), whole);
+      for (const r of whole) if (r.tooLarge === undefined) assert.ok(r.text.length <= max);
+    }),
+    { numRuns: 3000 },
+  );
+});

@@ -130,7 +130,7 @@ function parseRecords(records: RawRecord[], ctx: ChunkContext): ParsedRecord[] {
   let next = 0;
   return records.map((r) =>
     r.tooLarge !== undefined
-      ? { error: { code: 'RECORD_TOO_LARGE', message: `the record is longer than --max-record-bytes (${r.tooLarge.toLocaleString('en-US')}+ characters); only its beginning is shown` } }
+      ? { error: { code: 'RECORD_TOO_LARGE', message: `the record is longer than --max-record-bytes ${r.tooLarge}; only its beginning is shown` } }
       : fine[next++],
   );
 }

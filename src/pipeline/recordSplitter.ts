@@ -21,7 +21,7 @@ export interface RawRecord {
   value?: unknown;
   /** Why a record read out of a document cannot be used (it then fails as PARSE_ERROR). */
   invalid?: string;
-  /** Set when the record ran past --max-record-bytes: `text` holds only its beginning. */
+  /** The limit a record ran past (--max-record-bytes): `text` then holds only its beginning. */
   tooLarge?: number;
 }
 
@@ -75,13 +75,13 @@ export class RecordSplitter {
     if (this.pos < 0) this.pos = 0;
     this.start = 0;
     if (this.skipping) this.skip();
-    this.scan(out);
-    if (this.pendingLength > this.maxRecordLength) this.cutOversized(out);
+    this.scanAll(out);
     return out;
   }
 
   /** End of input: the last record (no newline at end of file), possibly inside an open quote. */
   end(out: RawRecord[] = []): RawRecord[] {
+    if (!this.skipping) this.scanAll(out);
     if (this.start < this.buf.length && !this.skipping) {
       const unterminated = this.state === State.Quoted;
       // An unterminated quote runs to the end of input; its trailing line breaks are not part of the record.
@@ -100,20 +100,22 @@ export class RecordSplitter {
   }
 
   /**
-   * The pending record is too long: emit it as a flagged preview and drop the rest of it up to the next line
-   * break (where scoring resumes, with a fresh quote state: the best boundary that can be found).
+   * The pending record is too long: emit it as a flagged preview and drop it up to the first line break after
+   * the limit, where scoring resumes with a fresh quote state (the best boundary that can be found); when that
+   * line break has not arrived yet, keep dropping input until it does.
    */
   private cutOversized(out: RawRecord[]): void {
-    const length = this.pendingLength;
-    const preview = this.buf.slice(this.start, this.start + PREVIEW_CHARS);
+    // The preview and the reported size must not depend on how much text has arrived (determinism).
+    const preview = this.buf.slice(this.start, this.start + Math.min(PREVIEW_CHARS, this.maxRecordLength + 1));
     this.rows++;
-    out.push({ row: this.rows, line: this.nextLine, text: preview, tooLarge: length });
-    this.nextLine += this.linesInRecord;
+    out.push({ row: this.rows, line: this.nextLine, text: preview, tooLarge: this.maxRecordLength });
+    const nl = this.buf.indexOf('\n', this.start + this.maxRecordLength);
+    const end = nl < 0 ? this.buf.length : nl + 1;
+    for (let i = this.buf.indexOf('\n', this.start); i >= 0 && i < end; i = this.buf.indexOf('\n', i + 1)) this.nextLine++;
     this.linesInRecord = 0;
     this.state = State.FieldStart;
-    this.start = this.pos = this.buf.length;
-    this.skipping = true;
-    this.skip();
+    this.start = this.pos = end;
+    this.skipping = nl < 0;
   }
 
   /** Drops text up to and including the next line break (then scanning resumes as usual). */
@@ -128,6 +130,16 @@ export class RecordSplitter {
     this.skipping = false;
   }
 
+  /** Scans, cutting oversized records wherever they are met (so the cut never depends on how text arrived). */
+  private scanAll(out: RawRecord[]): void {
+    this.scan(out);
+    while (this.pendingLength > this.maxRecordLength) {
+      this.cutOversized(out);
+      if (this.skipping) return;
+      this.scan(out);
+    }
+  }
+
   private scan(out: RawRecord[]): void {
     const buf = this.buf;
     const len = buf.length;
@@ -136,6 +148,7 @@ export class RecordSplitter {
       if (!this.quoted || this.state === State.FieldStart || this.state === State.Unquoted) {
         // Fast path: jump to the next newline unless a quote comes first.
         const nl = buf.indexOf('\n', i);
+        if ((nl < 0 ? len : nl) - this.start > this.maxRecordLength) { i = len; break; } // cut by scanAll
         if (!this.quoted) {
           if (nl < 0) { i = len; break; }
           this.emit(nl, out, false);
@@ -156,6 +169,7 @@ export class RecordSplitter {
         continue;
       }
       // Slow path inside quotes, char by char.
+      if (i - this.start > this.maxRecordLength) { i = len; break; } // cut by scanAll
       const c = buf.charCodeAt(i);
       if (this.state === State.Quoted) {
         if (c === QUOTE) this.state = State.QuoteInQuoted;
@@ -183,7 +197,7 @@ export class RecordSplitter {
     this.start = end + 1;
     if (isBlank(text)) return;
     this.rows++;
-    const rec: RawRecord = text.length > this.maxRecordLength ? { row: this.rows, line, text: text.slice(0, PREVIEW_CHARS), tooLarge: text.length } : { row: this.rows, line, text };
+    const rec: RawRecord = { row: this.rows, line, text };
     if (unterminated) rec.unterminatedQuote = true;
     out.push(rec);
   }

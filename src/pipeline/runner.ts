@@ -42,6 +42,8 @@ export interface RunCounts {
   scored: number;
   failed: number;
   written: number;
+  /** Model calls made, retries and isolation included. */
+  modelCalls: number;
   /** The ForestFlow request's `configs`, when the input was one. */
   configs?: unknown;
 }
@@ -55,10 +57,14 @@ interface FirstSource {
 /** How many chunks may wait for the writer before reading pauses. */
 const MAX_QUEUED_CHUNKS = 4;
 
-export async function runPipeline(s: RunSettings): Promise<RunCounts> {
+export function newCounts(): RunCounts {
+  return { scored: 0, failed: 0, written: 0, modelCalls: 0 };
+}
+
+/** Runs the pipeline, keeping `counts` up to date as chunks are written (so a failed run still says how far it got). */
+export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<void> {
   const { options } = s;
   const outputs = planOutputs(s.session.info, options.outputs);
-  const counts: RunCounts = { scored: 0, failed: 0, written: 0 };
   let first: FirstSource | null = null;
   let ctx: ChunkContext | null = null;
   let formatter: RowFormatter | null = null;
@@ -81,6 +87,7 @@ export async function runPipeline(s: RunSettings): Promise<RunCounts> {
     await s.sidecar.add(result.errors);
     counts.scored += result.scored;
     counts.failed += result.errors.length;
+    counts.modelCalls += result.calls;
     for (const row of result.rows) if (row.error) jsonErrors.push([row.index, row.error.message]);
     checkThresholds(counts, options);
   };
@@ -201,7 +208,6 @@ export async function runPipeline(s: RunSettings): Promise<RunCounts> {
     await s.sink.write(formatter.head(layout));
   }
   await s.sink.write(formatter.tail(jsonErrors));
-  return counts;
 
   function checkFailure(): void {
     if (failure !== undefined) throw failure;

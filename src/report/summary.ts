@@ -5,7 +5,8 @@ import type { ModelInfo } from '../model/session.js';
 export interface RunSummary {
   rows: { read: number; scored: number; failed: number };
   errors: Partial<Record<RecordErrorCode, number>>;
-  model: { path: string; sha256: string; inputs: ModelInfo['inputs']; outputs: ModelInfo['outputs'] };
+  /** `calls`: model calls made, retries and isolation included. */
+  model: { path: string; sha256: string; inputs: ModelInfo['inputs']; outputs: ModelInfo['outputs']; calls: number };
   inputs: string[];
   output: string;
   errorsFile: string | null;

@@ -1,0 +1,193 @@
+/**
+ * Never lose a record: model failures isolated, retries, error thresholds, signals, hostile input, broken
+ * model files, determinism. Each case runs the built CLI.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { BIN, exists, model, read, readSidecar, runCli, workdir } from './helpers.js';
+
+const LINEAR = model('linear.onnx');
+const GATHER = model('gather_fail.onnx');
+
+function gatherInput(n: number, bad: Set<number>): string {
+  const rows = Array.from({ length: n }, (_, i) => `${i + 1},${bad.has(i + 1) ? 7 : i % 4},0.5`);
+  return `id,x0,x1\n${rows.join('\n')}\n`;
+}
+
+test('a model failure costs only the records that cause it, in about log2(chunk) extra calls each', async () => {
+  const bad = new Set([17, 60]);
+  const dir = workdir({ 'in.csv': gatherInput(64, bad) });
+  const r = await runCli(['in.csv', '-m', GATHER, '--keep', 'id', '-o', 'o.csv', '--batch-size', '64', '--summary', 's.json'], { cwd: dir });
+  assert.equal(r.code, 3, r.stderr);
+  const side = readSidecar(dir, 'o.errors.jsonl');
+  assert.deepEqual(side.map((e) => [e.row, e.code]), [[17, 'MODEL_ERROR'], [60, 'MODEL_ERROR']]);
+  assert.match(side[0].message, /indices element out of data bounds/);
+  const out = read(dir, 'o.csv').trim().split('\n').slice(1);
+  assert.equal(out.length, 64);
+  out.forEach((line, i) => {
+    const [id, y] = line.split(',');
+    assert.equal(id, String(i + 1));
+    if (bad.has(i + 1)) assert.equal(y, '');
+    else assert.equal(Number(y), [10, 20, 30, 40][i % 4] + 0.5);
+  });
+  const calls = JSON.parse(read(dir, 's.json')).model.calls;
+  // One call for the chunk, then bisection: at most 2 calls per level per bad record.
+  assert.ok(calls <= 1 + 2 * 2 * Math.log2(64), `${calls} calls`);
+  assert.ok(calls > 1);
+});
+
+test('--retries retries a failing call before isolating; a model that fails for everything fails every record', async () => {
+  const dir = workdir({ 'in.csv': gatherInput(4, new Set([1, 2, 3, 4])) });
+  const r = await runCli(['in.csv', '-m', GATHER, '--keep', 'id', '--retries', '2', '--retry-delay', '10', '--summary', 's.json'], { cwd: dir });
+  assert.equal(r.code, 3);
+  assert.equal(readSidecar(dir, 'batch-score.errors.jsonl').length, 4);
+  // 1 call + 2 retries, then bisection of 4 rows: 2 + 4 calls.
+  assert.equal(JSON.parse(read(dir, 's.json')).model.calls, 3 + 6);
+});
+
+test('--max-errors: exceeding it aborts with exit 4; no output file, the older one untouched; the sidecar says how far it got', async () => {
+  const rows = Array.from({ length: 50 }, (_, i) => (i % 5 === 0 ? `${i},x,2,3,4` : `${i},1,2,3,4`));
+  const dir = workdir({ 'in.csv': `id,a,b,c,d\n${rows.join('\n')}\n`, 'o.csv': 'old\n' });
+  const r = await runCli(['in.csv', '-m', LINEAR, '--keep', 'id', '-o', 'o.csv', '--max-errors', '3', '--batch-size', '10', '--summary', 's.json'], { cwd: dir });
+  assert.equal(r.code, 4, r.stderr);
+  assert.match(r.stderr, /error \[THRESHOLD\] more than --max-errors 3 records failed; stopped after 20 records \(4 failed\)/);
+  assert.equal(read(dir, 'o.csv'), 'old\n');
+  assert.equal(readSidecar(dir, 'o.errors.jsonl').length, 4);
+  const s = JSON.parse(read(dir, 's.json'));
+  assert.deepEqual([s.exitCode, s.rows.read], [4, 20]);
+  assert.match(s.stopped, /max-errors/);
+  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+});
+
+test('--max-error-rate is checked once --batch-size records are read', async () => {
+  const rows = ['1,x,2,3,4', ...Array.from({ length: 30 }, (_, i) => `${i + 2},1,2,3,4`)];
+  const dir = workdir({ 'in.csv': `id,a,b,c,d\n${rows.join('\n')}\n` });
+  // The first chunk (1 bad of 10 = 10%) is over 5%; the rate is checked from 10 records on.
+  const over = await runCli(['in.csv', '-m', LINEAR, '--keep', 'id', '-o', 'o.csv', '--max-error-rate', '0.05', '--batch-size', '10'], { cwd: dir });
+  assert.equal(over.code, 4);
+  assert.equal(exists(dir, 'o.csv'), false);
+  const under = await runCli(['in.csv', '-m', LINEAR, '--keep', 'id', '-o', 'o.csv', '--max-error-rate', '0.2', '--batch-size', '10'], { cwd: dir });
+  assert.equal(under.code, 3);
+});
+
+/** Starts the CLI on an endless slow stdin, then sends a signal once it has written something. */
+async function signalled(signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string; dir: string }> {
+  const dir = workdir({ 'o.jsonl': 'older\n' });
+  const child = spawn(process.execPath, [BIN, '-m', LINEAR, '-o', 'o.jsonl', '--flush-ms', '50'], { cwd: dir, stdio: ['pipe', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b));
+  const feed = setInterval(() => child.stdin.write('[1,2,3,4]\n'), 20);
+  await new Promise((r) => setTimeout(r, 700));
+  child.kill(signal);
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearInterval(feed);
+  return { code, stderr, dir };
+}
+
+test('SIGTERM mid-run: exit 143, one line, temporaries removed, older output untouched', async () => {
+  const { code, stderr, dir } = await signalled('SIGTERM');
+  assert.equal(code, 143);
+  assert.match(stderr, /^batch-score: error \[TERMINATED\] stopped by SIGTERM/);
+  assert.equal(stderr.trim().split('\n').length, 1);
+  assert.deepEqual(readdirSync(dir), ['o.jsonl']);
+  assert.equal(read(dir, 'o.jsonl'), 'older\n');
+});
+
+test('SIGINT mid-run: exit 130', async () => {
+  const { code, stderr, dir } = await signalled('SIGINT');
+  assert.equal(code, 130);
+  assert.match(stderr, /\[INTERRUPTED\] stopped by SIGINT/);
+  assert.deepEqual(readdirSync(dir), ['o.jsonl']);
+});
+
+test('kill -9 during a large run leaves no file at the output path; a rerun is complete', async () => {
+  const rows = Array.from({ length: 300_000 }, (_, i) => `${i},1,2,3,4`).join('\n');
+  const dir = workdir({ 'in.csv': `id,a,b,c,d\n${rows}\n` });
+  const child = spawn(process.execPath, [BIN, 'in.csv', '-m', LINEAR, '--keep', 'id', '-o', 'o.csv'], { cwd: dir, stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 600));
+  child.kill('SIGKILL');
+  await new Promise((resolve) => child.on('close', resolve));
+  assert.equal(exists(dir, 'o.csv'), false);
+  const r = await runCli(['in.csv', '-m', LINEAR, '--keep', 'id', '-o', 'o.csv'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(read(dir, 'o.csv').trim().split('\n').length, 300_001);
+});
+
+test('--max-record-bytes: a giant line or an unterminated quote costs one RECORD_TOO_LARGE record, then scoring resumes', async () => {
+  const csv = `id,a,b,c,d\n1,1,2,3,4\n2,${'9'.repeat(5000)},2,3,4\n3,1,2,3,4\n4,"open${'x,'.repeat(3000)}\n5,1,2,3,4\n`;
+  const jsonl = `[1,2,3,4]\n[${'1,'.repeat(3000)}1]\n[1,2,3,4]\n`;
+  const dir = workdir({ 'in.csv': csv, 'in.jsonl': jsonl });
+  const c = await runCli(['in.csv', '-m', LINEAR, '--keep', 'id', '--max-record-bytes', '1000', '-o', 'c.csv'], { cwd: dir });
+  assert.equal(c.code, 3, c.stderr);
+  const cs = readSidecar(dir, 'c.errors.jsonl');
+  assert.deepEqual(cs.map((e) => [e.row, e.line, e.code]), [[2, 3, 'RECORD_TOO_LARGE'], [4, 5, 'RECORD_TOO_LARGE']]);
+  assert.ok(cs[0].record.length <= 1024);
+  assert.deepEqual(read(dir, 'c.csv').trim().split('\n').map((l) => l.split(',')[0]), ['id', '1', '', '3', '', '5']);
+  const j = await runCli(['in.jsonl', '-m', LINEAR, '--max-record-bytes', '1000'], { cwd: dir });
+  assert.equal(j.code, 3);
+  assert.deepEqual(readSidecar(dir, 'batch-score.errors.jsonl').map((e) => [e.row, e.code]), [[2, 'RECORD_TOO_LARGE']]);
+});
+
+// Hostile input: [name, file content, expected exit, expected error codes in the sidecar]
+const HOSTILE: Array<[string, string | Buffer, number, string[]]> = [
+  ['invalid UTF-8 in a feature', Buffer.concat([Buffer.from('id,a,b,c,d\n1,'), Buffer.from([0xff, 0xfe]), Buffer.from(',2,3,4\n2,1,2,3,4\n')]), 3, ['INVALID_VALUE']],
+  ['invalid UTF-8 in a kept field', Buffer.concat([Buffer.from('id,a,b,c,d\n'), Buffer.from([0xc3, 0x28]), Buffer.from(',1,2,3,4\n')]), 0, []],
+  ['a NUL byte', 'id,a,b,c,d\n1,1\u0000,2,3,4\n2,1,2,3,4\n', 3, ['INVALID_VALUE']],
+  ['a BOM in the middle', 'id,a,b,c,d\n1,1,2,3,4\n\uFEFF2,1,2,3,4\n3,\uFEFF1,2,3,4\n', 3, ['INVALID_VALUE']],
+  ['a 10k-column row', `id,a,b,c,d\n1,1,2,3,4\n${Array.from({ length: 10_000 }, (_, i) => i).join(',')}\n`, 3, ['FEATURE_COUNT']],
+  ['an empty file', '', 0, []],
+  ['a header-only file', 'id,a,b,c,d\n', 0, []],
+];
+for (const [name, content, code, codes] of HOSTILE) {
+  test(`hostile input: ${name}`, async () => {
+    const dir = workdir({ 'in.csv': content });
+    const r = await runCli(['in.csv', '-m', LINEAR, '--keep', 'id', '-o', 'o.csv', '--summary', 's.json'], { cwd: dir });
+    assert.equal(r.code, code, r.stderr);
+    const s = JSON.parse(read(dir, 's.json'));
+    assert.equal(s.rows.read, s.rows.scored + s.rows.failed);
+    assert.deepEqual(codes.length ? readSidecar(dir, 'o.errors.jsonl').map((e) => e.code) : [], codes);
+    assert.equal(read(dir, 'o.csv').trim().split('\n').length, 1 + s.rows.read - (s.rows.read === 0 ? 0 : 0));
+  });
+}
+
+test('broken model files: not ONNX, truncated, missing, a directory → exit 2 with a clear line', async () => {
+  const bytes = readFileSync(LINEAR);
+  const dir = workdir({ 'in.csv': 'id,a,b,c,d\n1,1,2,3,4\n', 'text.onnx': 'hello', 'cut.onnx': bytes.subarray(0, Math.floor(bytes.length * 0.6)) });
+  for (const [m, message] of [
+    ['text.onnx', /cannot load model text.onnx: not an ONNX model/],
+    ['cut.onnx', /cannot load model cut.onnx: not an ONNX model/],
+    ['missing.onnx', /cannot read model missing.onnx: no such file/],
+    ['.', /cannot read model \.: /],
+  ] as const) {
+    const r = await runCli(['in.csv', '-m', m, '--keep', 'id', '-o', 'o.csv'], { cwd: dir });
+    assert.equal(r.code, 2, m);
+    assert.match(r.stderr, message);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+    assert.equal(exists(dir, 'o.csv'), false);
+  }
+});
+
+test('re-running the same command gives byte-identical output and sidecar', async () => {
+  const rows = Array.from({ length: 5000 }, (_, i) => (i % 97 === 0 ? `${i},bad,2,3,4` : `${i},${i / 7},2,3,4`));
+  const dir = workdir({ 'in.csv': `id,a,b,c,d\n${rows.join('\n')}\n` });
+  const args = ['in.csv', '-m', LINEAR, '--keep', 'id', '--batch-size', '333'];
+  await runCli([...args, '-o', 'a.csv', '--errors', 'a.jsonl'], { cwd: dir });
+  await runCli([...args, '-o', 'b.csv', '--errors', 'b.jsonl'], { cwd: dir });
+  assert.equal(read(dir, 'a.csv'), read(dir, 'b.csv'));
+  assert.equal(read(dir, 'a.jsonl'), read(dir, 'b.jsonl'));
+  // The batch size does not change the results either.
+  await runCli([...args.slice(0, -1), '7', '-o', 'c.csv', '--errors', 'c.jsonl'], { cwd: dir });
+  assert.equal(read(dir, 'a.csv'), read(dir, 'c.csv'));
+  assert.equal(read(dir, 'a.jsonl'), read(dir, 'c.jsonl'));
+});
+
+test('an output in a place that cannot be written is exit 2 naming the path and reason', async () => {
+  const dir = workdir({ 'in.csv': 'id,a,b,c,d\n1,1,2,3,4\n' });
+  writeFileSync(path.join(dir, 'file'), '');
+  const r = await runCli(['in.csv', '-m', LINEAR, '--keep', 'id', '-o', '/proc/o.csv'], { cwd: dir });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /cannot write \/proc\/o.csv: /);
+});
