@@ -1,0 +1,73 @@
+// Running commands and taking medians.
+//
+// Peak RSS comes from GNU time (`/usr/bin/time -f %M -o <file>`): it reads the
+// child's ru_maxrss from wait4(), so it is exact (no polling can miss the peak),
+// costs nothing, works for node and python alike, and writes to a file so the
+// child's own stderr stays untouched. Without /usr/bin/time the RSS is "n/a".
+
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+const GNU_TIME = '/usr/bin/time';
+export const HAS_GNU_TIME = existsSync(GNU_TIME);
+
+/**
+ * Runs `cmd args` to completion; resolves { code, seconds, rssMB, stdout, stderr }.
+ * `seconds` is the wall time seen from here (process start-up included).
+ */
+export async function runCommand(cmd, args, { cwd } = {}) {
+  const rssFile = join(tmpdir(), `bench-rss-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  const [file, argv] = HAS_GNU_TIME ? [GNU_TIME, ['-f', '%M', '-o', rssFile, cmd, ...args]] : [cmd, args];
+  const start = performance.now();
+  const child = spawn(file, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  const seconds = (performance.now() - start) / 1000;
+  return { code, seconds, rssMB: readRss(rssFile), stdout, stderr };
+}
+
+/** GNU time's %M (KiB) in MB, or null; the file's last line, since time prepends a note when the child fails. */
+function readRss(file) {
+  if (!existsSync(file)) return null;
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  rmSync(file);
+  const kib = Number(lines[lines.length - 1]);
+  return Number.isFinite(kib) ? kib / 1024 : null;
+}
+
+function median(values) {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+/**
+ * Runs `once()` `runs` times, one after the other (the machine is small and
+ * shared). `once` resolves a runCommand()-like result; a non-zero `code` ends
+ * the series as failed: { ok: false, last }. Otherwise resolves
+ * { ok: true, seconds, rssMB, last } with the medians over the runs.
+ */
+export async function repeat(runs, once) {
+  const results = [];
+  for (let i = 0; i < runs; i++) {
+    const r = await once();
+    if (r.code) return { ok: false, last: r };
+    results.push(r);
+  }
+  const rss = results.map((r) => r.rssMB).filter((x) => x != null);
+  return {
+    ok: true,
+    seconds: median(results.map((r) => r.seconds)),
+    rssMB: rss.length ? median(rss) : null,
+    last: results[results.length - 1],
+  };
+}

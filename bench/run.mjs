@@ -1,0 +1,372 @@
+// The batch-score benchmark (`npm run bench`).
+//
+//   node bench/run.mjs [--rows 1000000] [--runs 3] [--smoke]
+//   (or BENCH_ROWS / BENCH_RUNS in the environment)
+//
+// Generates seeded data and an MLP model into bench/data/, then measures, each
+// figure --runs times and reporting the median: the line-split floor, CSV parser
+// candidates, the model alone, batch-score end to end (CSV and JSONL), the
+// pandas peer, start-up, memory flatness (peak RSS at R/4 vs R rows) and the
+// byte-identity of outputs across settings. Every measurement runs in a fresh
+// process, timed from here, peak RSS from GNU time (see measure.mjs).
+//
+// Writes bench/RESULTS.md (with --smoke: bench/data/RESULTS.smoke.md, so CI
+// never overwrites the real results) and prints the same table.
+// Exits 1 when batch-score's CSV run fails or a correctness check says no
+// (outputs differ across settings, the pandas peer disagrees); JSONL may be
+// unsupported and only shows as "n/a".
+//
+// batch-score runs from a copy of dist/ taken at start: build it first (npx tsc -p .).
+
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, createReadStream, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ensureRecords } from './data.mjs';
+import { ensureModel } from './model.mjs';
+import { HAS_GNU_TIME, repeat, runCommand } from './measure.mjs';
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const ROOT = dirname(BENCH_DIR);
+const DATA_DIR = join(BENCH_DIR, 'data');
+const OUT_DIR = join(DATA_DIR, 'out');
+const PROBE = join(BENCH_DIR, 'probe.mjs');
+const PEER = join(BENCH_DIR, 'pandas_peer.py');
+const PEER_TOLERANCE = 1e-4;
+
+// ---------------------------------------------------------------- configuration
+
+function readConfig() {
+  const { values } = parseArgs({
+    options: {
+      rows: { type: 'string', default: process.env.BENCH_ROWS ?? '1000000' },
+      runs: { type: 'string', default: process.env.BENCH_RUNS ?? '3' },
+      smoke: { type: 'boolean', default: false },
+    },
+  });
+  if (values.smoke) return { rows: 3000, runs: 1, smoke: true };
+  const rows = Number(values.rows);
+  const runs = Number(values.runs);
+  if (!Number.isSafeInteger(rows) || rows < 4) throw new Error(`--rows must be a whole number ≥ 4, got ${values.rows}`);
+  if (!Number.isSafeInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number ≥ 1, got ${values.runs}`);
+  return { rows, runs, smoke: false };
+}
+
+/** Which optional flags this build of batch-score has, from its --help text (other work may add them). */
+async function probeCli(cli) {
+  const { stdout } = await runCommand(process.execPath, [cli, '--help']);
+  const has = (flag) => new RegExp(`${flag}\\b`).test(stdout);
+  return { workers: has('--workers'), inputFormat: has('--input-format'), outputFormat: has('--output-format') };
+}
+
+/** The first python that imports pandas and onnx (pyenv's python3 may not see Debian's packages). */
+async function findPython() {
+  const reasons = [];
+  for (const python of ['python3', '/usr/bin/python3']) {
+    try {
+      const r = await runCommand(python, ['-c', 'import pandas, onnx; print(pandas.__version__)']);
+      if (r.code === 0) return { python, pandasVersion: r.stdout.trim() };
+      reasons.push(`${python}: ${r.stderr.trim().split('\n').pop()}`);
+    } catch (err) {
+      reasons.push(`${python}: ${err.message}`);
+    }
+  }
+  return { python: null, reason: reasons.join('; ') };
+}
+
+async function papaparseInstalled() {
+  try {
+    await import('papaparse');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------- figures
+
+/** A table row from a `repeat()` series; a failed series becomes "n/a (exit code X)". */
+function figure(label, rows, series) {
+  if (!series.ok) {
+    const err = series.last.stderr.trim().split('\n').slice(-3).join('\n    ');
+    console.error(`  ${label}: failed with exit code ${series.last.code}\n    ${err}`);
+    return { label, failed: true, note: `n/a (exit code ${series.last.code})` };
+  }
+  const row = { label, rows, seconds: series.seconds, rssMB: series.rssMB, series };
+  console.error(`  ${label}: ${series.seconds.toFixed(3)} s`);
+  return row;
+}
+
+const skipped = (label, why) => ({ label, failed: true, note: why });
+
+/** A probe.mjs measurement: the child reports its own seconds (work only); RSS is the whole child's. */
+async function probeFigure(ctx, label, probe, rows) {
+  const series = await repeat(ctx.runs, async () => {
+    const r = await runCommand(process.execPath, [PROBE, probe, ctx.data.csv, ctx.model, String(rows)]);
+    return r.code ? r : { ...r, ...JSON.parse(r.stdout) };
+  });
+  return figure(label, rows, series);
+}
+
+async function parserFigures(ctx) {
+  const rows = ctx.rows;
+  const figures = [
+    await probeFigure(ctx, 'line split (read + split on \\n): the floor', 'line-split', rows),
+    await probeFigure(ctx, 'parse: split(\\n) + split(,) + Number()', 'split-loop', rows),
+    await probeFigure(ctx, 'parse: csv-parse sync (whole text)', 'csv-parse-sync', rows),
+    await probeFigure(ctx, 'parse: csv-parse stream', 'csv-parse-stream', rows),
+  ];
+  figures.push(
+    (await papaparseInstalled())
+      ? await probeFigure(ctx, 'parse: papaparse (whole text)', 'papaparse', rows)
+      : skipped('parse: papaparse', 'not installed'),
+  );
+  return figures;
+}
+
+/** Runs batch-score --runs times; resolves the repeat() series. */
+function batchScore(ctx, args) {
+  return repeat(ctx.runs, () => runCommand(process.execPath, [ctx.build.cli, ...args, '-m', ctx.model, '--keep', 'id', '-q']));
+}
+
+/** CSV→CSV runs: per --workers setting if the CLI has it, plus --batch-size 4096; keeps each output for the hash check. */
+async function csvFigures(ctx) {
+  const settings = ctx.cli.workers
+    ? [{ name: 'workers 1', args: ['--workers', '1'] }, { name: 'workers 2', args: ['--workers', '2'] }]
+    : [{ name: 'default', args: [] }];
+  const variants = [
+    ...settings.map((s) => ({ name: `${s.name}, batch 1024`, args: [...s.args, '--batch-size', '1024'] })),
+    { name: `${settings[0].name}, batch 4096`, args: [...settings[0].args, '--batch-size', '4096'] },
+  ];
+  const figures = [];
+  for (const v of variants) {
+    const output = join(OUT_DIR, `csv-${v.name.replace(/\W+/g, '-')}.csv`);
+    const series = await batchScore(ctx, [ctx.data.csv, '-o', output, ...v.args]);
+    figures.push({ ...figure(`batch-score CSV→CSV (${v.name})`, ctx.rows, series), setting: v.name, args: v.args, output });
+  }
+  return figures;
+}
+
+async function jsonlFigure(ctx) {
+  const output = join(OUT_DIR, 'jsonl.jsonl');
+  const formatArgs = [
+    ...(ctx.cli.inputFormat ? ['--input-format', 'jsonl'] : []),
+    ...(ctx.cli.outputFormat ? ['--output-format', 'jsonl'] : []),
+  ];
+  const series = await batchScore(ctx, [ctx.data.jsonl, '-o', output, ...formatArgs]);
+  return { ...figure('batch-score JSONL→JSONL', ctx.rows, series), output };
+}
+
+async function peerFigure(ctx, format) {
+  const label = `pandas peer ${format.toUpperCase()}→${format.toUpperCase()} (chunks of 65536)`;
+  if (!ctx.peer.python) return skipped(label, 'skipped: pandas/onnx not importable');
+  const output = join(OUT_DIR, `pandas.${format}`);
+  const series = await repeat(ctx.runs, () => runCommand(ctx.peer.python, [PEER, format, ctx.data[format], ctx.model, output]));
+  return { ...figure(label, ctx.rows, series), output };
+}
+
+async function startupFigure(ctx) {
+  const series = await batchScore(ctx, [ctx.tiny.csv, '-o', join(OUT_DIR, 'startup.csv')]);
+  return figure('start-up: batch-score on 10 rows', 10, series);
+}
+
+/** batch-score on R/4 rows with the settings of the main CSV run (`args`), to compare peak RSS. */
+async function quarterFigure(ctx, args) {
+  const rows = Math.floor(ctx.rows / 4);
+  const label = `batch-score CSV→CSV at R/4 = ${rows.toLocaleString('en-US')} rows`;
+  if (ctx.smoke) return skipped(label, 'skipped (--smoke)');
+  const data = await ensureRecords(DATA_DIR, rows);
+  const series = await batchScore(ctx, [data.csv, '-o', join(OUT_DIR, 'quarter.csv'), ...args]);
+  return figure(label, rows, series);
+}
+
+// ---------------------------------------------------------------- checks
+
+async function sha256(file) {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+/** Whether every successful CSV variant wrote the same bytes. */
+async function identityCheck(csvRuns) {
+  const ok = csvRuns.filter((f) => !f.failed);
+  if (ok.length < 2) return { verdict: 'n/a (fewer than two successful runs)', pass: true };
+  const hashes = await Promise.all(ok.map((f) => sha256(f.output)));
+  const same = hashes.every((h) => h === hashes[0]);
+  const detail = ok.map((f, i) => `${f.setting}: ${hashes[i].slice(0, 12)}`).join('; ');
+  return { verdict: `${same ? 'yes' : 'NO'} (${detail})`, pass: same };
+}
+
+/** [id, prediction] pairs from an `id,output` CSV or `{"id":..,"output":..}` JSONL file. */
+function readPredictions(file) {
+  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+  if (file.endsWith('.jsonl')) {
+    return lines.map((l) => {
+      const o = JSON.parse(l);
+      return [Number(o.id), Number(Array.isArray(o.output) ? o.output[0] : o.output)];
+    });
+  }
+  const header = lines[0].split(',');
+  const [id, out] = [header.indexOf('id'), header.indexOf('output')];
+  if (id < 0 || out < 0) throw new Error(`${file}: no id/output columns in header ${lines[0]}`);
+  return lines.slice(1).map((l) => {
+    const cells = l.split(',');
+    return [Number(cells[id]), Number(cells[out])];
+  });
+}
+
+/** Max |batch-score − pandas| over all records, after checking both list the same ids in the same order. */
+function agreementCheck(ours, peer) {
+  if (ours.failed || peer.failed) return { verdict: 'n/a (a run is missing)', pass: true };
+  let a, b;
+  try {
+    [a, b] = [readPredictions(ours.output), readPredictions(peer.output)];
+  } catch (err) {
+    return { verdict: `NO: cannot read predictions: ${err.message}`, pass: false };
+  }
+  if (a.length !== b.length) return { verdict: `NO: ${a.length} vs ${b.length} records`, pass: false };
+  let maxDiff = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i][0] !== b[i][0]) return { verdict: `NO: record ${i} has id ${a[i][0]} vs ${b[i][0]}`, pass: false };
+    maxDiff = Math.max(maxDiff, Math.abs(a[i][1] - b[i][1]));
+  }
+  const pass = maxDiff < PEER_TOLERANCE;
+  return { verdict: `${pass ? 'yes' : 'NO'}: max abs diff ${maxDiff.toExponential(2)} over ${a.length.toLocaleString('en-US')} records (tolerance ${PEER_TOLERANCE})`, pass };
+}
+
+/** The parsers must all see the same numbers: their feature checksums are summed in the same order, so equal. */
+function checksumCheck(parsers) {
+  const sums = parsers.filter((f) => !f.failed && f.series.last.checksum != null).map((f) => f.series.last.checksum);
+  return sums.every((s) => s === sums[0]) ? `yes (${sums.length} parsers)` : `NO (${sums.join(' / ')})`;
+}
+
+// ---------------------------------------------------------------- report
+
+const fmtSeconds = (f) => (f.failed ? f.note : f.seconds.toFixed(3));
+const fmtRate = (f) => (f.failed || f.rows < 1000 ? '–' : Math.round(f.rows / f.seconds).toLocaleString('en-US'));
+const fmtRss = (f) => (f.failed || f.rssMB == null ? '–' : f.rssMB.toFixed(0));
+
+function ratio(a, b, unit) {
+  if (!a || !b || a.failed || b.failed) return 'n/a';
+  const [x, y] = unit === 'MB' ? [a.rssMB, b.rssMB] : [a.seconds, b.seconds];
+  if (x == null || y == null) return 'n/a';
+  return `${(x / y).toFixed(2)} (${x.toFixed(unit === 'MB' ? 0 : 2)} ${unit} / ${y.toFixed(unit === 'MB' ? 0 : 2)} ${unit})`;
+}
+
+/** Short hash of the compiled code under `dir`, naming the build that was measured. */
+function buildHash(dir) {
+  const hash = createHash('sha256');
+  const files = readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.js'))
+    .map((e) => join(e.parentPath ?? e.path, e.name))
+    .sort();
+  for (const file of files) hash.update(relative(dir, file)).update(readFileSync(file));
+  return hash.digest('hex').slice(0, 12);
+}
+
+/**
+ * Copies the built CLI (bin/, dist/src/, package.json) to bench/data/build/ and runs it from there: other
+ * work may rebuild dist/ while the bench runs, and every figure must come from the same build. Packages
+ * still resolve from the repository's node_modules, found by walking up from the copy.
+ */
+function snapshotBuild() {
+  const dir = join(DATA_DIR, 'build');
+  rmSync(dir, { recursive: true, force: true });
+  for (const part of ['bin', 'dist/src', 'package.json']) cpSync(join(ROOT, part), join(dir, part), { recursive: true });
+  return { cli: join(dir, 'bin', 'batch-score.js'), hash: buildHash(join(dir, 'dist', 'src')) };
+}
+
+function gitRevision() {
+  try {
+    const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    return dirty ? `${rev} + uncommitted changes in src/` : rev;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function renderReport(ctx, r) {
+  const cpu = cpus();
+  const lines = [
+    `# batch-score bench${ctx.smoke ? ' (smoke)' : ''}`,
+    '',
+    `- date: ${new Date().toISOString()}`,
+    `- machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown cpu'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, node ${process.version}, ${process.platform}/${process.arch}`,
+    // a shared machine: other load slows every figure, so say how busy it was
+    `- 1-minute load average: ${ctx.load.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end`,
+    `- batch-score: git ${ctx.revision}, build ${ctx.build.hash} (dist/src copied at start); flags seen in --help: ${Object.entries(ctx.cli).map(([k, v]) => `${k} ${v ? 'yes' : 'no'}`).join(', ')}`,
+    `- pandas peer: ${ctx.peer.python ? `${ctx.peer.python}, pandas ${ctx.peer.pandasVersion}` : `skipped: ${ctx.peer.reason}`}`,
+    `- rows: ${ctx.rows.toLocaleString('en-US')}, runs: ${ctx.runs} (median reported), peak RSS: ${HAS_GNU_TIME ? '/usr/bin/time %M (whole process)' : 'n/a (no /usr/bin/time)'}`,
+    '- parse/model rows time the work only (inside the process); all other rows are wall time of the whole process',
+    '',
+    '| figure | median s | rows/s | peak RSS MB |',
+    '|---|---:|---:|---:|',
+    ...r.figures.map((f) => `| ${f.label} | ${fmtSeconds(f)} | ${fmtRate(f)} | ${fmtRss(f)} |`),
+    '',
+    `- batch-score CSV / pandas CSV, wall time: ${ratio(r.csv[0], r.peerCsv, 's')}`,
+    `- batch-score JSONL / pandas JSONL, wall time: ${ratio(r.jsonl, r.peerJsonl, 's')}`,
+    `- peak RSS at R / at R/4: ${ratio(r.csv[0], r.quarter, 'MB')}`,
+    `- CSV outputs byte-identical across settings: ${r.identity.verdict}`,
+    `- pandas peer agrees with batch-score, CSV: ${r.agreeCsv.verdict}`,
+    `- pandas peer agrees with batch-score, JSONL: ${r.agreeJsonl.verdict}`,
+    `- parsers agree on the feature checksum: ${r.checksums}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  const config = readConfig();
+  mkdirSync(OUT_DIR, { recursive: true });
+  console.error(`bench: ${config.rows} rows, ${config.runs} run(s)${config.smoke ? ', smoke' : ''}; preparing data…`);
+  const ctx = {
+    ...config,
+    load: loadavg()[0],
+    model: ensureModel(DATA_DIR),
+    data: await ensureRecords(DATA_DIR, config.rows),
+    tiny: await ensureRecords(DATA_DIR, 10),
+    revision: gitRevision(),
+    build: snapshotBuild(),
+    peer: await findPython(),
+  };
+  ctx.cli = await probeCli(ctx.build.cli);
+  if (!ctx.peer.python) {
+    console.error(`  pandas peer skipped: ${ctx.peer.reason}\n  (install with apt-get install python3-pandas python3-onnx)`);
+  }
+
+  const parsers = await parserFigures(ctx);
+  const modelOnly = await probeFigure(ctx, 'model only: session.run, 4096-row chunks, 1 thread', 'model-only', ctx.rows);
+  const csv = await csvFigures(ctx);
+  const jsonl = await jsonlFigure(ctx);
+  const peerCsv = await peerFigure(ctx, 'csv');
+  const peerJsonl = await peerFigure(ctx, 'jsonl');
+  const startup = await startupFigure(ctx);
+  const quarter = await quarterFigure(ctx, csv[0].args);
+
+  const r = {
+    figures: [...parsers, modelOnly, ...csv, jsonl, peerCsv, peerJsonl, startup, quarter],
+    csv,
+    jsonl,
+    peerCsv,
+    peerJsonl,
+    quarter,
+    identity: await identityCheck(csv),
+    agreeCsv: agreementCheck(csv[0], peerCsv),
+    agreeJsonl: agreementCheck(jsonl, peerJsonl),
+    checksums: checksumCheck(parsers),
+  };
+  const report = renderReport(ctx, r);
+  writeFileSync(ctx.smoke ? join(DATA_DIR, 'RESULTS.smoke.md') : join(BENCH_DIR, 'RESULTS.md'), report);
+  process.stdout.write(`\n${report}`);
+
+  const pass = !csv[0].failed && r.identity.pass && r.agreeCsv.pass && r.agreeJsonl.pass;
+  process.exitCode = pass ? 0 : 1;
+}
+
+await main();
