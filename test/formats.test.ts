@@ -234,3 +234,16 @@ test('a closed stdout ends the run quietly', async () => {
   assert.equal(read(dir, 'status').trim(), '0');
   assert.doesNotMatch(r.stderr, /EPIPE|Error|at /);
 });
+
+test('MODEL_ERROR and RECORD_TOO_LARGE in JSONL form', async () => {
+  const dir = workdir({ 'in.jsonl': `{"id":1,"x0":1,"x1":0.5}\n{"id":2,"x0":7,"x1":0.5}\n{"id":3,"x0":${'1'.repeat(200)},"x1":0}\n{"id":4,"x0":2,"x1":0.5}\n` });
+  const r = await runCli(['in.jsonl', '-m', model('gather_fail.onnx'), '--features', 'x0,x1', '--keep', 'id', '--max-record-bytes', '100'], { cwd: dir });
+  assert.equal(r.code, 3, r.stderr);
+  assert.deepEqual(r.stdout.trim().split('\n').map((l) => JSON.parse(l)), [
+    { id: 1, y: 20.5 },
+    { id: 2, y: null },
+    { id: null, y: null },
+    { id: 4, y: 30.5 },
+  ]);
+  assert.deepEqual(readSidecar(dir, 'batch-score.errors.jsonl').map((e) => [e.row, e.code]), [[2, 'MODEL_ERROR'], [3, 'RECORD_TOO_LARGE']]);
+});
