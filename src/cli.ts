@@ -6,10 +6,9 @@ import { readFileSync, rmSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import chalk, { Chalk } from 'chalk';
 import { EXIT, RunError, exitCodeOf, oneLine } from './errors.js';
-import { resolveOptions, type Options, type RawFlags } from './options.js';
+import { defaultWorkers, resolveOptions, type Options, type RawFlags } from './options.js';
 import { ModelSession } from './model/session.js';
 import { isGzipPath, outputFormatFor } from './formats/detect.js';
-import { rowFormatter } from './formats/output.js';
 import { AtomicFileSink, BrokenPipe, StdoutSink, temporaryFiles, type Sink } from './io/sinks.js';
 import { newCounts, runPipeline, type RunCounts } from './pipeline/runner.js';
 import { Sidecar } from './report/sidecar.js';
@@ -51,6 +50,8 @@ function buildProgram(): Command {
     .option('--delimiter <char>', 'field delimiter of CSV-like input (default: , and tab for .tsv)')
     .option('--no-header', 'CSV input has no header row: columns are named 1, 2, 3…')
     .option('--flush-ms <ms>', 'score a partial chunk when input stalls this long (0: only when full)', '1000')
+    .option('--workers <n>', 'scoring threads, each with its own model session (0: score in the main thread)', String(defaultWorkers()))
+    .option('--threads <n>', 'onnxruntime intra-op threads per session (default: cores / workers)')
     .option('--retries <n>', 'retry a failed model call this many times before isolating the failing records', '0')
     .option('--retry-delay <ms>', 'wait between retries', '1000')
     .option('--max-errors <n>', 'abort (exit 4) when more than n records fail')
@@ -153,12 +154,12 @@ async function score(options: Options): Promise<number> {
   const interrupt = new AbortController();
   const stopSignals = onSignals(interrupt);
   try {
-    session = await ModelSession.load(options.model);
+    session = await ModelSession.load(options.model, options.threads);
     sink = options.output === null ? new StdoutSink() : await AtomicFileSink.open(options.output, isGzipPath(options.output));
     await runPipeline({
       options,
       session,
-      formatterFor: (input) => rowFormatter(outputFormatFor(options.outputFormat, options.output, input)),
+      outputFormatFor: (input) => outputFormatFor(options.outputFormat, options.output, input),
       sink,
       sidecar,
       signal: interrupt.signal,

@@ -2,6 +2,7 @@
  * Flags → one validated Options object, resolved before any input is read (DESIGN.md: xsv's Config).
  * Everything downstream reads Options and never looks at argv.
  */
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { RunError } from './errors.js';
 import { parseFormat } from './formats/detect.js';
@@ -44,6 +45,10 @@ export interface Options {
   /** Abort (exit 4) when this fraction of the records read fail (checked from --batch-size records on). */
   maxErrorRate: number | null;
   maxRecordBytes: number;
+  /** Worker threads scoring chunks; 0 scores in the main thread. */
+  workers: number;
+  /** onnxruntime intra-op threads per session. */
+  threads: number;
 }
 
 /** What commander hands us: strings and booleans as typed by the user. */
@@ -72,6 +77,8 @@ export interface RawFlags {
   maxErrors?: string;
   maxErrorRate?: string;
   maxRecordBytes?: string;
+  workers?: string;
+  threads?: string;
 }
 
 export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.ProcessEnv = process.env): Options {
@@ -79,6 +86,7 @@ export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.Proc
   const inputs = args.length > 0 ? args : ['-'];
   if (inputs.filter((i) => i === '-').length > 1) throw usage('standard input (-) can be given only once');
   const output = flags.output === undefined || flags.output === '-' ? null : flags.output;
+  const workers = flags.workers === undefined ? defaultWorkers() : nonNegativeInt('--workers', flags.workers);
   if (output !== null && inputs.some((i) => i !== '-' && path.resolve(i) === path.resolve(output))) {
     throw usage(`output ${output} is also an input; write predictions somewhere else`);
   }
@@ -108,7 +116,15 @@ export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.Proc
     maxErrors: flags.maxErrors === undefined ? null : nonNegativeInt('--max-errors', flags.maxErrors),
     maxErrorRate: flags.maxErrorRate === undefined ? null : fraction('--max-error-rate', flags.maxErrorRate),
     maxRecordBytes: positiveInt('--max-record-bytes', flags.maxRecordBytes ?? String(1024 * 1024)),
+    workers,
+    // workers × threads ≤ cores: sessions in parallel threads must not oversubscribe the machine.
+    threads: flags.threads === undefined ? Math.max(1, Math.floor(availableParallelism() / Math.max(workers, 1))) : positiveInt('--threads', flags.threads),
   };
+}
+
+/** One scoring worker per core the process may use. */
+export function defaultWorkers(): number {
+  return availableParallelism();
 }
 
 /** `preds.csv` → `preds.errors.jsonl` beside it (also `preds.csv.gz`); stdout → `batch-score.errors.jsonl` in the cwd. */

@@ -95,6 +95,10 @@ function jsonFormat(name: RecordFormat, { named, maxRecordLength }: FormatSettin
 /** A source's format: --input-format, else the file's extension, else sniffed from its first text. */
 export function sourceFormat(name: string, firstText: string, options: Options): InputFormat {
   const format = options.inputFormat ?? (name === '-' ? null : formatFromPath(name)) ?? sniffFormat(firstText);
+  return inputFormat(format, formatSettings(options));
+}
+
+export function formatSettings(options: Options): FormatSettings {
   const named = options.features ? [...options.features, ...options.keep.filter((k) => !options.features!.includes(k))] : null;
-  return inputFormat(format, { delimiter: options.delimiter, header: options.header, named, maxRecordLength: options.maxRecordBytes });
+  return { delimiter: options.delimiter, header: options.header, named, maxRecordLength: options.maxRecordBytes };
 }

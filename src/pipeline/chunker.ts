@@ -25,6 +25,12 @@ export class Chunker {
     }
   }
 
+  /** Drops the timer (when the run stops early). */
+  stop(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
   /** Hands on whatever is pending (also at the end of a source). */
   flush(): void {
     if (this.timer !== null) {

@@ -6,23 +6,25 @@
 import { RunError } from '../errors.js';
 import type { Options, RecordFormat } from '../options.js';
 import { planFeatures, type FeaturePlan } from '../model/featurePlan.js';
-import { declaredRecordShape, outputColumnNames, planOutputs, type OutputPlan } from '../model/outputPlan.js';
+import { planOutputs, type OutputPlan } from '../model/outputPlan.js';
 import type { ModelSession } from '../model/session.js';
 import { sourceFormat, type Columns, type InputFormat } from '../formats/inputFormat.js';
-import type { OutputLayout, RowFormatter } from '../formats/output.js';
+import { rowFormatter, type OutputFormat, type OutputLayout, type RowFormatter } from '../formats/output.js';
 import { openSource, type Source } from '../io/sources.js';
 import type { Sink } from '../io/sinks.js';
 import type { Sidecar } from '../report/sidecar.js';
-import { cellWriter } from './cells.js';
+import { makeContext, makeLayout } from './context.js';
+import { formatChunk, type FormattedChunk } from './formatChunk.js';
+import { WorkerPool } from './workerPool.js';
 import { Chunker } from './chunker.js';
-import { processChunk, type Chunk, type ChunkContext, type ChunkResult } from './processChunk.js';
+import { processChunk, type Chunk, type ChunkContext } from './processChunk.js';
 import type { RawRecord } from './recordSplitter.js';
 
 export interface RunSettings {
   options: Options;
   session: ModelSession;
-  /** The output formatter, chosen once the first input's format is known. */
-  formatterFor(input: RecordFormat): RowFormatter;
+  /** The output format, chosen once the first input's format is known. */
+  outputFormatFor(input: RecordFormat): OutputFormat;
   sink: Sink;
   sidecar: Sidecar;
   onProgress?: (p: Progress) => void;
@@ -54,8 +56,10 @@ interface FirstSource {
   columns: Columns;
 }
 
-/** How many chunks may wait for the writer before reading pauses. */
+/** How many chunks may be in flight (being scored or waiting for the writer) before reading pauses. */
 const MAX_QUEUED_CHUNKS = 4;
+/** Chunks scored in the main thread before a worker pool is started: small inputs never pay for workers. */
+const INLINE_CHUNKS = 2;
 
 export function newCounts(): RunCounts {
   return { scored: 0, failed: 0, written: 0, modelCalls: 0 };
@@ -68,39 +72,65 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
   let first: FirstSource | null = null;
   let ctx: ChunkContext | null = null;
   let formatter: RowFormatter | null = null;
+  let outputFormat: OutputFormat | null = null;
   let layout: OutputLayout | null = null;
+  let pool: WorkerPool | null = null;
+  let submitted = 0;
+  const maxQueued = Math.max(MAX_QUEUED_CHUNKS, 2 * options.workers + 2);
   let nextIndex = 0;
   const jsonErrors: Array<[number, string]> = [];
 
-  // The ordered queue: each chunk is processed and written after the one before it.
+  // The ordered queue: chunks are scored as soon as they are submitted (by workers, in parallel) or when their
+  // turn comes (in the main thread), and written strictly in input order.
   let tail: Promise<void> = Promise.resolve();
   let queued = 0;
   let failure: unknown;
   let wake: (() => void) | null = null;
 
-  const writeResult = async (result: ChunkResult): Promise<void> => {
+  const scoreInline = async (chunk: Chunk): Promise<FormattedChunk> => {
+    const result = await processChunk(chunk, ctx!);
     layout ??= makeLayout(options.keep, outputs, result.recordShapes, s.session.info.file.classLabels);
-    if (counts.written === 0) await s.sink.write(formatter!.head(layout));
-    const text = formatter!.rows(result.rows, layout, counts.written === 0);
-    if (text) await s.sink.write(text);
-    counts.written += result.rows.length;
-    await s.sidecar.add(result.errors);
-    counts.scored += result.scored;
-    counts.failed += result.errors.length;
-    counts.modelCalls += result.calls;
-    for (const row of result.rows) if (row.error) jsonErrors.push([row.index, row.error.message]);
+    return formatChunk(result, formatter!, layout, counts.written === 0);
+  };
+
+  const write = async (chunk: FormattedChunk): Promise<void> => {
+    if (counts.written === 0) await s.sink.write(formatter!.head(layout!));
+    if (chunk.text) await s.sink.write(chunk.text);
+    counts.written += chunk.rows;
+    await s.sidecar.add(chunk.errors);
+    counts.scored += chunk.scored;
+    counts.failed += chunk.errors.length;
+    counts.modelCalls += chunk.calls;
+    jsonErrors.push(...chunk.failed);
     checkThresholds(counts, options);
   };
 
+  /** Workers take chunks once the layout is known (from the first chunks, scored inline). */
+  const workerFor = (): WorkerPool | null => {
+    if (options.workers === 0 || outputFormat === 'json' || layout === null) return null;
+    pool ??= new WorkerPool(options.workers, {
+      options,
+      inputFormat: first!.format.name,
+      columns: first!.columns.names,
+      outputFormat: outputFormat!,
+      layout,
+    });
+    return pool;
+  };
+
+  let closed = false; // after the run has ended, a late flush timer must not start anything
   const submit = (source: Source, records: RawRecord[]): void => {
+    if (closed) return;
     const chunk: Chunk = { source: source.name, records, firstIndex: nextIndex };
     nextIndex += records.length;
     queued++;
-    const context = ctx!;
+    const workers = ++submitted > INLINE_CHUNKS ? workerFor() : null;
+    const scored = workers?.run(chunk);
+    scored?.catch(() => undefined); // rejections are handled in turn below
     tail = tail.then(async () => {
       if (failure !== undefined) return;
       try {
-        await writeResult(await processChunk(chunk, context));
+        await write(scored ? await scored : await scoreInline(chunk));
         s.onProgress?.({ source, scored: counts.scored, failed: counts.failed });
       } catch (err) {
         failure ??= err;
@@ -117,7 +147,8 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
       first = { source: source.name, format, columns };
       const plan = planFeatures(columns.names, s.session.info, { features: options.features, keep: options.keep });
       ctx = makeContext(plan, outputs, format, options, s.session);
-      formatter = s.formatterFor(format.name);
+      outputFormat = s.outputFormatFor(format.name);
+      formatter = rowFormatter(outputFormat);
       s.onPlan?.(plan, outputs);
       return;
     }
@@ -129,85 +160,93 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
     }
   };
 
-  for (const name of options.inputs) {
-    checkAbort();
-    const source = await openSource(name);
-    // A signal stops reading at once, even while waiting for input that may never come.
-    const stop = () => source.close();
-    s.signal?.addEventListener('abort', stop);
-    try {
-      const pieces = source.text[Symbol.asyncIterator]();
-      const head = await pieces.next();
-      const firstText = head.done ? '' : head.value;
-      const format = sourceFormat(name, firstText, options);
-      const chunker = new Chunker(options.batchSize, options.flushMs, (records) => submit(source, records));
-      // Later sources without a header (JSON, --no-header) take the first source's columns.
-      const known = first as FirstSource | null;
-      let columns: Columns | null = known !== null && !known.columns.header ? known.columns : null;
-      let held: RawRecord[] = [];
-      const take = (records: RawRecord[]): void => {
-        if (columns === null) {
-          held.push(...records);
-          columns = format.columns(held, source.name);
-          if (columns === null) return;
-          useColumns(source, format, columns);
-          records = held;
-          held = [];
-          if (columns.header) records.shift();
-        }
-        if (columns.header) for (const r of records) r.row--; // the header is not a record
-        if (records.length) chunker.add(records);
-      };
-      if (format.document) {
-        let text = firstText;
-        for (let r = await pieces.next(); !r.done; r = await pieces.next()) text += r.value;
-        const doc = format.document(text, source.name);
-        if (doc.configs !== undefined) counts.configs = doc.configs;
-        if (doc.columns) columns = { names: doc.columns, header: false };
-        if (columns) useColumns(source, format, columns);
-        take(doc.records);
-      } else {
-        const splitter = format.splitter();
-        for (let text: string | undefined = firstText; text !== undefined; ) {
+  try {
+    for (const name of options.inputs) {
+      checkAbort();
+      const source = await openSource(name);
+      // A signal stops reading at once, even while waiting for input that may never come.
+      const stop = () => source.close();
+      s.signal?.addEventListener('abort', stop);
+      let stopTimer = (): void => undefined;
+      try {
+        const pieces = source.text[Symbol.asyncIterator]();
+        const head = await pieces.next();
+        const firstText = head.done ? '' : head.value;
+        const format = sourceFormat(name, firstText, options);
+        const chunker = new Chunker(options.batchSize, options.flushMs, (records) => submit(source, records));
+        stopTimer = () => chunker.stop();
+        // Later sources without a header (JSON, --no-header) take the first source's columns.
+        const known = first as FirstSource | null;
+        let columns: Columns | null = known !== null && !known.columns.header ? known.columns : null;
+        let held: RawRecord[] = [];
+        const take = (records: RawRecord[]): void => {
+          if (columns === null) {
+            held.push(...records);
+            columns = format.columns(held, source.name);
+            if (columns === null) return;
+            useColumns(source, format, columns);
+            records = held;
+            held = [];
+            if (columns.header) records.shift();
+          }
+          if (columns.header) for (const r of records) r.row--; // the header is not a record
+          if (records.length) chunker.add(records);
+        };
+        if (format.document) {
+          let text = firstText;
+          for (let r = await pieces.next(); !r.done; r = await pieces.next()) text += r.value;
+          const doc = format.document(text, source.name);
+          if (doc.configs !== undefined) counts.configs = doc.configs;
+          if (doc.columns) columns = { names: doc.columns, header: false };
+          if (columns) useColumns(source, format, columns);
+          take(doc.records);
+        } else {
+          const splitter = format.splitter();
+          for (let text: string | undefined = firstText; text !== undefined; ) {
+            checkAbort();
+            checkFailure();
+            take(splitter.push(text));
+            while (queued >= maxQueued && failure === undefined) await new Promise<void>((r) => (wake = r));
+            const r = await pieces.next();
+            text = r.done ? undefined : r.value;
+          }
           checkAbort();
-          checkFailure();
-          take(splitter.push(text));
-          while (queued >= MAX_QUEUED_CHUNKS && failure === undefined) await new Promise<void>((r) => (wake = r));
-          const r = await pieces.next();
-          text = r.done ? undefined : r.value;
+          take(splitter.end());
         }
-        checkAbort();
-        take(splitter.end());
+        if (columns === null && held.length > 0) {
+          // No record could name the columns (none parsed): they all fail as they are, against positional names.
+          const width = s.session.info.inputs[0]?.shape[1];
+          columns = { names: Array.from({ length: typeof width === 'number' && width > 0 ? width : 1 }, (_, i) => String(i + 1)), header: false };
+          useColumns(source, format, columns);
+          chunker.add(held);
+        }
+        chunker.flush();
+        await tail;
+        checkFailure();
+        s.onProgress?.({ source, scored: counts.scored, failed: counts.failed });
+      } catch (err) {
+        checkAbort(); // a source closed by a signal may end with an error of its own: the signal is the reason
+        throw err;
+      } finally {
+        stopTimer();
+        s.signal?.removeEventListener('abort', stop);
+        source.close();
       }
-      if (columns === null && held.length > 0) {
-        // No record could name the columns (none parsed): they all fail as they are, against positional names.
-        const width = s.session.info.inputs[0]?.shape[1];
-        columns = { names: Array.from({ length: typeof width === 'number' && width > 0 ? width : 1 }, (_, i) => String(i + 1)), header: false };
-        useColumns(source, format, columns);
-        chunker.add(held);
-      }
-      chunker.flush();
-      await tail;
-      checkFailure();
-      s.onProgress?.({ source, scored: counts.scored, failed: counts.failed });
-    } catch (err) {
-      checkAbort(); // a source closed by a signal may end with an error of its own: the signal is the reason
-      throw err;
-    } finally {
-      s.signal?.removeEventListener('abort', stop);
-      source.close();
     }
-  }
 
-  await tail;
-  checkFailure();
-  formatter ??= s.formatterFor(options.inputFormat ?? 'csv');
-  // An empty input still gets its header (and the JSON document its shell).
-  if (counts.written === 0) {
-    layout ??= makeLayout(options.keep, outputs, null, s.session.info.file.classLabels);
-    await s.sink.write(formatter.head(layout));
+    await tail;
+    checkFailure();
+    formatter ??= rowFormatter(s.outputFormatFor(options.inputFormat ?? 'csv'));
+    // An empty input still gets its header (and the JSON document its shell).
+    if (counts.written === 0) {
+      layout ??= makeLayout(options.keep, outputs, null, s.session.info.file.classLabels);
+      await s.sink.write(formatter.head(layout));
+    }
+    await s.sink.write(formatter.tail(jsonErrors));
+  } finally {
+    closed = true;
+    await (pool as WorkerPool | null)?.close();
   }
-  await s.sink.write(formatter.tail(jsonErrors));
 
   function checkFailure(): void {
     if (failure !== undefined) throw failure;
@@ -230,26 +269,3 @@ function checkThresholds(counts: RunCounts, options: Options): void {
   }
 }
 
-export function makeContext(plan: FeaturePlan, outputs: OutputPlan, format: InputFormat, options: Options, session: ModelSession): ChunkContext {
-  return {
-    parse: format.parser(plan.columns),
-    plan,
-    writers: plan.feeds.map((f) => cellWriter(f.type, options.missing)),
-    session,
-    score: { outputNames: outputs.names, fixedBatch: plan.fixedBatch, retries: options.retries, retryDelayMs: options.retryDelayMs },
-    onError: options.onError,
-  };
-}
-
-/** Output columns, from the shapes the runtime returned or, before any record is scored, the declared ones. */
-export function makeLayout(keepNames: string[], outputs: OutputPlan, seen: number[][] | null, labels: Record<string, string[]>): OutputLayout {
-  const shapes = outputs.specs.map((spec, k) => seen?.[k] ?? declaredRecordShape(spec) ?? []);
-  return {
-    keepNames,
-    outputNames: outputs.names,
-    outputTypes: outputs.specs.map((o) => o.type),
-    sizes: shapes.map((sh) => sh.reduce((a, b) => a * b, 1)),
-    columnNames: outputs.specs.map((spec, k) => outputColumnNames(spec.name, shapes[k], labels[spec.name])),
-    isArray: shapes.map((sh) => !(sh.length === 0 || (sh.length === 1 && sh[0] === 1))),
-  };
-}

@@ -11,7 +11,7 @@ import { sourceFormat } from '../formats/inputFormat.js';
 import { openSource } from '../io/sources.js';
 import { processChunk } from '../pipeline/processChunk.js';
 import type { RawRecord } from '../pipeline/recordSplitter.js';
-import { makeContext, makeLayout } from '../pipeline/runner.js';
+import { makeContext, makeLayout } from '../pipeline/context.js';
 import type { SidecarEntry } from './sidecar.js';
 
 /** Records scored to find the first problems of an input. */

@@ -1,0 +1,44 @@
+/**
+ * A scoring worker: its own model session, the same plan and formatter as the main thread, and the same chunk
+ * function (processChunk + formatChunk), so results are byte-identical to a single-threaded run.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { planFeatures } from '../model/featurePlan.js';
+import { planOutputs } from '../model/outputPlan.js';
+import { ModelSession } from '../model/session.js';
+import { formatSettings, inputFormat } from '../formats/inputFormat.js';
+import { rowFormatter } from '../formats/output.js';
+import { formatChunk } from './formatChunk.js';
+import { processChunk, type Chunk } from './processChunk.js';
+import { makeContext } from './context.js';
+import type { WorkerSetup } from './workerPool.js';
+
+const setup = workerData as WorkerSetup;
+const { options } = setup;
+const session = await ModelSession.load(options.model, options.threads);
+const plan = planFeatures(setup.columns, session.info, { features: options.features, keep: options.keep });
+const outputs = planOutputs(session.info, options.outputs);
+const format = inputFormat(setup.inputFormat, formatSettings(options));
+const ctx = makeContext(plan, outputs, format, options, session);
+const formatter = rowFormatter(setup.outputFormat);
+
+// Messages are handled one after another, so 'close' never releases the session while a chunk is being scored.
+let queue: Promise<void> = Promise.resolve();
+parentPort!.on('message', (message: { id: number; chunk: Chunk } | 'close') => {
+  queue = queue.then(() => handle(message));
+});
+
+async function handle(message: { id: number; chunk: Chunk } | 'close'): Promise<void> {
+  if (message === 'close') {
+    await session.release();
+    parentPort!.close();
+    return;
+  }
+  try {
+    const result = await processChunk(message.chunk, ctx);
+    parentPort!.postMessage({ id: message.id, result: formatChunk(result, formatter, setup.layout, false) });
+  } catch (err) {
+    parentPort!.postMessage({ id: message.id, error: err instanceof Error ? err.message : String(err) });
+  }
+}
+parentPort!.postMessage('ready');

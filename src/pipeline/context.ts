@@ -1,0 +1,33 @@
+/** The chunk context and the output layout: built once per run, the same in the main thread and in workers. */
+import type { Options } from '../options.js';
+import type { FeaturePlan } from '../model/featurePlan.js';
+import { declaredRecordShape, outputColumnNames, type OutputPlan } from '../model/outputPlan.js';
+import type { ModelSession } from '../model/session.js';
+import type { InputFormat } from '../formats/inputFormat.js';
+import type { OutputLayout } from '../formats/output.js';
+import { cellWriter } from './cells.js';
+import type { ChunkContext } from './processChunk.js';
+
+export function makeContext(plan: FeaturePlan, outputs: OutputPlan, format: InputFormat, options: Options, session: ModelSession): ChunkContext {
+  return {
+    parse: format.parser(plan.columns),
+    plan,
+    writers: plan.feeds.map((f) => cellWriter(f.type, options.missing)),
+    session,
+    score: { outputNames: outputs.names, fixedBatch: plan.fixedBatch, retries: options.retries, retryDelayMs: options.retryDelayMs },
+    onError: options.onError,
+  };
+}
+
+/** Output columns, from the shapes the runtime returned or, before any record is scored, the declared ones. */
+export function makeLayout(keepNames: string[], outputs: OutputPlan, seen: number[][] | null, labels: Record<string, string[]>): OutputLayout {
+  const shapes = outputs.specs.map((spec, k) => seen?.[k] ?? declaredRecordShape(spec) ?? []);
+  return {
+    keepNames,
+    outputNames: outputs.names,
+    outputTypes: outputs.specs.map((o) => o.type),
+    sizes: shapes.map((sh) => sh.reduce((a, b) => a * b, 1)),
+    columnNames: outputs.specs.map((spec, k) => outputColumnNames(spec.name, shapes[k], labels[spec.name])),
+    isArray: shapes.map((sh) => !(sh.length === 0 || (sh.length === 1 && sh[0] === 1))),
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * A pool of scoring workers (worker_threads). session.run() blocks the thread it runs on, so parallel scoring
+ * needs threads, each with its own session (DESIGN.md). Chunks go to the least busy worker; results come back
+ * as text and are written by the main thread in input order.
+ */
+import { Worker } from 'node:worker_threads';
+import { RunError } from '../errors.js';
+import type { Options, RecordFormat } from '../options.js';
+import type { OutputFormat, OutputLayout } from '../formats/output.js';
+import type { FormattedChunk } from './formatChunk.js';
+import type { Chunk } from './processChunk.js';
+
+export interface WorkerSetup {
+  options: Options;
+  inputFormat: RecordFormat;
+  columns: string[];
+  outputFormat: OutputFormat;
+  layout: OutputLayout;
+}
+
+interface Pending {
+  resolve(result: FormattedChunk): void;
+  reject(err: unknown): void;
+}
+
+export class WorkerPool {
+  private readonly workers: Array<{ worker: Worker; busy: number }> = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private failure: unknown;
+
+  constructor(size: number, setup: WorkerSetup) {
+    for (let i = 0; i < size; i++) {
+      const worker = new Worker(new URL('./chunkWorker.js', import.meta.url), { workerData: setup });
+      const slot = { worker, busy: 0 };
+      worker.on('message', (msg: 'ready' | { id: number; result?: FormattedChunk; error?: string }) => {
+        if (msg === 'ready') return;
+        const p = this.pending.get(msg.id);
+        this.pending.delete(msg.id);
+        slot.busy--;
+        if (msg.error !== undefined) p?.reject(new RunError('INTERNAL', `a scoring worker failed: ${msg.error}`));
+        else p?.resolve(msg.result!);
+      });
+      worker.on('error', (err) => this.fail(new RunError('INTERNAL', `a scoring worker failed: ${err.message}`, { cause: err })));
+      this.workers.push(slot);
+    }
+  }
+
+  run(chunk: Chunk): Promise<FormattedChunk> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
+    const id = this.nextId++;
+    slot.busy++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      slot.worker.postMessage({ id, chunk });
+    });
+  }
+
+  /**
+   * Asks each worker to release its session and exit, and waits for it. Not worker.terminate(): terminating a
+   * thread inside onnxruntime's native code (creating a session, or running one) aborts the whole process
+   * ("terminate called after throwing an instance of 'Napi::Error'", seen under load).
+   */
+  async close(): Promise<void> {
+    await Promise.all(
+      this.workers.map(({ worker }) => {
+        const exited = new Promise((resolve) => worker.once('exit', resolve));
+        worker.postMessage('close');
+        return exited;
+      }),
+    );
+  }
+
+  private fail(err: unknown): void {
+    this.failure ??= err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+}
