@@ -191,3 +191,15 @@ test('an output in a place that cannot be written is exit 2 naming the path and 
   assert.equal(r.code, 2);
   assert.match(r.stderr, /cannot write \/proc\/o.csv: /);
 });
+
+test('output and sidecar are byte-identical for every --workers value and batch size', async () => {
+  const rows = Array.from({ length: 20_000 }, (_, i) => (i % 331 === 0 ? `${i},bad,2,3,4` : `${i},${i / 7},2,${i % 5},4`));
+  const dir = workdir({ 'in.csv': `id,a,b,c,d\n${rows.join('\n')}\n` });
+  const outputs: string[] = [];
+  for (const [workers, batch] of [['0', '1024'], ['1', '1024'], ['2', '1024'], ['2', '100'], ['3', '4096']]) {
+    const r = await runCli(['in.csv', '-m', LINEAR, '--keep', 'id', '--workers', workers, '--batch-size', batch, '-o', `o${workers}-${batch}.csv`], { cwd: dir });
+    assert.equal(r.code, 3, r.stderr);
+    outputs.push(read(dir, `o${workers}-${batch}.csv`) + read(dir, `o${workers}-${batch}.errors.jsonl`));
+  }
+  for (const o of outputs.slice(1)) assert.ok(o === outputs[0], 'identical to the single-threaded run');
+});
