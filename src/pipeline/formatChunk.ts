@@ -10,7 +10,7 @@ export interface FormattedChunk {
   /** Output rows in `text`. */
   rows: number;
   calls: number;
-  /** 0-based index and message of each failed record that has an output row (the JSON document's `errors`). */
+  /** 0-based index and message of each failed record (the JSON document's `errors`). */
   failed: Array<[number, string]>;
 }
 
@@ -21,6 +21,6 @@ export function formatChunk(result: ChunkResult, formatter: RowFormatter, layout
     scored: result.scored,
     rows: result.rows.length,
     calls: result.calls,
-    failed: result.rows.flatMap((row) => (row.error ? [[row.index, row.error.message] as [number, string]] : [])),
+    failed: result.failed,
   };
 }

@@ -27,6 +27,8 @@ export interface ChunkResult {
   errors: SidecarEntry[];
   /** Records written with a prediction. */
   scored: number;
+  /** 0-based index among all inputs and message of each failed record (the JSON document's `errors`). */
+  failed: Array<[number, string]>;
   /** Per-record shape of each output as the runtime returned it (null when nothing was scored). */
   recordShapes: number[][] | null;
   calls: number;
@@ -64,6 +66,7 @@ export async function processChunk(chunk: Chunk, ctx: ChunkContext): Promise<Chu
 
   const rows: OutputRow[] = [];
   const sidecar: SidecarEntry[] = [];
+  const failed: Array<[number, string]> = [];
   let piece = 0;
   let v = 0;
   let scoredCount = 0;
@@ -75,6 +78,7 @@ export async function processChunk(chunk: Chunk, ctx: ChunkContext): Promise<Chu
     if (error) {
       const raw = chunk.records[i];
       sidecar.push({ source: chunk.source, row: raw.row, line: raw.line, code: error.code, message: error.message, record: raw.text });
+      failed.push([chunk.firstIndex + i, error.message]);
       if (validRows[v] === i) v++; // isolated by the scorer (MODEL_ERROR)
       if (ctx.onError === 'null') rows.push({ index: chunk.firstIndex + i, keep, values: null, error });
       continue;
@@ -87,7 +91,7 @@ export async function processChunk(chunk: Chunk, ctx: ChunkContext): Promise<Chu
     scoredCount++;
   }
   const recordShapes = scored.pieces.length ? scored.pieces[0].outputs.map((o) => o.recordShape) : null;
-  return { rows, errors: sidecar, scored: scoredCount, recordShapes, calls: scored.calls };
+  return { rows, errors: sidecar, scored: scoredCount, failed, recordShapes, calls: scored.calls };
 
   function fillRow(cells: unknown[], slot: number, c: ChunkContext): RecordError | undefined {
     for (let k = 0; k < c.plan.feeds.length; k++) {
