@@ -7,6 +7,8 @@ import type { Options, RecordFormat } from '../options.js';
 import { formatFromPath, sniffFormat } from './detect.js';
 import { RecordSplitter, type RawRecord } from '../pipeline/recordSplitter.js';
 import { parseCsvHeader, parseCsvFields, parseCsvRecords, type ParsedRecord } from './csvRecords.js';
+import { csvFastFill, type FastFill } from './csvFastFill.js';
+import type { FeaturePlan } from '../model/featurePlan.js';
 import { jsonColumns, parseJsonRecords, readJsonDocument, recordValue, type JsonDocument } from './jsonRecords.js';
 
 export interface Columns {
@@ -23,6 +25,8 @@ export interface InputFormat {
   /** Column names from the first records of a source; null while they cannot be told yet. */
   columns(records: RawRecord[], source: string): Columns | null;
   parser(columns: string[]): (records: RawRecord[]) => ParsedRecord[];
+  /** A hot path for the plan's common records, when the format has one. */
+  fastFill(plan: FeaturePlan): FastFill | null;
 }
 
 export interface FormatSettings {
@@ -69,6 +73,7 @@ function csvFormat(name: RecordFormat, delimiter: string, { header, maxRecordLen
       return { names, header: true };
     },
     parser: (columns) => (records) => parseCsvRecords(records, delimiter, columns.length),
+    fastFill: (plan) => csvFastFill(plan, delimiter),
   };
 }
 
@@ -89,6 +94,7 @@ function jsonFormat(name: RecordFormat, { named, maxRecordLength }: FormatSettin
       return null;
     },
     parser: (columns) => (records) => parseJsonRecords(records, columns),
+    fastFill: () => null,
   };
 }
 

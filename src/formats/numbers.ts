@@ -241,6 +241,8 @@ export function formatFloat32(x: number): string {
   if (Math.fround(Number(t8)) !== f) return plain(f.toPrecision(9));
   const t7 = f.toPrecision(7);
   if (Math.fround(Number(t7)) !== f) return plain(t8);
+  const t6 = f.toPrecision(6);
+  if (Math.fround(Number(t6)) !== f) return plain(t7);
   return shortestUpTo7(f);
 }
 

@@ -11,6 +11,7 @@ import type { ChunkContext } from './processChunk.js';
 export function makeContext(plan: FeaturePlan, outputs: OutputPlan, format: InputFormat, options: Options, session: ModelSession): ChunkContext {
   return {
     parse: format.parser(plan.columns),
+    fastFill: format.fastFill(plan),
     plan,
     writers: plan.feeds.map((f) => cellWriter(f.type, options.missing)),
     session,

@@ -10,6 +10,7 @@ import type { FeedData, ModelSession } from '../model/session.js';
 import type { OutputRow } from '../formats/output.js';
 import type { ParsedRecord } from '../formats/csvRecords.js';
 import type { SidecarEntry } from '../report/sidecar.js';
+import type { FastFill } from '../formats/csvFastFill.js';
 import { allocate, type CellWriter } from './cells.js';
 import type { RawRecord } from './recordSplitter.js';
 import { scoreRows, type ScoreSettings } from './scorer.js';
@@ -36,6 +37,8 @@ export interface ChunkResult {
 
 export interface ChunkContext {
   parse(records: RawRecord[]): ParsedRecord[];
+  /** The CSV hot path, when the plan allows it (see csvFastFill.ts). */
+  fastFill: FastFill | null;
   plan: FeaturePlan;
   writers: CellWriter[]; // one per feed
   session: ModelSession;
@@ -45,55 +48,68 @@ export interface ChunkContext {
 
 export async function processChunk(chunk: Chunk, ctx: ChunkContext): Promise<ChunkResult> {
   const { plan } = ctx;
-  const parsed = parseRecords(chunk.records, ctx);
-  const n = parsed.length;
+  const records = chunk.records;
+  const n = records.length;
   const data: FeedData[] = plan.feeds.map((f) => allocate(f.type, n * f.width));
   const errors: (RecordError | undefined)[] = new Array(n);
-  const validRows: number[] = []; // chunk index of each row fed to the model
-  for (let i = 0; i < n; i++) {
-    const rec = parsed[i];
-    if (rec.error) {
-      errors[i] = rec.error;
-      continue;
-    }
-    const err = fillRow(rec.cells, validRows.length, ctx);
-    if (err) errors[i] = err;
-    else validRows.push(i);
-  }
+  const keeps: unknown[][] = new Array(n);
+  const slotOf = new Int32Array(n).fill(-1); // each valid record's row in the feeds
+  const recordOf: number[] = []; // and back
+  const take = (i: number): void => {
+    slotOf[i] = recordOf.length;
+    recordOf.push(i);
+  };
 
-  const scored = await scoreRows(ctx.session, plan.feeds, data.map((d, k) => trim(d, validRows.length * plan.feeds[k].width)), validRows.length, ctx.score);
-  for (const [row, message] of scored.failed) errors[validRows[row]] = { code: 'MODEL_ERROR', message };
+  // The fast path first; the records it declines are parsed and checked by the general path.
+  const slow: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const keep = ctx.fastFill && records[i].tooLarge === undefined ? ctx.fastFill(records[i].text, recordOf.length, data) : null;
+    if (keep) {
+      keeps[i] = keep;
+      take(i);
+    } else {
+      slow.push(i);
+    }
+  }
+  const parsed = parseRecords(slow.map((i) => records[i]), ctx);
+  slow.forEach((i, k) => {
+    const rec = parsed[k];
+    keeps[i] = plan.keep.map((c) => rec.cells?.[c]);
+    const err = rec.error ?? fillRow(rec.cells, recordOf.length, ctx);
+    if (err) errors[i] = err;
+    else take(i);
+  });
+
+  const valid = recordOf.length;
+  const scored = await scoreRows(ctx.session, plan.feeds, data.map((d, k) => trim(d, valid * plan.feeds[k].width)), valid, ctx.score);
+  for (const [slot, message] of scored.failed) errors[recordOf[slot]] = { code: 'MODEL_ERROR', message };
+  const pieceOf = new Int32Array(valid);
+  scored.pieces.forEach((p, k) => pieceOf.fill(k, p.start, p.end));
 
   const rows: OutputRow[] = [];
   const sidecar: SidecarEntry[] = [];
   const failed: Array<[number, string]> = [];
-  let piece = 0;
-  let v = 0;
   let scoredCount = 0;
   for (let i = 0; i < n; i++) {
-    const rec = parsed[i];
-    const cells = rec.cells;
-    const keep = plan.keep.map((c) => cells?.[c]);
+    const keep = keeps[i];
     const error = errors[i];
     if (error) {
-      const raw = chunk.records[i];
+      const raw = records[i];
       sidecar.push({ source: chunk.source, row: raw.row, line: raw.line, code: error.code, message: error.message, record: raw.text });
       failed.push([chunk.firstIndex + i, error.message]);
-      if (validRows[v] === i) v++; // isolated by the scorer (MODEL_ERROR)
       if (ctx.onError === 'null') rows.push({ index: chunk.firstIndex + i, keep, values: null, error });
       continue;
     }
-    while (scored.pieces[piece].end <= v) piece++;
-    const p = scored.pieces[piece];
-    const r = v - p.start;
+    const p = scored.pieces[pieceOf[slotOf[i]]];
+    const r = slotOf[i] - p.start;
     rows.push({ index: chunk.firstIndex + i, keep, values: p.outputs.map((o) => sliceOf(o.data, r * o.size, (r + 1) * o.size)) });
-    v++;
     scoredCount++;
   }
   const recordShapes = scored.pieces.length ? scored.pieces[0].outputs.map((o) => o.recordShape) : null;
   return { rows, errors: sidecar, scored: scoredCount, failed, recordShapes, calls: scored.calls };
 
-  function fillRow(cells: unknown[], slot: number, c: ChunkContext): RecordError | undefined {
+  function fillRow(cells: unknown[] | undefined, slot: number, c: ChunkContext): RecordError | undefined {
+    if (!cells) return undefined; // unreachable: a record without cells has an error
     for (let k = 0; k < c.plan.feeds.length; k++) {
       const feed = c.plan.feeds[k];
       const base = slot * feed.width;
