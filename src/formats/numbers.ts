@@ -13,9 +13,9 @@ const POW10: readonly number[] = [
 ];
 
 const TWO_53 = 9007199254740992;
-/** m < M_LIMIT ⇒ m * 10 + 9 < 2^53, so appending one more digit keeps the mantissa exact. */
+/** m < M_LIMIT ⇒ m * 10 + 9 < 2^53, so appending one more digit keeps the mantissa exact (floor(2^53 / 10)). */
 const M_LIMIT = 900719925474099;
-/** Exponent digits beyond this are irrelevant for the fast path (the slow path re-reads them). */
+/** Exponents at or beyond this magnitude are far outside the fast path: stop accumulating and let Number() read them. */
 const EXP_LIMIT = 100000;
 
 /** Smallest positive normal float32, 2^-126. */
@@ -48,7 +48,7 @@ export function isMissingToken(s: string): boolean {
   while (j > i && isWhitespace(s.charCodeAt(j - 1))) j--;
   const n = j - i;
   if (n === 0) return true;
-  // (c | 32) lower-cases ASCII letters; only 'X' and 'x' map onto 'x'.
+  // (c | 32) lower-cases an ASCII letter, and only that letter's two cases map onto its lower-case code.
   if ((s.charCodeAt(i) | 32) !== 110 /* n */) return false;
   if (n === 2) return (s.charCodeAt(i + 1) | 32) === 97; /* na */
   if (n === 3) return s.charCodeAt(i + 1) === 47 /* / */ && (s.charCodeAt(i + 2) | 32) === 97; /* n/a */
@@ -95,11 +95,12 @@ export function parseDecimal(s: string): number | undefined {
 /**
  * Same as parseDecimal(text.slice(start, end)) without allocating a substring in the common case.
  *
- * Fast path (Clinger): the significant digits are accumulated into an integer mantissa m while it stays below 2^53,
- * and the result is m * 10^e or m / 10^e with an exact power of ten (|e| ≤ 22) — a single correctly rounded IEEE754
- * operation on exact operands, hence the correctly rounded value. Trailing zeros are folded into the exponent, and
- * for 22 < e ≤ 37 the surplus power is moved into the mantissa when that product is still exact.
- * Everything else (long mantissas, large exponents) is validated here and then handed to Number(text.slice(...)).
+ * Fast path (Clinger): the digits are accumulated into an integer mantissa m while it stays below 2^53 (at least
+ * 15 significant digits; zeros beyond that only scale the value and are folded into the exponent), and the result
+ * is m * 10^e or m / 10^e with an exact power of ten (|e| ≤ 22): a single correctly rounded IEEE754 operation on
+ * exact operands, hence the correctly rounded value. For 22 < e ≤ 37 the surplus power is moved into the mantissa
+ * when that product is still exact. Everything else (long mantissas, large exponents) is validated here and then
+ * handed to Number(text.slice(...)).
  */
 export function parseDecimalRange(text: string, start: number, end: number): number | undefined {
   let i = start;
@@ -125,39 +126,40 @@ export function parseDecimalRange(text: string, start: number, end: number): num
     if (++i === j) return undefined;
     c = text.charCodeAt(i);
   }
-  if (c !== CH_DOT && (c - CH_0) >>> 0 > 9) return parseSpecial(text, i, j, neg);
 
-  // Mantissa: value = m * 10^z * 10^(exponent - fracDigits); leading zeros are skipped, and zeros after the last
-  // non-zero digit are only counted (z) until another non-zero digit forces them into m.
+  // Mantissa: value = m * 10^z * 10^(exponent - fracDigits). Once m has reached M_LIMIT, further zeros are only
+  // counted (z); a further non-zero digit means the mantissa cannot be exact, so the result comes from Number().
   let m = 0;
   let z = 0;
-  let digits = 0;
-  let fracDigits = 0;
-  let sawDot = false;
   let slow = false;
+  const intStart = i;
   for (; i < j; i++) {
     c = text.charCodeAt(i);
     const d = c - CH_0;
-    if (d >>> 0 <= 9) {
-      digits++;
-      if (sawDot) fracDigits++;
-      if (d === 0) {
-        if (m !== 0) z++;
-      } else if (!slow) {
-        while (z > 0 && m < M_LIMIT) {
-          m *= 10;
-          z--;
-        }
-        if (z > 0 || m >= M_LIMIT) slow = true;
-        else m = m * 10 + d;
-      }
-    } else if (c === CH_DOT && !sawDot) {
-      sawDot = true;
-    } else {
-      break;
-    }
+    if (d >>> 0 > 9) break;
+    if (m < M_LIMIT) m = m * 10 + d;
+    else if (d === 0) z++;
+    else slow = true;
   }
-  if (digits === 0) return undefined;
+  let digits = i - intStart;
+  let fracDigits = 0;
+  if (i < j && c === CH_DOT) {
+    const fracStart = ++i;
+    for (; i < j; i++) {
+      c = text.charCodeAt(i);
+      const d = c - CH_0;
+      if (d >>> 0 > 9) break;
+      if (m < M_LIMIT) m = m * 10 + d;
+      else if (d === 0) z++;
+      else slow = true;
+    }
+    fracDigits = i - fracStart;
+    digits += fracDigits;
+  }
+  if (digits === 0) {
+    // Nothing numeric after the sign: either nan / inf / infinity, or not a number ("e5", ".", "-.e1", "∞").
+    return i === intStart ? parseSpecial(text, i, j, neg) : undefined;
+  }
 
   // Exponent.
   let exp = 0;
