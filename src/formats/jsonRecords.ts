@@ -71,7 +71,7 @@ export function readJsonDocument(text: string, source: string): JsonDocument {
   const obj = doc as Record<string, unknown>;
   const starts = elementStarts(text);
   if (obj && typeof obj === 'object' && Array.isArray(obj.inputs)) {
-    const records = obj.inputs.map((value, i) => docRecord(value, i, text, starts.inputs));
+    const records = obj.inputs.map((value, i) => docRecord(value, i, starts.inputs));
     return { kind: 'inputs', records, columns: null };
   }
   if (obj && typeof obj === 'object' && Array.isArray(obj.schema) && Array.isArray(obj.datum)) {
@@ -84,7 +84,7 @@ export function readJsonDocument(text: string, source: string): JsonDocument {
     });
     const records = obj.datum.map((datum, i) => {
       const fields = forestFlowRecord(datum, schema);
-      const record = docRecord(fields, i, text, starts.datum, datum);
+      const record = docRecord(fields, i, starts.datum, datum);
       if (typeof fields === 'string') record.invalid = fields;
       return record;
     });
@@ -93,7 +93,7 @@ export function readJsonDocument(text: string, source: string): JsonDocument {
   throw new RunError('INPUT', `${source}: a JSON document needs "inputs" (a list of records) or "schema" and "datum" (a ForestFlow request)`);
 }
 
-function docRecord(value: unknown, i: number, text: string, starts: Map<number, number>, raw: unknown = value): RawRecord {
+function docRecord(value: unknown, i: number, starts: Map<number, number>, raw: unknown = value): RawRecord {
   return { row: i + 1, line: starts.get(i) ?? 1, text: JSON.stringify(raw), value };
 }
 

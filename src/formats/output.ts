@@ -3,18 +3,14 @@
  * (so it can run beside the scorer, in a worker) and the writer adds the header/footer once.
  */
 import { stringify } from 'csv-stringify/sync';
-import type { RecordError } from '../errors.js';
 import { cellText, jsonText, type ValueText } from './values.js';
 
 export type OutputFormat = 'csv' | 'tsv' | 'jsonl' | 'json';
 
 /** One input record on its way out. `values[k]` is output k's values for this record, or null if it failed. */
 export interface OutputRow {
-  /** 0-based position of the record among all inputs (the JSON document's `errors` keys). */
-  index: number;
   keep: unknown[];
   values: ArrayLike<unknown>[] | null;
-  error?: RecordError;
 }
 
 export interface OutputLayout {

@@ -97,12 +97,12 @@ export async function processChunk(chunk: Chunk, ctx: ChunkContext): Promise<Chu
       const raw = records[i];
       sidecar.push({ source: chunk.source, row: raw.row, line: raw.line, code: error.code, message: error.message, record: raw.text });
       failed.push([chunk.firstIndex + i, error.message]);
-      if (ctx.onError === 'null') rows.push({ index: chunk.firstIndex + i, keep, values: null, error });
+      if (ctx.onError === 'null') rows.push({ keep, values: null });
       continue;
     }
     const p = scored.pieces[pieceOf[slotOf[i]]];
     const r = slotOf[i] - p.start;
-    rows.push({ index: chunk.firstIndex + i, keep, values: p.outputs.map((o) => sliceOf(o.data, r * o.size, (r + 1) * o.size)) });
+    rows.push({ keep, values: p.outputs.map((o) => sliceOf(o.data, r * o.size, (r + 1) * o.size)) });
     scoredCount++;
   }
   const recordShapes = scored.pieces.length ? scored.pieces[0].outputs.map((o) => o.recordShape) : null;
