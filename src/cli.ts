@@ -122,6 +122,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     return reportRunError(err, got.flags.verbose === true, got.flags.color !== false);
   }
+  if (got.command === 'score' && got.args.length === 0 && process.stdin.isTTY) {
+    // Waiting for records typed at a terminal is never what was meant.
+    return reportRunError(new RunError('USAGE', 'no input: give input files, or pipe records on standard input (see --help)'), options.verbose, options.color);
+  }
   return got.command === 'inspect' ? inspect(options, got.flags.input ?? null, got.flags.json === true) : score(options);
 }
 
