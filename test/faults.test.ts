@@ -79,6 +79,7 @@ async function signalled(signal: NodeJS.Signals): Promise<{ code: number | null;
   const child = spawn(process.execPath, [BIN, '-m', LINEAR, '-o', 'o.jsonl', '--flush-ms', '50'], { cwd: dir, stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b));
+  child.stdin.on('error', () => undefined); // the feeder may write once more after the child has exited
   const feed = setInterval(() => child.stdin.write('[1,2,3,4]\n'), 20);
   await new Promise((r) => setTimeout(r, 700));
   child.kill(signal);

@@ -22,27 +22,30 @@ export function csvFastFill(plan: FeaturePlan, delimiter: string): FastFill | nu
   const keepAt: number[][] = Array.from({ length: width }, () => []);
   plan.keep.forEach((col, i) => keepAt[col].push(i));
   const widths = plan.feeds.map((f) => f.width);
-  const delim = delimiter.charCodeAt(0);
 
   return (text, slot, data) => {
     if (text.indexOf('"') >= 0) return null;
     const keep: string[] = new Array(plan.keep.length);
-    let col = 0;
-    let start = 0;
     const len = text.length;
-    for (let i = 0; i <= len; i++) {
-      if (i < len && text.charCodeAt(i) !== delim) continue;
-      if (col >= width) return null;
+    let start = 0;
+    for (let col = 0; col < width; col++) {
+      // indexOf is native: much cheaper than a char-by-char loop in JS (measured in a worker profile).
+      let end = text.indexOf(delimiter, start);
+      if (end < 0) {
+        if (col !== width - 1) return null; // too few fields
+        end = len;
+      } else if (col === width - 1) {
+        return null; // too many fields
+      }
       const k = feedOf[col];
       if (k >= 0) {
-        const v = parseDecimalRange(text, start, i);
+        const v = parseDecimalRange(text, start, end);
         if (v === undefined) return null;
         (data[k] as Float32Array)[slot * widths[k] + offsetOf[col]] = v;
       }
-      for (const at of keepAt[col]) keep[at] = text.slice(start, i);
-      col++;
-      start = i + 1;
+      for (const at of keepAt[col]) keep[at] = text.slice(start, end);
+      start = end + 1;
     }
-    return col === width ? keep : null;
+    return keep;
   };
 }
