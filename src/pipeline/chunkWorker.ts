@@ -15,7 +15,7 @@ import type { WorkerSetup } from './workerPool.js';
 
 const setup = workerData as WorkerSetup;
 const { options } = setup;
-const session = await ModelSession.load(options.model, options.threads);
+const session = await ModelSession.load(options.model, options.threads, false);
 const plan = planFeatures(setup.columns, session.info, { features: options.features, keep: options.keep });
 const outputs = planOutputs(session.info, options.outputs);
 const format = inputFormat(setup.inputFormat, formatSettings(options));
