@@ -13,7 +13,6 @@ import { createGzip } from 'node:zlib';
 import { RunError, oneLine } from '../errors.js';
 
 export interface Sink {
-  readonly description: string;
   write(text: string): Promise<void>;
   /** Finishes the output (renames a file into place). */
   commit(): Promise<void>;
@@ -69,10 +68,6 @@ export class AtomicFileSink implements Sink {
     }
   }
 
-  get description(): string {
-    return this.target;
-  }
-
   async write(text: string): Promise<void> {
     this.check();
     if (!this.stream.write(text)) await waitDrain(this.stream, () => this.failure);
@@ -110,7 +105,6 @@ export class AtomicFileSink implements Sink {
 
 export class StdoutSink implements Sink {
   private failure: unknown;
-  readonly description = 'standard output';
 
   constructor(private readonly out: NodeJS.WriteStream = process.stdout) {
     out.on('error', (err) => (this.failure ??= err));

@@ -15,7 +15,6 @@ export interface Source {
   size: number | null;
   /** Bytes read so far (compressed bytes for gzip). */
   bytesRead: number;
-  gzip: boolean;
   /** The decoded text, piece by piece. */
   text: AsyncIterable<string>;
   /** Stops reading (when the run ends early), so that an open stdin does not keep the process alive. */
@@ -44,7 +43,6 @@ export async function openSource(name: string, stdin: NodeJS.ReadableStream = pr
     name,
     size,
     bytesRead: 0,
-    gzip: false,
     text: undefined as unknown as AsyncIterable<string>,
     close: () => (raw as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.(),
   };
@@ -54,21 +52,21 @@ export async function openSource(name: string, stdin: NodeJS.ReadableStream = pr
       yield buf;
     }
   };
-  source.text = decode(name, gunzipIfNeeded(counted(), source));
+  source.text = decode(name, gunzipIfNeeded(counted()));
   return source;
 }
 
 /** Recognises gzip by its magic bytes in the first buffer and, if so, inflates the whole stream. */
-async function* gunzipIfNeeded(bytes: AsyncGenerator<Buffer>, source: Source): AsyncGenerator<Buffer> {
+async function* gunzipIfNeeded(bytes: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
   const first = await bytes.next();
   if (first.done) return;
   const head = first.value;
-  source.gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  const gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
   const all = (async function* () {
     yield head;
     yield* bytes;
   })();
-  yield* source.gzip ? (Readable.from(all).pipe(createGunzip()) as AsyncIterable<Buffer>) : all;
+  yield* gzip ? (Readable.from(all).pipe(createGunzip()) as AsyncIterable<Buffer>) : all;
 }
 
 async function* decode(name: string, bytes: AsyncIterable<Buffer>): AsyncGenerator<string> {
