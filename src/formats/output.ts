@@ -44,28 +44,29 @@ export function rowFormatter(format: OutputFormat): RowFormatter {
 }
 
 function delimitedFormatter(delimiter: string): RowFormatter {
-  // csv-stringify quotes what needs quoting; rows whose cells need none (numbers, plain ids) are joined directly,
-  // which the benchmark showed to matter at a million rows.
+  // csv-stringify writes any row with a cell that needs quoting; other rows are concatenated directly, which the
+  // benchmark showed to matter at a million rows. Printed numbers and booleans never need quoting, so only kept
+  // cells and string outputs are checked.
   const needsQuotes = new RegExp(`["\\r\\n${delimiter === '\t' ? '\\t' : delimiter}]`);
-  const text = (records: string[][]) => {
-    if (records.some((r) => r.some((c) => needsQuotes.test(c)))) return stringify(records, { delimiter, record_delimiter: '\n' });
-    let out = '';
-    for (const r of records) out += `${r.join(delimiter)}\n`;
-    return out;
-  };
+  const quoted = (cells: string[]) => stringify([cells], { delimiter, record_delimiter: '\n' });
+  const plain = (cells: string[]) => (cells.some((c) => needsQuotes.test(c)) ? quoted(cells) : `${cells.join(delimiter)}\n`);
   return {
-    head: (layout) => text([[...layout.keepNames, ...layout.columnNames.flat()]]),
+    head: (layout) => plain([...layout.keepNames, ...layout.columnNames.flat()]),
     rows(rows, layout) {
       const cell = layout.outputTypes.map(cellText);
-      const out = rows.map((row) => {
-        const line = row.keep.map((v) => (v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v)));
+      const checkOutputs = layout.outputTypes.some((t) => t === 'string');
+      let out = '';
+      for (const row of rows) {
+        const keep = row.keep.map((v) => (v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v)));
+        const values: string[] = [];
         layout.sizes.forEach((size, k) => {
           const vals = row.values?.[k];
-          for (let j = 0; j < size; j++) line.push(vals ? cell[k](vals[j]) : '');
+          for (let j = 0; j < size; j++) values.push(vals ? cell[k](vals[j]) : '');
         });
-        return line;
-      });
-      return out.length ? text(out) : '';
+        const risky = keep.some((c) => needsQuotes.test(c)) || (checkOutputs && values.some((c) => needsQuotes.test(c)));
+        out += risky ? quoted([...keep, ...values]) : `${keep.length ? keep.join(delimiter) + delimiter : ''}${values.join(delimiter)}\n`;
+      }
+      return out;
     },
     tail: () => '',
   };
