@@ -122,9 +122,14 @@ export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.Proc
   };
 }
 
-/** One scoring worker per core the process may use. */
+/**
+ * Scoring workers by default: none on 1–2 cores, one per core but the main thread's beyond. Measured on 2 cores
+ * (bench/RESULTS.md): the main thread's reading, cutting and writing take a core of their own, so two workers
+ * contend with it and ran no faster than scoring in the main thread (3.02 s vs 3.08 s at 1M rows) for ~60 MB more.
+ */
 export function defaultWorkers(): number {
-  return availableParallelism();
+  const cores = availableParallelism();
+  return cores <= 2 ? 0 : cores - 1;
 }
 
 /** `preds.csv` → `preds.errors.jsonl` beside it (also `preds.csv.gz`); stdout → `batch-score.errors.jsonl` in the cwd. */

@@ -74,9 +74,10 @@ test('--max-error-rate is checked once --batch-size records are read', async () 
 });
 
 /** Starts the CLI on an endless slow stdin, then sends a signal once it has written something. */
-async function signalled(signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string; dir: string }> {
+async function signalled(signal: NodeJS.Signals, workers = '0'): Promise<{ code: number | null; stderr: string; dir: string }> {
   const dir = workdir({ 'o.jsonl': 'older\n' });
-  const child = spawn(process.execPath, [BIN, '-m', LINEAR, '-o', 'o.jsonl', '--flush-ms', '50'], { cwd: dir, stdio: ['pipe', 'ignore', 'pipe'] });
+  const args = [BIN, '-m', LINEAR, '-o', 'o.jsonl', '--flush-ms', '50', '--workers', workers];
+  const child = spawn(process.execPath, args, { cwd: dir, stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b));
   child.stdin.on('error', () => undefined); // the feeder may write once more after the child has exited
@@ -92,6 +93,14 @@ test('SIGTERM mid-run: exit 143, one line, temporaries removed, older output unt
   const { code, stderr, dir } = await signalled('SIGTERM');
   assert.equal(code, 143);
   assert.match(stderr, /^batch-score: error \[TERMINATED\] stopped by SIGTERM/);
+  assert.equal(stderr.trim().split('\n').length, 1);
+  assert.deepEqual(readdirSync(dir), ['o.jsonl']);
+  assert.equal(read(dir, 'o.jsonl'), 'older\n');
+});
+
+test('SIGTERM while worker threads are scoring: the same clean stop', async () => {
+  const { code, stderr, dir } = await signalled('SIGTERM', '2');
+  assert.equal(code, 143, stderr);
   assert.equal(stderr.trim().split('\n').length, 1);
   assert.deepEqual(readdirSync(dir), ['o.jsonl']);
   assert.equal(read(dir, 'o.jsonl'), 'older\n');

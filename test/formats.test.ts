@@ -217,23 +217,25 @@ test('a flush timer scores a stalled partial chunk before the end of input', asy
   assert.equal(code, 0);
 });
 
-test('a closed stdout ends the run quietly', async () => {
-  const { spawn } = await import('node:child_process');
-  const { BIN } = await import('./helpers.js');
-  const dir = workdir();
-  const big = Array.from({ length: 200_000 }, (_, i) => `[${i},2,3,4]`).join('\n');
-  const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const child = spawn('bash', ['-c', `node ${JSON.stringify(BIN)} -m ${JSON.stringify(LINEAR)} --batch-size 100 | head -1 > first.txt; echo "\${PIPESTATUS[0]}" > status`], { cwd: dir });
-    let stderr = '';
-    child.stderr.on('data', (b: Buffer) => (stderr += b));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(big);
-    child.on('close', (code) => resolve({ code, stderr }));
+for (const workers of ['0', '2']) {
+  test(`a closed stdout ends the run quietly (--workers ${workers})`, async () => {
+    const { spawn } = await import('node:child_process');
+    const { BIN } = await import('./helpers.js');
+    const dir = workdir();
+    const big = Array.from({ length: 200_000 }, (_, i) => `[${i},2,3,4]`).join('\n');
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn('bash', ['-c', `node ${JSON.stringify(BIN)} -m ${JSON.stringify(LINEAR)} --batch-size 100 --workers ${workers} | head -1 > first.txt; echo "\${PIPESTATUS[0]}" > status`], { cwd: dir });
+      let stderr = '';
+      child.stderr.on('data', (b: Buffer) => (stderr += b));
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(big);
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    assert.equal(read(dir, 'first.txt'), '{"variable":6.9}\n');
+    assert.equal(read(dir, 'status').trim(), '0');
+    assert.doesNotMatch(r.stderr, /EPIPE|Error|at /);
   });
-  assert.equal(read(dir, 'first.txt'), '{"variable":6.9}\n');
-  assert.equal(read(dir, 'status').trim(), '0');
-  assert.doesNotMatch(r.stderr, /EPIPE|Error|at /);
-});
+}
 
 test('MODEL_ERROR and RECORD_TOO_LARGE in JSONL form', async () => {
   const dir = workdir({ 'in.jsonl': `{"id":1,"x0":1,"x1":0.5}\n{"id":2,"x0":7,"x1":0.5}\n{"id":3,"x0":${'1'.repeat(200)},"x1":0}\n{"id":4,"x0":2,"x1":0.5}\n` });
