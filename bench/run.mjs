@@ -137,9 +137,9 @@ async function csvFigures(ctx) {
   // The first variant is the default command line: the headline figure, and the one the ratios use.
   const settings = ctx.cli.workers
     ? [
-        { name: 'default --workers', args: [] },
+        { name: `default: workers = ${cpus().length} cores`, args: [] },
         { name: 'workers 0 (main thread only)', args: ['--workers', '0'] },
-        { name: 'workers 2', args: ['--workers', '2'] },
+        { name: 'workers 1', args: ['--workers', '1'] },
       ]
     : [{ name: 'default', args: [] }];
   const variants = [

@@ -50,7 +50,7 @@ function buildProgram(): Command {
     .option('--delimiter <char>', 'field delimiter of CSV-like input (default: , and tab for .tsv)')
     .option('--no-header', 'CSV input has no header row: columns are named 1, 2, 3…')
     .option('--flush-ms <ms>', 'score a partial chunk when input stalls this long (0: only when full)', '1000')
-    .option('--workers <n>', 'scoring threads, each with its own model session (0: score in the main thread; default: 0 on 1-2 cores, else cores - 1)', String(defaultWorkers()))
+    .option('--workers <n>', 'scoring threads, each with its own model session (0: score in the main thread; default: one per core)', String(defaultWorkers()))
     .option('--threads <n>', 'onnxruntime intra-op threads per session (default: cores / workers)')
     .option('--retries <n>', 'retry a failed model call this many times before isolating the failing records', '0')
     .option('--retry-delay <ms>', 'wait between retries', '1000')
