@@ -51,20 +51,9 @@ function encodeModel(graph: Record<string, unknown>, model: Record<string, unkno
   return onnx.ModelProto.encode(onnx.ModelProto.fromObject(object)).finish();
 }
 
-/** Seeded PRNG (mulberry32): the "random" bytes are the same on every run. */
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+/** Seeded random bytes (fast-check's generator), the same on every run. */
 function randomBytes(seed: number, length: number): Uint8Array {
-  const rand = mulberry32(seed);
-  return Uint8Array.from({ length }, () => Math.floor(rand() * 256));
+  return fc.sample(fc.uint8Array({ minLength: length, maxLength: length }), { seed, numRuns: 1 })[0];
 }
 
 /** readOnnxFile either returns or throws an Error "not an ONNX model: …"; nothing else. */
