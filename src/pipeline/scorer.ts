@@ -18,7 +18,7 @@ export interface ScoredOutput {
   recordShape: number[];
 }
 
-/** A run of consecutive rows [start, end) scored together. */
+/** A run of consecutive rows [start, end) scored together (pieces are in no particular order). */
 export interface ScoredPiece {
   start: number;
   end: number;
@@ -90,7 +90,6 @@ async function isolate(
       await isolate(s, e, err, call, result);
     }
   }
-  result.pieces.sort((a, b) => a.start - b.start);
 }
 
 async function runRange(
