@@ -8,6 +8,9 @@ import { formatFromPath, sniffFormat } from './detect.js';
 import { RecordSplitter, type RawRecord } from '../pipeline/recordSplitter.js';
 import { parseCsvHeader, parseCsvFields, parseCsvRecords, type ParsedRecord } from './csvRecords.js';
 import { csvFastFill, type FastFill } from './csvFastFill.js';
+import { csvBlockFill, type BlockFill } from './csvBlockFill.js';
+
+const QUOTE = 0x22;
 import type { FeaturePlan } from '../model/featurePlan.js';
 import { jsonColumns, parseJsonRecords, readJsonDocument, recordValue, type JsonDocument } from './jsonRecords.js';
 
@@ -27,6 +30,10 @@ export interface InputFormat {
   parser(columns: string[]): (records: RawRecord[]) => ParsedRecord[];
   /** A hot path for the plan's common records, when the format has one. */
   fastFill(plan: FeaturePlan): FastFill | null;
+  /** The same hot path on bytes (records still in a block). */
+  blockFill(plan: FeaturePlan): BlockFill | null;
+  /** Whether a run of bytes can be cut into records at its line breaks: no record in it spans lines. */
+  linesAreRecords(bytes: Buffer): boolean;
 }
 
 export interface FormatSettings {
@@ -74,6 +81,9 @@ function csvFormat(name: RecordFormat, delimiter: string, { header, maxRecordLen
     },
     parser: (columns) => (records) => parseCsvRecords(records, delimiter, columns.length),
     fastFill: (plan) => csvFastFill(plan, delimiter),
+    blockFill: (plan) => csvBlockFill(plan, delimiter),
+    // Only a quoted field can hold a line break.
+    linesAreRecords: (bytes) => bytes.indexOf(QUOTE) < 0,
   };
 }
 
@@ -95,6 +105,9 @@ function jsonFormat(name: RecordFormat, { named, maxRecordLength }: FormatSettin
     },
     parser: (columns) => (records) => parseJsonRecords(records, columns),
     fastFill: () => null,
+    blockFill: () => null,
+    // JSONL: a record is exactly a line (a JSON string cannot hold a raw line break). A JSON document is read whole.
+    linesAreRecords: () => name !== 'json',
   };
 }
 

@@ -233,6 +233,23 @@ function significantDigits(s: string): number {
  */
 export function formatFloat32(x: number): string {
   const f = Math.fround(x);
+  if (!shortest32(f)) return formatFloat32ByPrecision(f);
+  return SCRATCH.toString('latin1', 0, writeShortest(SCRATCH, 0));
+}
+
+/** formatFloat32's text written as ASCII bytes at `at` (room for 16 bytes needed); returns the end. */
+export function writeFloat32(buf: Buffer, at: number, x: number): number {
+  const f = Math.fround(x);
+  if (shortest32(f)) return writeShortest(buf, at);
+  return at + buf.write(formatFloat32ByPrecision(f), at, 'latin1');
+}
+
+/**
+ * The same text by toPrecision and round-trip checks: the reference, and the path for what scaledShortest32
+ * leaves (zeros, NaN, infinities, very small or large magnitudes, near-ties).
+ */
+export function formatFloat32ByPrecision(x: number): string {
+  const f = Math.fround(x);
   if (f !== f) return 'NaN';
   if (f === 0) return '0';
   if (f === Infinity) return 'Infinity';
@@ -246,6 +263,117 @@ export function formatFloat32(x: number): string {
   const t6 = f.toPrecision(6);
   if (Math.fround(Number(t6)) !== f) return plain(t7);
   return shortestUpTo7(f);
+}
+
+/** 10^i for -30 ≤ i ≤ 30 as parsed from text (correctly rounded; Math.pow is not guaranteed to be). */
+const DECADES: readonly number[] = Array.from({ length: 61 }, (_, i) => Number(`1e${i - 30}`));
+const SCRATCH = Buffer.alloc(32);
+
+// shortest32's result: the value is ±digits · 10^(exp - precision + 1), digits having `precision` digits.
+let shortNeg = false;
+let shortDigits = 0;
+let shortExp = 0;
+let shortPrecision = 0;
+
+/**
+ * formatFloat32's digits by arithmetic, several times faster than toPrecision (which allocates a string per try):
+ * with the decimal exponent E of |f| known, the nearest p-digit decimal is D = round(|f| · 10^(p-1-E)), computed by
+ * one multiplication or division by an exact power of ten (|p-1-E| ≤ 22), hence from the correctly rounded scaled
+ * value; it reads back as Number() reads "D e(E-p+1)", by the same single exact operation. The fewest digits that
+ * read back to f are kept (reading back is monotonic in p) — what toPrecision finds. Returns false where this is not
+ * certain to be exact: zeros, NaN and infinities, magnitudes outside [1e-13, 1e14), and scaled values within 1e-6
+ * of a tie (the scaled value's error is below 2^-24, so elsewhere the rounding direction is certain).
+ */
+function shortest32(f: number): boolean {
+  const a = f < 0 ? -f : f;
+  if (!(a >= 1e-13 && a < 1e14)) return false;
+  let e = Math.floor(Math.log10(a));
+  if (a < DECADES[e + 30]) e--;
+  else if (a >= DECADES[e + 31]) e++;
+  let p = 8;
+  let d = nearestDigits(a, e, p);
+  if (d < 0) return false;
+  if (!readsBack(a, d, e, p)) {
+    p = 9;
+    d = nearestDigits(a, e, p);
+    if (d < 0 || !readsBack(a, d, e, p)) return false;
+  } else {
+    for (let q = 7; q >= 1; q--) {
+      const shorter = nearestDigits(a, e, q);
+      if (shorter < 0) return false;
+      if (!readsBack(a, shorter, e, q)) break;
+      d = shorter;
+      p = q;
+    }
+  }
+  if (d === POW10[p]) {
+    d = POW10[p - 1]; // rounded up to the next power of ten
+    e++;
+  }
+  while (d % 10 === 0) {
+    d /= 10;
+    p--;
+  }
+  shortNeg = f < 0;
+  shortDigits = d;
+  shortExp = e;
+  shortPrecision = p;
+  return true;
+}
+
+/** round(a · 10^(p-1-e)), or -1 near a tie. */
+function nearestDigits(a: number, e: number, p: number): number {
+  const k = p - 1 - e;
+  const scaled = k >= 0 ? a * POW10[k] : a / POW10[-k];
+  const whole = Math.floor(scaled);
+  const frac = scaled - whole;
+  if (frac > 0.499999 && frac < 0.500001) return -1;
+  return frac > 0.5 ? whole + 1 : whole;
+}
+
+/** Whether "d e(e-p+1)" reads back to the float32 a. */
+function readsBack(a: number, d: number, e: number, p: number): boolean {
+  const k = p - 1 - e;
+  return Math.fround(k >= 0 ? d / POW10[k] : d * POW10[-k]) === a;
+}
+
+/** Writes shortest32's result in JS number-to-string layout (Number::toString's rules); returns the end. */
+function writeShortest(buf: Buffer, at: number): number {
+  const p = shortPrecision;
+  const e = shortExp;
+  const point = e + 1; // digits before the decimal point
+  if (shortNeg) buf[at++] = CH_MINUS;
+  if (p <= point && point <= 21) {
+    at = writeDigits(buf, at, shortDigits, p, -1);
+    for (let i = p; i < point; i++) buf[at++] = CH_0;
+  } else if (0 < point && point <= 21) {
+    at = writeDigits(buf, at, shortDigits, p, point);
+  } else if (-6 < point && point <= 0) {
+    buf[at++] = CH_0;
+    buf[at++] = CH_DOT;
+    for (let i = point; i < 0; i++) buf[at++] = CH_0;
+    at = writeDigits(buf, at, shortDigits, p, -1);
+  } else {
+    at = writeDigits(buf, at, shortDigits, p, p > 1 ? 1 : -1);
+    buf[at++] = CH_LOWER_E;
+    buf[at++] = e < 0 ? CH_MINUS : CH_PLUS;
+    const x = e < 0 ? -e : e;
+    at = writeDigits(buf, at, x, x >= 10 ? 2 : 1, -1);
+  }
+  return at;
+}
+
+/** The `count` digits of d, with a dot after the first `dotAfter` of them (-1: none); returns the end. */
+function writeDigits(buf: Buffer, at: number, d: number, count: number, dotAfter: number): number {
+  const end = at + count + (dotAfter > 0 ? 1 : 0);
+  let i = end;
+  for (let k = count; k > 0; k--) {
+    if (k === dotAfter) buf[--i] = CH_DOT;
+    const q = Math.floor(d / 10);
+    buf[--i] = CH_0 + (d - q * 10);
+    d = q;
+  }
+  return end;
 }
 
 /** toPrecision's text in JS number-to-string form (no trailing zeros, exponent only where String() uses one). */
@@ -278,4 +406,76 @@ function shortestUpTo7(f: number): string {
 /** Shortest round-trip text for a float64: String(x) (JS already prints the shortest round-trip form). */
 export function formatFloat64(x: number): string {
   return String(x);
+}
+
+/** Where the last successful parsePlainDecimalBytes stopped (the byte after the number). */
+export let plainDecimalEnd = 0;
+
+/**
+ * parseDecimalRange's fast path on UTF-8 bytes, for the byte-level CSV path: `[sign] digits [. digits]
+ * [(e|E) [sign] digits]` starting at `i` and ending at `end` or at the first `stop` byte (a delimiter).
+ * Returns undefined for anything else — spaces, nan/inf, missing values, long mantissas, far exponents, stray
+ * characters — so the caller can hand the record to the text path, which gives the exact value or error.
+ * Whenever it returns a number, that number is the one parseDecimalRange returns for the same text (the same
+ * accumulation and the same exact-power-of-ten arithmetic), and `plainDecimalEnd` is where it stopped.
+ */
+export function parsePlainDecimalBytes(b: Uint8Array, i: number, end: number, stop: number): number | undefined {
+  let neg = false;
+  if (i < end && (b[i] === CH_MINUS || b[i] === CH_PLUS)) neg = b[i++] === CH_MINUS;
+  let m = 0;
+  let z = 0;
+  const intStart = i;
+  for (; i < end; i++) {
+    const d = b[i] - CH_0;
+    if (d >>> 0 > 9) break;
+    if (m < M_LIMIT) m = m * 10 + d;
+    else if (d === 0) z++;
+    else return undefined;
+  }
+  let digits = i - intStart;
+  let fracDigits = 0;
+  if (i < end && b[i] === CH_DOT) {
+    const fracStart = ++i;
+    for (; i < end; i++) {
+      const d = b[i] - CH_0;
+      if (d >>> 0 > 9) break;
+      if (m < M_LIMIT) m = m * 10 + d;
+      else if (d === 0) z++;
+      else return undefined;
+    }
+    fracDigits = i - fracStart;
+    digits += fracDigits;
+  }
+  if (digits === 0) return undefined;
+  let exp = 0;
+  if (i < end && (b[i] | 32) === CH_LOWER_E) {
+    let expNeg = false;
+    if (++i < end && (b[i] === CH_MINUS || b[i] === CH_PLUS)) expNeg = b[i++] === CH_MINUS;
+    const expStart = i;
+    for (; i < end; i++) {
+      const d = b[i] - CH_0;
+      if (d >>> 0 > 9) break;
+      exp = exp * 10 + d;
+    }
+    if (i === expStart || i - expStart > 4) return undefined;
+    if (expNeg) exp = -exp;
+  }
+  if (i < end && b[i] !== stop) return undefined;
+  plainDecimalEnd = i;
+  if (m === 0) return neg ? -0 : 0;
+  const e = exp - fracDigits + z;
+  let v: number;
+  if (e === 0) v = m;
+  else if (e < 0) {
+    if (e < -22) return undefined;
+    v = m / POW10[-e];
+  } else if (e <= 22) {
+    v = m * POW10[e];
+  } else {
+    if (e > 22 + 15) return undefined;
+    const t = m * POW10[e - 22];
+    if (t >= TWO_53) return undefined;
+    v = t * 1e22;
+  }
+  return neg ? -v : v;
 }

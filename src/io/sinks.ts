@@ -13,7 +13,7 @@ import { createGzip } from 'node:zlib';
 import { RunError, oneLine } from '../errors.js';
 
 export interface Sink {
-  write(text: string): Promise<void>;
+  write(text: string | Uint8Array): Promise<void>;
   /** Finishes the output (renames a file into place). */
   commit(): Promise<void>;
   /** Drops the output (removes a temporary file). Safe to call more than once. */
@@ -68,7 +68,7 @@ export class AtomicFileSink implements Sink {
     }
   }
 
-  async write(text: string): Promise<void> {
+  async write(text: string | Uint8Array): Promise<void> {
     this.check();
     if (!this.stream.write(text)) await waitDrain(this.stream, () => this.failure);
     this.check();
@@ -110,7 +110,7 @@ export class StdoutSink implements Sink {
     out.on('error', (err) => (this.failure ??= err));
   }
 
-  async write(text: string): Promise<void> {
+  async write(text: string | Uint8Array): Promise<void> {
     this.check();
     if (!this.out.write(text)) await waitDrain(this.out, () => this.failure);
     this.check();

@@ -15,7 +15,9 @@ export interface Source {
   size: number | null;
   /** Bytes read so far (compressed bytes for gzip). */
   bytesRead: number;
-  /** The decoded text, piece by piece. */
+  /** The bytes (inflated when gzip), piece by piece; a read error becomes an INPUT RunError. */
+  bytes: AsyncIterable<Buffer>;
+  /** The decoded text, piece by piece (read from `bytes`: use one or the other). */
   text: AsyncIterable<string>;
   /** Stops reading (when the run ends early), so that an open stdin does not keep the process alive. */
   close(): void;
@@ -43,6 +45,7 @@ export async function openSource(name: string, stdin: NodeJS.ReadableStream = pr
     name,
     size,
     bytesRead: 0,
+    bytes: undefined as unknown as AsyncIterable<Buffer>,
     text: undefined as unknown as AsyncIterable<string>,
     close: () => (raw as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.(),
   };
@@ -52,7 +55,8 @@ export async function openSource(name: string, stdin: NodeJS.ReadableStream = pr
       yield buf;
     }
   };
-  source.text = decode(name, gunzipIfNeeded(counted()));
+  source.bytes = readErrors(name, gunzipIfNeeded(counted()));
+  source.text = decodeUtf8(source.bytes);
   return source;
 }
 
@@ -69,15 +73,20 @@ async function* gunzipIfNeeded(bytes: AsyncGenerator<Buffer>): AsyncGenerator<Bu
   yield* gzip ? (Readable.from(all).pipe(createGunzip()) as AsyncIterable<Buffer>) : all;
 }
 
-async function* decode(name: string, bytes: AsyncIterable<Buffer>): AsyncGenerator<string> {
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+async function* readErrors(name: string, bytes: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   try {
-    for await (const buf of bytes) {
-      const text = decoder.decode(buf, { stream: true });
-      if (text) yield text;
-    }
+    yield* bytes;
   } catch (err) {
     throw new RunError('INPUT', `cannot read input ${name}: ${oneLine(err)}`, { cause: err });
+  }
+}
+
+/** UTF-8 text of a byte stream; the BOM is kept (the record splitter drops it where it belongs). */
+export async function* decodeUtf8(bytes: AsyncIterable<Buffer>): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  for await (const buf of bytes) {
+    const text = decoder.decode(buf, { stream: true });
+    if (text) yield text;
   }
   const rest = decoder.decode();
   if (rest) yield rest;

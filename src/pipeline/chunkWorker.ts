@@ -9,9 +9,10 @@ import { ModelSession } from '../model/session.js';
 import { formatSettings, inputFormat } from '../formats/inputFormat.js';
 import { rowFormatter } from '../formats/output.js';
 import { formatChunk } from './formatChunk.js';
-import { processChunk, type Chunk } from './processChunk.js';
+import { processChunk, type ChunkResult } from './processChunk.js';
+import { processBlock } from './processBlock.js';
 import { makeContext } from './context.js';
-import type { WorkerSetup } from './workerPool.js';
+import type { WorkerSetup, WorkMessage } from './workerPool.js';
 
 const setup = workerData as WorkerSetup;
 const { options } = setup;
@@ -24,19 +25,22 @@ const formatter = rowFormatter(setup.outputFormat);
 
 // Messages are handled one after another, so 'close' never releases the session while a chunk is being scored.
 let queue: Promise<void> = Promise.resolve();
-parentPort!.on('message', (message: { id: number; chunk: Chunk } | 'close') => {
+parentPort!.on('message', (message: WorkMessage | 'close') => {
   queue = queue.then(() => handle(message));
 });
 
-async function handle(message: { id: number; chunk: Chunk } | 'close'): Promise<void> {
+async function handle(message: WorkMessage | 'close'): Promise<void> {
   if (message === 'close') {
     await session.release();
     parentPort!.close();
     return;
   }
   try {
-    const result = await processChunk(message.chunk, ctx);
-    parentPort!.postMessage({ id: message.id, result: formatChunk(result, formatter, setup.layout, false) });
+    const { work } = message;
+    const format = (result: ChunkResult) => formatChunk(result, formatter, message.layout, false);
+    const result = 'block' in work ? await processBlock(work.block, ctx, format) : format(await processChunk(work.chunk, ctx));
+    const texts = ('parts' in result ? result.parts : [result]).map((p) => p.text);
+    parentPort!.postMessage({ id: message.id, result }, texts.flatMap((t) => (typeof t === 'string' ? [] : [t.buffer as ArrayBuffer])));
   } catch (err) {
     parentPort!.postMessage({ id: message.id, error: err instanceof Error ? err.message : String(err) });
   }

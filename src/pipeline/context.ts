@@ -12,6 +12,9 @@ export function makeContext(plan: FeaturePlan, outputs: OutputPlan, format: Inpu
   return {
     parse: format.parser(plan.columns),
     fastFill: format.fastFill(plan),
+    blockFill: format.blockFill(plan),
+    batchSize: options.batchSize,
+    maxRecordLength: options.maxRecordBytes,
     plan,
     writers: plan.feeds.map((f) => cellWriter(f.type, options.missing)),
     session,

@@ -1,16 +1,18 @@
-/** A scored chunk → the text to write and what the writer counts; the same in the main thread and in workers. */
+/** A scored chunk or block → the text to write and what the writer counts; the same in the main thread and in workers. */
 import type { OutputLayout, RowFormatter } from '../formats/output.js';
 import type { SidecarEntry } from '../report/sidecar.js';
 import type { ChunkResult } from './processChunk.js';
 
 export interface FormattedChunk {
-  text: string;
+  text: string | Uint8Array;
   errors: SidecarEntry[];
   scored: number;
   /** Output rows in `text`. */
   rows: number;
+  /** Records read. */
+  records: number;
   calls: number;
-  /** 0-based index and message of each failed record (the JSON document's `errors`). */
+  /** 0-based index in the chunk and message of each failed record (the JSON document's `errors`). */
   failed: Array<[number, string]>;
 }
 
@@ -20,7 +22,15 @@ export function formatChunk(result: ChunkResult, formatter: RowFormatter, layout
     errors: result.errors,
     scored: result.scored,
     rows: result.rows.length,
+    records: result.records,
     calls: result.calls,
     failed: result.failed,
   };
+}
+
+/** A block's batches, formatted one by one; their sidecar entries' rows and lines count from the block's start. */
+export interface FormattedBlock {
+  parts: FormattedChunk[];
+  /** Lines in the block. */
+  lines: number;
 }

@@ -11,6 +11,7 @@ import type { OutputRow } from '../formats/output.js';
 import type { ParsedRecord } from '../formats/csvRecords.js';
 import type { SidecarEntry } from '../report/sidecar.js';
 import type { FastFill } from '../formats/csvFastFill.js';
+import type { BlockFill } from '../formats/csvBlockFill.js';
 import { allocate, type CellWriter } from './cells.js';
 import type { RawRecord } from './recordSplitter.js';
 import { scoreRows, type ScoreSettings } from './scorer.js';
@@ -18,8 +19,16 @@ import { scoreRows, type ScoreSettings } from './scorer.js';
 export interface Chunk {
   source: string;
   records: RawRecord[];
-  /** 0-based position of the first record among all inputs. */
-  firstIndex: number;
+}
+
+/** Records as processChunk reads them: text records (a Chunk) or records still in a block of bytes. */
+export interface RecordBatch {
+  source: string;
+  count: number;
+  /** The hot path: writes record i's features at `slot` and returns its --keep values; null sends it the general way. */
+  fastFill(i: number, slot: number, data: FeedData[]): unknown[] | null;
+  /** Record i as text (for the general path and the sidecar). */
+  record(i: number): RawRecord;
 }
 
 export interface ChunkResult {
@@ -28,7 +37,9 @@ export interface ChunkResult {
   errors: SidecarEntry[];
   /** Records written with a prediction. */
   scored: number;
-  /** 0-based index among all inputs and message of each failed record (the JSON document's `errors`). */
+  /** Records read (one row each, except failed ones with --on-error skip). */
+  records: number;
+  /** 0-based index in the chunk and message of each failed record (for the JSON document's `errors`). */
   failed: Array<[number, string]>;
   /** Per-record shape of each output as the runtime returned it (null when nothing was scored). */
   recordShapes: number[][] | null;
@@ -39,6 +50,12 @@ export interface ChunkContext {
   parse(records: RawRecord[]): ParsedRecord[];
   /** The CSV hot path, when the plan allows it (see csvFastFill.ts). */
   fastFill: FastFill | null;
+  /** The same on bytes, for blocks (see csvBlockFill.ts). */
+  blockFill: BlockFill | null;
+  /** Records per model batch within a block (--batch-size). */
+  batchSize: number;
+  /** --max-record-bytes, which blocks check as the record splitter does. */
+  maxRecordLength: number;
   plan: FeaturePlan;
   writers: CellWriter[]; // one per feed
   session: ModelSession;
@@ -46,10 +63,23 @@ export interface ChunkContext {
   onError: OnError;
 }
 
-export async function processChunk(chunk: Chunk, ctx: ChunkContext): Promise<ChunkResult> {
+export function processChunk(chunk: Chunk, ctx: ChunkContext): Promise<ChunkResult> {
+  const { records } = chunk;
+  const fast = ctx.fastFill;
+  return processBatch(
+    {
+      source: chunk.source,
+      count: records.length,
+      fastFill: (i, slot, data) => (fast && records[i].tooLarge === undefined ? fast(records[i].text, slot, data) : null),
+      record: (i) => records[i],
+    },
+    ctx,
+  );
+}
+
+export async function processBatch(batch: RecordBatch, ctx: ChunkContext): Promise<ChunkResult> {
   const { plan } = ctx;
-  const records = chunk.records;
-  const n = records.length;
+  const n = batch.count;
   const data: FeedData[] = plan.feeds.map((f) => allocate(f.type, n * f.width));
   const errors: (RecordError | undefined)[] = new Array(n);
   const keeps: unknown[][] = new Array(n);
@@ -63,7 +93,7 @@ export async function processChunk(chunk: Chunk, ctx: ChunkContext): Promise<Chu
   // The fast path first; the records it declines are parsed and checked by the general path.
   const slow: number[] = [];
   for (let i = 0; i < n; i++) {
-    const keep = ctx.fastFill && records[i].tooLarge === undefined ? ctx.fastFill(records[i].text, recordOf.length, data) : null;
+    const keep = batch.fastFill(i, recordOf.length, data);
     if (keep) {
       keeps[i] = keep;
       take(i);
@@ -71,7 +101,7 @@ export async function processChunk(chunk: Chunk, ctx: ChunkContext): Promise<Chu
       slow.push(i);
     }
   }
-  const parsed = parseRecords(slow.map((i) => records[i]), ctx);
+  const parsed = parseRecords(slow.map((i) => batch.record(i)), ctx);
   slow.forEach((i, k) => {
     const rec = parsed[k];
     keeps[i] = plan.keep.map((c) => rec.cells?.[c]);
@@ -86,27 +116,24 @@ export async function processChunk(chunk: Chunk, ctx: ChunkContext): Promise<Chu
   const pieceOf = new Int32Array(valid);
   scored.pieces.forEach((p, k) => pieceOf.fill(k, p.start, p.end));
 
-  const rows: OutputRow[] = [];
-  const sidecar: SidecarEntry[] = [];
-  const failed: Array<[number, string]> = [];
-  let scoredCount = 0;
+  const result: ChunkResult = { rows: [], errors: [], scored: 0, records: n, failed: [], recordShapes: null, calls: scored.calls };
+  const { rows, errors: sidecar, failed } = result;
   for (let i = 0; i < n; i++) {
     const keep = keeps[i];
     const error = errors[i];
     if (error) {
-      const raw = records[i];
-      sidecar.push({ source: chunk.source, row: raw.row, line: raw.line, code: error.code, message: error.message, record: raw.text });
-      failed.push([chunk.firstIndex + i, error.message]);
-      if (ctx.onError === 'null') rows.push({ keep, values: null });
+      const raw = batch.record(i);
+      sidecar.push({ source: batch.source, row: raw.row, line: raw.line, code: error.code, message: error.message, record: raw.text });
+      failed.push([i, error.message]);
+      if (ctx.onError === 'null') rows.push({ keep, scored: null, at: 0 });
       continue;
     }
     const p = scored.pieces[pieceOf[slotOf[i]]];
-    const r = slotOf[i] - p.start;
-    rows.push({ keep, values: p.outputs.map((o) => sliceOf(o.data, r * o.size, (r + 1) * o.size)) });
-    scoredCount++;
+    rows.push({ keep, scored: p.outputs, at: slotOf[i] - p.start });
+    result.scored++;
   }
-  const recordShapes = scored.pieces.length ? scored.pieces[0].outputs.map((o) => o.recordShape) : null;
-  return { rows, errors: sidecar, scored: scoredCount, failed, recordShapes, calls: scored.calls };
+  if (scored.pieces.length) result.recordShapes = scored.pieces[0].outputs.map((o) => o.recordShape);
+  return result;
 
   function fillRow(cells: unknown[] | undefined, slot: number, c: ChunkContext): RecordError | undefined {
     if (!cells) return undefined; // unreachable: a record without cells has an error
@@ -157,8 +184,4 @@ function parseRecords(records: RawRecord[], ctx: ChunkContext): ParsedRecord[] {
 
 function trim(data: FeedData, length: number): FeedData {
   return Array.isArray(data) ? data.slice(0, length) : (data.subarray(0, length) as FeedData);
-}
-
-function sliceOf(data: ArrayLike<unknown>, start: number, end: number): ArrayLike<unknown> {
-  return Array.isArray(data) ? data.slice(start, end) : (data as Float32Array).subarray(start, end);
 }

@@ -64,6 +64,19 @@ export class RecordSplitter {
     this.delim = delimiter.charCodeAt(0);
   }
 
+  /** Where the splitter stands: records emitted so far and the line the next record starts on. */
+  get position(): { rows: number; line: number } {
+    return { rows: this.rows, line: this.nextLine };
+  }
+
+  /** Continues a source read this far by other means (the byte path): numbering goes on from there, no BOM. */
+  resumeAt(rows: number, line: number): this {
+    this.rows = rows;
+    this.nextLine = line;
+    this.first = false;
+    return this;
+  }
+
   /** Feeds text; returns the records it completes. */
   push(text: string, out: RawRecord[] = []): RawRecord[] {
     if (this.first) {
@@ -106,7 +119,7 @@ export class RecordSplitter {
    */
   private cutOversized(out: RawRecord[]): void {
     // The preview and the reported size must not depend on how much text has arrived (determinism).
-    const preview = this.buf.slice(this.start, this.start + Math.min(PREVIEW_CHARS, this.maxRecordLength + 1));
+    const preview = previewOf(this.buf.slice(this.start, this.start + PREVIEW_CHARS), this.maxRecordLength);
     this.rows++;
     out.push({ row: this.rows, line: this.nextLine, text: preview, tooLarge: this.maxRecordLength });
     const nl = this.buf.indexOf('\n', this.start + this.maxRecordLength);
@@ -203,7 +216,13 @@ export class RecordSplitter {
   }
 }
 
-function isBlank(text: string): boolean {
+/** What the sidecar shows of a record longer than `limit` characters. */
+export function previewOf(text: string, limit: number): string {
+  return text.slice(0, Math.min(PREVIEW_CHARS, limit + 1));
+}
+
+/** A line that is not a record: empty, or only whitespace. */
+export function isBlank(text: string): boolean {
   if (text.length === 0) return true;
   const c = text.charCodeAt(0);
   return (c === 32 || c === 9 || c === CR) && text.trim() === '';

@@ -15,9 +15,12 @@ import type { Sink } from '../io/sinks.js';
 import type { Sidecar } from '../report/sidecar.js';
 import { makeContext, makeLayout } from './context.js';
 import { formatChunk, type FormattedChunk } from './formatChunk.js';
-import { WorkerPool } from './workerPool.js';
+import { WorkerPool, type Scored, type Work } from './workerPool.js';
 import { Chunker } from './chunker.js';
-import { processChunk, type Chunk, type ChunkContext } from './processChunk.js';
+import { processChunk, type ChunkContext, type ChunkResult } from './processChunk.js';
+import { processBlock } from './processBlock.js';
+import { readLines, type Numbering } from './sourceReader.js';
+import type { BlockCutter } from './blockCutter.js';
 import type { RawRecord } from './recordSplitter.js';
 
 export interface RunSettings {
@@ -77,8 +80,11 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
   let pool: WorkerPool | null = null;
   let submitted = 0;
   const maxQueued = Math.max(MAX_QUEUED_CHUNKS, 2 * options.workers + 2);
-  let nextIndex = 0;
+  let recordsWritten = 0;
   const jsonErrors: Array<[number, string]> = [];
+  // The output columns come from the first chunk scored (inline); workers may start before, and wait for them.
+  let layoutKnown: (layout: OutputLayout) => void = () => undefined;
+  const layoutReady = new Promise<OutputLayout>((resolve) => (layoutKnown = resolve));
 
   // The ordered queue: chunks are scored as soon as they are submitted (by workers, in parallel) or when their
   // turn comes (in the main thread), and written strictly in input order.
@@ -87,50 +93,70 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
   let failure: unknown;
   let wake: (() => void) | null = null;
 
-  const scoreInline = async (chunk: Chunk): Promise<FormattedChunk> => {
-    const result = await processChunk(chunk, ctx!);
-    layout ??= makeLayout(options.keep, outputs, result.recordShapes, s.session.info.file.classLabels);
-    return formatChunk(result, formatter!, layout, counts.written === 0);
+  const scoreInline = async (work: Work): Promise<Scored> => {
+    let rowsBefore = counts.written;
+    const format = (result: ChunkResult): FormattedChunk => {
+      if (layout === null) {
+        layout = makeLayout(options.keep, outputs, result.recordShapes, s.session.info.file.classLabels);
+        layoutKnown(layout);
+      }
+      const formatted = formatChunk(result, formatter!, layout, rowsBefore === 0);
+      rowsBefore += formatted.rows;
+      return formatted;
+    };
+    return 'block' in work ? processBlock(work.block, ctx!, format) : format(await processChunk(work.chunk, ctx!));
   };
 
-  const write = async (chunk: FormattedChunk): Promise<void> => {
-    if (counts.written === 0) await s.sink.write(formatter!.head(layout!));
-    if (chunk.text) await s.sink.write(chunk.text);
-    counts.written += chunk.rows;
-    await s.sidecar.add(chunk.errors);
-    counts.scored += chunk.scored;
-    counts.failed += chunk.errors.length;
-    counts.modelCalls += chunk.calls;
-    jsonErrors.push(...chunk.failed);
-    checkThresholds(counts, options);
+  const write = async (done: Scored, numbering: Numbering): Promise<void> => {
+    const block = 'parts' in done;
+    for (const chunk of block ? done.parts : [done]) {
+      if (counts.written === 0) await s.sink.write(formatter!.head(layout!));
+      if (chunk.text.length) await s.sink.write(chunk.text);
+      counts.written += chunk.rows;
+      if (block) {
+        // A block numbers its rows and lines from its start.
+        for (const e of chunk.errors) {
+          e.row += numbering.rows;
+          e.line += numbering.lines;
+        }
+      }
+      await s.sidecar.add(chunk.errors);
+      counts.scored += chunk.scored;
+      counts.failed += chunk.errors.length;
+      counts.modelCalls += chunk.calls;
+      for (const [i, message] of chunk.failed) jsonErrors.push([recordsWritten + i, message]);
+      recordsWritten += chunk.records;
+      checkThresholds(counts, options);
+    }
+    if (block) {
+      numbering.rows += done.parts.reduce((a, p) => a + p.records, 0);
+      numbering.lines += done.lines;
+    }
   };
 
-  /** Workers take chunks once the layout is known (from the first chunks, scored inline). */
+  /** The worker pool, started once the plan is known; JSON documents are written by the main thread alone. */
   const workerFor = (): WorkerPool | null => {
-    if (options.workers === 0 || outputFormat === 'json' || layout === null) return null;
+    if (options.workers === 0 || outputFormat === 'json') return null;
     pool ??= new WorkerPool(options.workers, {
       options,
       inputFormat: first!.format.name,
       columns: first!.columns.names,
       outputFormat: outputFormat!,
-      layout,
     });
     return pool;
   };
 
   let closed = false; // after the run has ended, a late flush timer must not start anything
-  const submit = (source: Source, records: RawRecord[]): void => {
+  const submit = (source: Source, work: Work, numbering: Numbering): void => {
     if (closed) return;
-    const chunk: Chunk = { source: source.name, records, firstIndex: nextIndex };
-    nextIndex += records.length;
     queued++;
     const workers = ++submitted > INLINE_CHUNKS ? workerFor() : null;
-    const scored = workers?.run(chunk);
+    const scored = workers ? layoutReady.then((l) => workers.run(work, l)) : null;
     scored?.catch(() => undefined); // rejections are handled in turn below
     tail = tail.then(async () => {
       if (failure !== undefined) return;
       try {
-        await write(scored ? await scored : await scoreInline(chunk));
+        await write(scored ? await scored : await scoreInline(work), numbering);
         s.onProgress?.({ source, scored: counts.scored, failed: counts.failed });
       } catch (err) {
         failure ??= err;
@@ -169,12 +195,17 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
       s.signal?.addEventListener('abort', stop);
       let stopTimer = (): void => undefined;
       try {
-        const pieces = source.text[Symbol.asyncIterator]();
+        const pieces = source.bytes[Symbol.asyncIterator]();
         const head = await pieces.next();
-        const firstText = head.done ? '' : head.value;
-        const format = sourceFormat(name, firstText, options);
-        const chunker = new Chunker(options.batchSize, options.flushMs, (records) => submit(source, records));
-        stopTimer = () => chunker.stop();
+        const firstPiece = head.done ? Buffer.alloc(0) : head.value;
+        const format = sourceFormat(name, sniffText(firstPiece), options);
+        const numbering: Numbering = { rows: 0, lines: 0 }; // used by blocks only (text records carry their own)
+        const chunker = new Chunker(options.batchSize, options.flushMs, (records) => submit(source, { chunk: { source: source.name, records } }, numbering));
+        let cutter: BlockCutter | null = null;
+        stopTimer = () => {
+          chunker.stop();
+          cutter?.stop();
+        };
         // Later sources without a header (JSON, --no-header) take the first source's columns.
         const known = first as FirstSource | null;
         let columns: Columns | null = known !== null && !known.columns.header ? known.columns : null;
@@ -193,25 +224,30 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
           if (records.length) chunker.add(records);
         };
         if (format.document) {
-          let text = firstText;
-          for (let r = await pieces.next(); !r.done; r = await pieces.next()) text += r.value;
+          const text = await readAll(firstPiece, pieces);
           const doc = format.document(text, source.name);
           if (doc.configs !== undefined) counts.configs = doc.configs;
           if (doc.columns) columns = { names: doc.columns, header: false };
           if (columns) useColumns(source, format, columns);
           take(doc.records);
         } else {
-          const splitter = format.splitter();
-          for (let text: string | undefined = firstText; text !== undefined; ) {
-            checkAbort();
-            checkFailure();
-            take(splitter.push(text));
-            while (queued >= maxQueued && failure === undefined) await new Promise<void>((r) => (wake = r));
-            const r = await pieces.next();
-            text = r.done ? undefined : r.value;
-          }
+          await readLines(format, pieces, firstPiece, options, {
+            records: take,
+            columns: () => columns,
+            block: (bytes, at) => submit(source, { block: { source: source.name, bytes } }, at),
+            flushRecords: () => chunker.flush(),
+            drain: async () => {
+              chunker.flush();
+              await tail;
+              checkFailure();
+            },
+            room: async () => {
+              checkAbort();
+              checkFailure();
+              while (queued >= maxQueued && failure === undefined) await new Promise<void>((r) => (wake = r));
+            },
+          }, (c) => (cutter = c));
           checkAbort();
-          take(splitter.end());
         }
         if (columns === null && held.length > 0) {
           // No record could name the columns (none parsed): they all fail as they are, against positional names.
@@ -255,6 +291,18 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
   function checkAbort(): void {
     if (s.signal?.aborted) throw s.signal.reason;
   }
+}
+
+/** The start of a source's text, for telling its format. */
+function sniffText(bytes: Buffer): string {
+  return new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
+}
+
+/** A whole document's text. */
+async function readAll(first: Buffer, pieces: AsyncIterator<Buffer>): Promise<string> {
+  const all = [first];
+  for (let r = await pieces.next(); !r.done; r = await pieces.next()) all.push(r.value);
+  return new TextDecoder('utf-8', { ignoreBOM: true }).decode(Buffer.concat(all));
 }
 
 /** --max-errors and --max-error-rate: exceeding either stops the run (exit 4). */

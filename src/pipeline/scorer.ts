@@ -3,6 +3,7 @@
  * Retry, then isolate: a failing call is retried `retries` times, then the rows are bisected until the records
  * that make the call fail are found; they get MODEL_ERROR with the runtime's own words, the rest are scored.
  * A model with a fixed batch dimension B is called B rows at a time, the last call padded by repeating a row.
+ * A call of one row is padded to two (MIN_CALL_ROWS).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import ort from 'onnxruntime-node';
@@ -38,6 +39,14 @@ export interface ScoreSettings {
   retries: number;
   retryDelayMs: number;
 }
+
+/**
+ * A call of one row is padded to two. onnxruntime computes a one-row batch with other kernels for some operators
+ * (seen: LinearRegressor gives 63.449997 for a row it scores as 63.45 among others, while every batch of two rows
+ * or more agrees row by row), and a record's prediction must not depend on which records share its call: blocks
+ * end wherever the input's bytes do, so their last batch can have any size.
+ */
+const MIN_CALL_ROWS = 2;
 
 export async function scoreRows(
   session: ModelSession,
@@ -101,7 +110,7 @@ async function runRange(
   settings: ScoreSettings,
 ): Promise<ScoredOutput[]> {
   const rows = end - start;
-  const batch = settings.fixedBatch ?? rows;
+  const batch = settings.fixedBatch ?? Math.max(rows, MIN_CALL_ROWS);
   const tensors: Record<string, ort.Tensor> = {};
   feeds.forEach((feed, k) => {
     const slice = rowsOf(data[k], feed.width, start, end, batch);

@@ -134,7 +134,7 @@ async function inspectInput(session: ModelSession, options: Options, input: stri
     return mapping;
   }
   const sample = records.slice(0, SAMPLE_RECORDS);
-  const result = await processChunk({ source: input, records: sample, firstIndex: 0 }, makeContext(plan, outputs, format, options, session));
+  const result = await processChunk({ source: input, records: sample }, makeContext(plan, outputs, format, options, session));
   const layout = makeLayout(options.keep, outputs, result.recordShapes, session.info.file.classLabels);
   mapping.outputColumns = [...layout.keepNames, ...layout.columnNames.flat()];
   mapping.sampled = sample.length;

@@ -1,0 +1,65 @@
+/**
+ * The CSV hot path on bytes: the same job as csvFastFill, on a record still in its block of UTF-8 bytes (no string
+ * is made for the record, nor for its numbers). It takes only records it can read exactly — plain decimals in the
+ * feature columns, ASCII in the --keep columns, the right field count — and declines (null) everything else,
+ * which is then decoded and read by the text path, so both paths give the same values and errors.
+ */
+import { parsePlainDecimalBytes, plainDecimalEnd } from './numbers.js';
+import type { FeaturePlan } from '../model/featurePlan.js';
+import type { FeedData } from '../model/session.js';
+
+/** Writes the features of bytes[start, end) at `slot` and returns its --keep values, or null when it declines. */
+export type BlockFill = (bytes: Buffer, start: number, end: number, slot: number, data: FeedData[]) => string[] | null;
+
+/** The byte path for a plan, or null when it has none (non-float feeds, array columns, a non-ASCII delimiter). */
+export function csvBlockFill(plan: FeaturePlan, delimiter: string): BlockFill | null {
+  const delim = delimiter.charCodeAt(0);
+  if (delimiter.length !== 1 || delim >= 0x80) return null;
+  if (!plan.feeds.every((f) => (f.type === 'float32' || f.type === 'float64') && !f.fromArray)) return null;
+  const width = plan.columns.length;
+  // Per column: the feed (-1: none) and offset it feeds, and its positions among the --keep columns.
+  const feedOf = new Int32Array(width).fill(-1);
+  const offsetOf = new Int32Array(width);
+  plan.feeds.forEach((feed, k) => feed.columns.forEach((col, j) => ((feedOf[col] = k), (offsetOf[col] = j))));
+  const keepAt: number[][] = Array.from({ length: width }, () => []);
+  plan.keep.forEach((col, i) => keepAt[col].push(i));
+  const widths = plan.feeds.map((f) => f.width);
+
+  return (bytes, start, end, slot, data) => {
+    const keep: string[] = new Array(plan.keep.length);
+    let i = start;
+    for (let col = 0; col < width; col++) {
+      const last = col === width - 1;
+      const k = feedOf[col];
+      let fieldEnd: number;
+      if (k >= 0) {
+        const v = parsePlainDecimalBytes(bytes, i, end, delim);
+        if (v === undefined) return null;
+        fieldEnd = plainDecimalEnd;
+        (data[k] as Float32Array)[slot * widths[k] + offsetOf[col]] = v;
+        if (keepAt[col].length) {
+          const text = bytes.toString('latin1', i, fieldEnd);
+          for (const at of keepAt[col]) keep[at] = text;
+        }
+      } else {
+        // Not a feature: find its end, and whether it is all ASCII (latin1 decoding is then exact).
+        let high = 0;
+        fieldEnd = i;
+        for (; fieldEnd < end; fieldEnd++) {
+          const c = bytes[fieldEnd];
+          if (c === delim) break;
+          high |= c;
+        }
+        if (keepAt[col].length) {
+          if (high & 0x80) return null;
+          const text = bytes.toString('latin1', i, fieldEnd);
+          for (const at of keepAt[col]) keep[at] = text;
+        }
+      }
+      // The last column must end the record, every other one at a delimiter.
+      if (last ? fieldEnd !== end : fieldEnd === end) return null;
+      i = fieldEnd + 1;
+    }
+    return keep;
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * Reads one line-based source (CSV, TSV, JSONL) and hands on its records, in one of two ways:
+ * - as text: decoded and cut into records by the RecordSplitter, on the main thread (quote-aware);
+ * - as blocks: raw bytes cut at line breaks by the BlockCutter, split and parsed where they are scored (workers).
+ * Blocks are far cheaper for the main thread, but only valid while every line break ends a record. So a source
+ * starts as text until its columns are known (the header, or JSON's first object), goes on in blocks, and falls
+ * back to text for good at the first piece where a line break may not end a record (a quote in CSV) or where a
+ * line grows past --max-record-bytes (the splitter then cuts it as it always does). Both ways give the same
+ * records, row and line numbers, and errors.
+ */
+import type { InputFormat } from '../formats/inputFormat.js';
+import type { RawRecord } from './recordSplitter.js';
+import { BlockCutter } from './blockCutter.js';
+
+/** Records and lines of a source before its next block (blocks number their rows and lines from their start). */
+export interface Numbering {
+  rows: number;
+  lines: number;
+}
+
+export interface ReaderCalls {
+  /** Text records, in order (a header included: the caller knows whether the first one is). */
+  records(records: RawRecord[]): void;
+  /** Whether the columns are known yet, and whether the source has a header line. */
+  columns(): { header: boolean } | null;
+  /** A block of whole lines, numbered from `numbering` once the blocks before it are written. */
+  block(bytes: Uint8Array, numbering: Numbering): void;
+  /** Hands on the text records held for a chunk (before a block, to keep the order). */
+  flushRecords(): void;
+  /** Resolves once everything handed on is written. */
+  drain(): Promise<void>;
+  /** Resolves when there is room for more work (backpressure); throws if the run has stopped. */
+  room(): Promise<void>;
+}
+
+/** Bytes per block: ≈ 8,000 records of 13 numbers; big enough that handing a block to a worker costs little. */
+export const BLOCK_BYTES = 1 << 18;
+const EMPTY: Buffer = Buffer.alloc(0);
+const NL = 10;
+
+export async function readLines(
+  format: InputFormat,
+  pieces: AsyncIterator<Buffer>,
+  firstPiece: Buffer,
+  options: { maxRecordBytes: number; flushMs: number },
+  calls: ReaderCalls,
+  onCutter: (cutter: BlockCutter) => void,
+): Promise<void> {
+  const splitter = format.splitter();
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  const readText = (bytes: Buffer): void => calls.records(splitter.push(decoder.decode(bytes, { stream: true })));
+  const numbering: Numbering = { rows: 0, lines: 0 };
+  const cutter = new BlockCutter(BLOCK_BYTES, options.flushMs, (bytes) => calls.block(bytes, numbering));
+  onCutter(cutter);
+  let mode: 'head' | 'blocks' | 'text' = 'head';
+  let head: Buffer = EMPTY; // bytes of the head not read yet
+
+  /** From blocks back to text: what the cutter holds is read as text, numbered after the blocks written. */
+  const toText = async (): Promise<Buffer> => {
+    const rest = cutter.takeBack();
+    await calls.drain();
+    splitter.resumeAt(numbering.rows + (calls.columns()!.header ? 1 : 0), numbering.lines + 1);
+    mode = 'text';
+    return rest;
+  };
+
+  for (let piece: Buffer | undefined = firstPiece; piece !== undefined; ) {
+    if (mode === 'head') {
+      // Line by line as text until the columns are known.
+      head = head.length ? Buffer.concat([head, piece]) : piece;
+      piece = EMPTY;
+      for (let nl = head.indexOf(NL); calls.columns() === null && nl >= 0 && mode === 'head'; nl = head.indexOf(NL)) {
+        const line = head.subarray(0, nl + 1);
+        head = head.subarray(nl + 1);
+        if (!format.linesAreRecords(line)) mode = 'text';
+        readText(line);
+      }
+      const columns = calls.columns();
+      if (mode === 'head' && columns !== null) {
+        mode = 'blocks';
+        calls.flushRecords();
+        const at = splitter.position;
+        numbering.rows = at.rows - (columns.header ? 1 : 0);
+        numbering.lines = at.line - 1;
+      } else if (mode === 'head' && head.length > options.maxRecordBytes) {
+        mode = 'text'; // a first line too long: the splitter cuts it
+      }
+      if (mode !== 'head') [piece, head] = [head, EMPTY];
+    }
+    if (mode === 'blocks') {
+      if (format.linesAreRecords(piece)) {
+        cutter.push(piece);
+        piece = cutter.pendingLine > options.maxRecordBytes ? await toText() : EMPTY;
+      } else {
+        piece = Buffer.concat([await toText(), piece]);
+      }
+    }
+    if (mode === 'text' && piece.length) readText(piece);
+    await calls.room();
+    const next = await pieces.next();
+    piece = next.done ? undefined : next.value;
+  }
+
+  if (mode === 'blocks') {
+    cutter.end();
+    return;
+  }
+  if (head.length) readText(head);
+  calls.records(splitter.push(decoder.decode()));
+  calls.records(splitter.end());
+}
