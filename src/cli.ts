@@ -10,7 +10,7 @@ import { defaultWorkers, resolveOptions, type Options, type RawFlags } from './o
 import { ModelSession } from './model/session.js';
 import { isGzipPath, outputFormatFor } from './formats/detect.js';
 import { AtomicFileSink, BrokenPipe, StdoutSink, temporaryFiles, type Sink } from './io/sinks.js';
-import { newCounts, runPipeline, type RunCounts } from './pipeline/runner.js';
+import { earlyWorkers, newCounts, runPipeline, type RunCounts } from './pipeline/runner.js';
 import { Sidecar } from './report/sidecar.js';
 import { summaryLine, type RunSummary } from './report/summary.js';
 import { progressBar } from './report/progress.js';
@@ -157,6 +157,8 @@ async function score(options: Options): Promise<number> {
   let failure: unknown;
   const interrupt = new AbortController();
   const stopSignals = onSignals(interrupt);
+  // For a large input, the workers start now and load the model while the main thread loads its own.
+  const pool = earlyWorkers(options);
   try {
     session = await ModelSession.load(options.model, options.threads);
     sink = options.output === null ? new StdoutSink() : await AtomicFileSink.open(options.output, isGzipPath(options.output));
@@ -167,6 +169,7 @@ async function score(options: Options): Promise<number> {
       sink,
       sidecar,
       signal: interrupt.signal,
+      pool,
       onPlan: (plan, outputs) => {
         if (options.quiet) return;
         for (const name of outputs.skipped) {
@@ -198,6 +201,7 @@ async function score(options: Options): Promise<number> {
   } finally {
     stopSignals();
     bar.stop();
+    await pool?.close();
     await session?.release().catch(() => undefined);
     process.stdin.destroy(); // an unread stdin (e.g. after a broken pipe) must not keep the process alive
   }

@@ -6,8 +6,11 @@ import {
   formatFloat32,
   formatFloat64,
   isMissingToken,
+  formatFloat32ByPrecision,
   parseDecimal,
   parseDecimalRange,
+  parsePlainDecimalBytes,
+  writeFloat32,
 } from '../src/formats/numbers.js';
 
 /** Render a value for test names and messages without losing -0. */
@@ -365,6 +368,43 @@ test('property: arbitrary strings over a confusable alphabet match the grammar o
   );
 });
 
+/**
+ * The byte parser either declines (-1) or agrees with parseDecimalRange exactly, stopping at the field's end: the
+ * field is followed by a delimiter and more text, or ends the record (a line break follows).
+ */
+function checkBytesAgree(field: string, rest: string, last: boolean): boolean {
+  const line = last ? `${field}\n` : `${field},${rest}\n`;
+  const bytes = Buffer.from(line);
+  const fieldEnd = Buffer.byteLength(field);
+  const recordEnd = bytes.length - 1;
+  const out = new Float64Array(1);
+  const end = parsePlainDecimalBytes(bytes, 0, recordEnd, 44, out, 0);
+  if (end < 0) return true;
+  return end === fieldEnd && Object.is(out[0], parseDecimalRange(field, 0, field.length));
+}
+
+test('property: the byte parser declines or agrees with parseDecimalRange, on decimals and on confusable text', () => {
+  const unit = fc.constantFrom(...'0123456789.eE+- \txn'.split(''), 'nan', 'inf', '0x', 'é'); // no delimiter: it ends a field
+  const field = fc.oneof(decimalString(fc.integer({ min: -40, max: 40 })), fc.string({ unit, maxLength: 12 }));
+  fc.assert(
+    fc.property(field, fc.string({ unit: fc.constantFrom(',', '1', 'x', ' '), maxLength: 4 }), fc.boolean(), (f, rest, last) => checkBytesAgree(f, rest, last)),
+    { numRuns: 50_000 },
+  );
+});
+
+test('the byte parser reads plain decimals and declines the rest', () => {
+  const read = (field: string) => {
+    const out = new Float32Array(1);
+    return parsePlainDecimalBytes(Buffer.from(`${field}\n`), 0, Buffer.byteLength(field), 44, out, 0) < 0 ? undefined : out[0];
+  };
+  assert.equal(read('-1.17e-3'), Math.fround(-0.00117));
+  assert.equal(read('0.640865'), Math.fround(0.640865));
+  assert.ok(Object.is(read('-0'), -0));
+  for (const declined of ['', ' 1', '1 ', 'NA', 'nan', '1e', '1e99999', '1234567890123456', '0x1', '.', '-']) {
+    assert.equal(read(declined), undefined, declined);
+  }
+});
+
 // ---------------------------------------------------------------------------------------------------------------
 // Formatting
 
@@ -439,6 +479,17 @@ test('property: formatFloat32 is the shortest text that round-trips through floa
 
 test('property: formatFloat32 is shortest for integers, dyadics, subnormals and neighbours of short decimals', () => {
   fc.assert(fc.property(awkwardFloat32, isShortestFloat32), { numRuns: 20_000 });
+});
+
+test('property: the arithmetic float32 printer gives the toPrecision search\'s text, as a string and as bytes', () => {
+  const buf = Buffer.alloc(32);
+  fc.assert(
+    fc.property(fc.oneof(fc.float({ noNaN: false }), awkwardFloat32), (x) => {
+      const expected = formatFloat32ByPrecision(x);
+      return formatFloat32(x) === expected && buf.toString('latin1', 0, writeFloat32(buf, 0, x)) === expected;
+    }),
+    { numRuns: 100_000 },
+  );
 });
 
 test('formatFloat64 round-trips', () => {

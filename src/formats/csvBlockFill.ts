@@ -4,11 +4,14 @@
  * feature columns, ASCII in the --keep columns, the right field count — and declines (null) everything else,
  * which is then decoded and read by the text path, so both paths give the same values and errors.
  */
-import { parsePlainDecimalBytes, plainDecimalEnd } from './numbers.js';
+import { parsePlainDecimalBytes } from './numbers.js';
 import type { FeaturePlan } from '../model/featurePlan.js';
 import type { FeedData } from '../model/session.js';
 
-/** Writes the features of bytes[start, end) at `slot` and returns its --keep values, or null when it declines. */
+/**
+ * Writes the features of bytes[start, end) at `slot` and returns its --keep values, or null when it declines.
+ * bytes[end] must be a line break (parsePlainDecimalBytes reads up to it without bounds checks).
+ */
 export type BlockFill = (bytes: Buffer, start: number, end: number, slot: number, data: FeedData[]) => string[] | null;
 
 /** The byte path for a plan, or null when it has none (non-float feeds, array columns, a non-ASCII delimiter). */
@@ -33,10 +36,8 @@ export function csvBlockFill(plan: FeaturePlan, delimiter: string): BlockFill | 
       const k = feedOf[col];
       let fieldEnd: number;
       if (k >= 0) {
-        const v = parsePlainDecimalBytes(bytes, i, end, delim);
-        if (v === undefined) return null;
-        fieldEnd = plainDecimalEnd;
-        (data[k] as Float32Array)[slot * widths[k] + offsetOf[col]] = v;
+        fieldEnd = parsePlainDecimalBytes(bytes, i, end, delim, data[k] as Float32Array, slot * widths[k] + offsetOf[col]);
+        if (fieldEnd < 0) return null;
         if (keepAt[col].length) {
           const text = bytes.toString('latin1', i, fieldEnd);
           for (const at of keepAt[col]) keep[at] = text;

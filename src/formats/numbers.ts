@@ -408,74 +408,70 @@ export function formatFloat64(x: number): string {
   return String(x);
 }
 
-/** Where the last successful parsePlainDecimalBytes stopped (the byte after the number). */
-export let plainDecimalEnd = 0;
-
 /**
- * parseDecimalRange's fast path on UTF-8 bytes, for the byte-level CSV path: `[sign] digits [. digits]
- * [(e|E) [sign] digits]` starting at `i` and ending at `end` or at the first `stop` byte (a delimiter).
- * Returns undefined for anything else — spaces, nan/inf, missing values, long mantissas, far exponents, stray
- * characters — so the caller can hand the record to the text path, which gives the exact value or error.
- * Whenever it returns a number, that number is the one parseDecimalRange returns for the same text (the same
- * accumulation and the same exact-power-of-ten arithmetic), and `plainDecimalEnd` is where it stopped.
+ * parseDecimalRange's fast path on UTF-8 bytes, for the byte-level CSV path: reads `[sign] digits [. digits]
+ * [(e|E) [sign] digits]` from b[i], writes its value to out[at] and returns where it stopped, which must be `end`
+ * or a `stop` byte (a delimiter). Returns -1 for anything else — spaces, nan/inf, missing values, more than 15
+ * digits, far exponents, stray characters — so the caller can hand the record to the text path, which gives the
+ * exact value or error. Whenever it writes a value, it is the one parseDecimalRange returns for the same text
+ * (at most 15 digits: an exact integer mantissa, scaled by one exact power of ten).
+ *
+ * No bounds checks in the digit loops (measured: a third faster): b[end] must exist and be a line break, so every
+ * loop stops there at the latest.
  */
-export function parsePlainDecimalBytes(b: Uint8Array, i: number, end: number, stop: number): number | undefined {
+export function parsePlainDecimalBytes(b: Uint8Array, i: number, end: number, stop: number, out: FloatArray, at: number): number {
   let neg = false;
-  if (i < end && (b[i] === CH_MINUS || b[i] === CH_PLUS)) neg = b[i++] === CH_MINUS;
+  const c = b[i];
+  if (c === CH_MINUS || c === CH_PLUS) {
+    neg = c === CH_MINUS;
+    i++;
+  }
   let m = 0;
-  let z = 0;
+  let d = 0;
   const intStart = i;
-  for (; i < end; i++) {
-    const d = b[i] - CH_0;
-    if (d >>> 0 > 9) break;
-    if (m < M_LIMIT) m = m * 10 + d;
-    else if (d === 0) z++;
-    else return undefined;
+  while ((d = b[i] - CH_0) >>> 0 <= 9) {
+    m = m * 10 + d;
+    i++;
   }
   let digits = i - intStart;
   let fracDigits = 0;
-  if (i < end && b[i] === CH_DOT) {
+  if (b[i] === CH_DOT) {
     const fracStart = ++i;
-    for (; i < end; i++) {
-      const d = b[i] - CH_0;
-      if (d >>> 0 > 9) break;
-      if (m < M_LIMIT) m = m * 10 + d;
-      else if (d === 0) z++;
-      else return undefined;
+    while ((d = b[i] - CH_0) >>> 0 <= 9) {
+      m = m * 10 + d;
+      i++;
     }
     fracDigits = i - fracStart;
     digits += fracDigits;
   }
-  if (digits === 0) return undefined;
-  let exp = 0;
-  if (i < end && (b[i] | 32) === CH_LOWER_E) {
+  if (digits === 0 || digits > 15) return -1;
+  let e = -fracDigits;
+  if ((b[i] | 32) === CH_LOWER_E && i < end) {
+    i++;
     let expNeg = false;
-    if (++i < end && (b[i] === CH_MINUS || b[i] === CH_PLUS)) expNeg = b[i++] === CH_MINUS;
+    if (b[i] === CH_MINUS || b[i] === CH_PLUS) expNeg = b[i++] === CH_MINUS;
     const expStart = i;
-    for (; i < end; i++) {
-      const d = b[i] - CH_0;
-      if (d >>> 0 > 9) break;
+    let exp = 0;
+    while ((d = b[i] - CH_0) >>> 0 <= 9) {
       exp = exp * 10 + d;
+      i++;
     }
-    if (i === expStart || i - expStart > 4) return undefined;
-    if (expNeg) exp = -exp;
+    if (i === expStart || i - expStart > 4) return -1;
+    e += expNeg ? -exp : exp;
   }
-  if (i < end && b[i] !== stop) return undefined;
-  plainDecimalEnd = i;
-  if (m === 0) return neg ? -0 : 0;
-  const e = exp - fracDigits + z;
+  if (i > end || (i < end && b[i] !== stop)) return -1;
   let v: number;
-  if (e === 0) v = m;
+  if (m === 0) v = 0;
+  else if (e === 0) v = m;
   else if (e < 0) {
-    if (e < -22) return undefined;
+    if (e < -22) return -1;
     v = m / POW10[-e];
-  } else if (e <= 22) {
-    v = m * POW10[e];
   } else {
-    if (e > 22 + 15) return undefined;
-    const t = m * POW10[e - 22];
-    if (t >= TWO_53) return undefined;
-    v = t * 1e22;
+    if (e > 22) return -1;
+    v = m * POW10[e];
   }
-  return neg ? -v : v;
+  out[at] = neg ? -v : v;
+  return i;
 }
+
+type FloatArray = Float32Array | Float64Array;

@@ -9,33 +9,39 @@ import { ModelSession } from '../model/session.js';
 import { formatSettings, inputFormat } from '../formats/inputFormat.js';
 import { rowFormatter } from '../formats/output.js';
 import { formatChunk } from './formatChunk.js';
-import { processChunk, type ChunkResult } from './processChunk.js';
+import { processChunk, type ChunkContext, type ChunkResult } from './processChunk.js';
 import { processBlock } from './processBlock.js';
 import { makeContext } from './context.js';
-import type { WorkerSetup, WorkMessage } from './workerPool.js';
+import type { ScoringSetup, ToWorker } from './workerPool.js';
+import type { Options } from '../options.js';
+import type { RowFormatter } from '../formats/output.js';
 
-const setup = workerData as WorkerSetup;
-const { options } = setup;
+const options = workerData as Options;
 const session = await ModelSession.load(options.model, options.threads, false);
-const plan = planFeatures(setup.columns, session.info, { features: options.features, keep: options.keep });
-const outputs = planOutputs(session.info, options.outputs);
-const format = inputFormat(setup.inputFormat, formatSettings(options));
-const ctx = makeContext(plan, outputs, format, options, session);
-const formatter = rowFormatter(setup.outputFormat);
+let scoring: { ctx: ChunkContext; formatter: RowFormatter } | null = null;
+
+function configure(setup: ScoringSetup): void {
+  const plan = planFeatures(setup.columns, session.info, { features: options.features, keep: options.keep });
+  const outputs = planOutputs(session.info, options.outputs);
+  const format = inputFormat(setup.inputFormat, formatSettings(options));
+  scoring = { ctx: makeContext(plan, outputs, format, options, session), formatter: rowFormatter(setup.outputFormat) };
+}
 
 // Messages are handled one after another, so 'close' never releases the session while a chunk is being scored.
 let queue: Promise<void> = Promise.resolve();
-parentPort!.on('message', (message: WorkMessage | 'close') => {
+parentPort!.on('message', (message: ToWorker) => {
   queue = queue.then(() => handle(message));
 });
 
-async function handle(message: WorkMessage | 'close'): Promise<void> {
+async function handle(message: ToWorker): Promise<void> {
   if (message === 'close') {
     await session.release();
     parentPort!.close();
     return;
   }
+  if ('setup' in message) return configure(message.setup);
   try {
+    const { ctx, formatter } = scoring!;
     const { work } = message;
     const format = (result: ChunkResult) => formatChunk(result, formatter, message.layout, false);
     const result = 'block' in work ? await processBlock(work.block, ctx, format) : format(await processChunk(work.chunk, ctx));

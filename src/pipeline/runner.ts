@@ -3,6 +3,7 @@
  * Chunks are processed and written strictly in input order through one queue; reading pauses while too many
  * chunks wait (backpressure from a slow output). The only place where streams meet the pure stages.
  */
+import { statSync } from 'node:fs';
 import { RunError } from '../errors.js';
 import type { Options, RecordFormat } from '../options.js';
 import { planFeatures, type FeaturePlan } from '../model/featurePlan.js';
@@ -19,7 +20,7 @@ import { WorkerPool, type Scored, type Work } from './workerPool.js';
 import { Chunker } from './chunker.js';
 import { processChunk, type ChunkContext, type ChunkResult } from './processChunk.js';
 import { processBlock } from './processBlock.js';
-import { readLines, type Numbering } from './sourceReader.js';
+import { BLOCK_BYTES, readLines, type Numbering } from './sourceReader.js';
 import type { BlockCutter } from './blockCutter.js';
 import type { RawRecord } from './recordSplitter.js';
 
@@ -35,6 +36,8 @@ export interface RunSettings {
   onPlan?: (plan: FeaturePlan, outputs: OutputPlan) => void;
   /** Aborted on SIGINT/SIGTERM: reading stops and the run fails with the signal's reason (a RunError). */
   signal?: AbortSignal;
+  /** Workers started early, for a large input (they load the model while the main thread does); closed at the end. */
+  pool?: WorkerPool | null;
 }
 
 export interface Progress {
@@ -77,7 +80,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
   let formatter: RowFormatter | null = null;
   let outputFormat: OutputFormat | null = null;
   let layout: OutputLayout | null = null;
-  let pool: WorkerPool | null = null;
+  let pool: WorkerPool | null = s.pool ?? null;
   let submitted = 0;
   const maxQueued = Math.max(MAX_QUEUED_CHUNKS, 2 * options.workers + 2);
   let recordsWritten = 0;
@@ -137,12 +140,8 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
   /** The worker pool, started once the plan is known; JSON documents are written by the main thread alone. */
   const workerFor = (): WorkerPool | null => {
     if (options.workers === 0 || outputFormat === 'json') return null;
-    pool ??= new WorkerPool(options.workers, {
-      options,
-      inputFormat: first!.format.name,
-      columns: first!.columns.names,
-      outputFormat: outputFormat!,
-    });
+    pool ??= new WorkerPool(options.workers, options);
+    pool.configure({ inputFormat: first!.format.name, columns: first!.columns.names, outputFormat: outputFormat! });
     return pool;
   };
 
@@ -291,6 +290,26 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
   function checkAbort(): void {
     if (s.signal?.aborted) throw s.signal.reason;
   }
+}
+
+/**
+ * Workers started before the run, so they load the model while the main thread loads its own: when the input is
+ * known to be larger than the blocks scored inline, and its output is not a JSON document (written by the main
+ * thread alone). Otherwise the runner starts them once that much input has come (standard input).
+ */
+export function earlyWorkers(options: Options): WorkerPool | null {
+  const json = /\.json(\.gz)?$/;
+  if (options.workers === 0 || options.outputFormat === 'json' || json.test(options.output ?? '')) return null;
+  let bytes = 0;
+  for (const input of options.inputs) {
+    if (input === '-' || json.test(input)) return null;
+    try {
+      bytes += statSync(input).size;
+    } catch {
+      return null; // reported when the input is opened
+    }
+  }
+  return bytes > INLINE_CHUNKS * BLOCK_BYTES ? new WorkerPool(options.workers, options) : null;
 }
 
 /** The start of a source's text, for telling its format. */

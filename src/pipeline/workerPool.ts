@@ -17,12 +17,15 @@ export type Scored = FormattedChunk | FormattedBlock;
 /** What a worker scores: text records, or a block of bytes (transferred, not copied). */
 export type Work = { chunk: Chunk } | { block: Block };
 
-export interface WorkerSetup {
-  options: Options;
+/** What workers need to score, known once the first input's columns are read (after the workers have started). */
+export interface ScoringSetup {
   inputFormat: RecordFormat;
   columns: string[];
   outputFormat: OutputFormat;
 }
+
+/** Messages to a worker, handled in order: the setup, then work, then 'close'. */
+export type ToWorker = { setup: ScoringSetup } | WorkMessage | 'close';
 
 export interface WorkMessage {
   id: number;
@@ -37,16 +40,21 @@ interface Pending {
 }
 
 export class WorkerPool {
-  private readonly workers: Array<{ worker: Worker; busy: number }> = [];
+  private readonly workers: Array<{ worker: Worker; busy: number; exited: Promise<void> }> = [];
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private failure: unknown;
 
-  constructor(size: number, setup: WorkerSetup) {
+  private configured = false;
+
+  /** Starts the workers, which load the model at once (in parallel with the main thread's own work). */
+  constructor(size: number, options: Options) {
     for (let i = 0; i < size; i++) {
       // A smaller young generation: each worker's V8 heap counts toward peak RSS (measured ≈ 13 MB saved per run).
-      const worker = new Worker(new URL('./chunkWorker.js', import.meta.url), { workerData: setup, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
-      const slot = { worker, busy: 0 };
+      const worker = new Worker(new URL('./chunkWorker.js', import.meta.url), { workerData: options, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+      // Listened for from the start: a worker that failed to load the model has exited long before close().
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      const slot = { worker, busy: 0, exited };
       worker.on('message', (msg: 'ready' | { id: number; result?: Scored; error?: string }) => {
         if (msg === 'ready') return;
         const p = this.pending.get(msg.id);
@@ -58,6 +66,13 @@ export class WorkerPool {
       worker.on('error', (err) => this.fail(new RunError('INTERNAL', `a scoring worker failed: ${err.message}`, { cause: err })));
       this.workers.push(slot);
     }
+  }
+
+  /** Tells the workers what they score (once; later calls are ignored). */
+  configure(setup: ScoringSetup): void {
+    if (this.configured) return;
+    this.configured = true;
+    for (const { worker } of this.workers) worker.postMessage({ setup });
   }
 
   run(work: Work, layout: OutputLayout): Promise<Scored> {
@@ -78,9 +93,16 @@ export class WorkerPool {
    * ("terminate called after throwing an instance of 'Napi::Error'", seen under load).
    */
   async close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closing = this.closeAll();
+    return this.closing;
+  }
+
+  private closing: Promise<void> | null = null;
+
+  private async closeAll(): Promise<void> {
     await Promise.all(
-      this.workers.map(({ worker }) => {
-        const exited = new Promise((resolve) => worker.once('exit', resolve));
+      this.workers.map(({ worker, exited }) => {
         worker.postMessage('close');
         return exited;
       }),
