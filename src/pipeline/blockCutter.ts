@@ -8,6 +8,8 @@
  * Each block is copied into an ArrayBuffer of its own, so it can be transferred to a worker (not copied again),
  * and so no pooled buffer is ever detached.
  */
+const NL = 10;
+
 export class BlockCutter {
   /** Whole lines waiting to be handed on. */
   private lines: Buffer[] = [];
@@ -29,19 +31,34 @@ export class BlockCutter {
   }
 
   push(piece: Buffer): void {
-    const nl = piece.lastIndexOf(10);
-    if (nl < 0) {
-      this.partial.push(piece);
-      this.partialBytes += piece.length;
-      return;
+    // Whole blocks first: each ends at the last line break before it would pass blockBytes (a longer line: at its end).
+    let start = 0;
+    for (;;) {
+      const full = start + this.blockBytes - this.linesBytes - this.partialBytes;
+      if (full > piece.length) break;
+      let nl = full > start ? piece.lastIndexOf(NL, full - 1) : -1;
+      if (nl < start) nl = piece.indexOf(NL, Math.max(full, start));
+      if (nl < 0) break;
+      this.addLines(piece.subarray(start, nl + 1));
+      this.flush();
+      start = nl + 1;
     }
-    for (const p of this.partial) this.lines.push(p);
-    this.lines.push(piece.subarray(0, nl + 1));
-    this.linesBytes += this.partialBytes + nl + 1;
-    this.partial = nl + 1 < piece.length ? [piece.subarray(nl + 1)] : [];
-    this.partialBytes = piece.length - nl - 1;
-    if (this.linesBytes >= this.blockBytes) this.flush();
-    else if (this.timer === null && this.flushMs > 0) this.timer = setTimeout(() => this.flush(), this.flushMs);
+    const rest = start > 0 ? piece.subarray(start) : piece;
+    const nl = rest.lastIndexOf(NL);
+    if (nl >= 0) this.addLines(rest.subarray(0, nl + 1));
+    if (nl + 1 < rest.length) {
+      this.partial.push(rest.subarray(nl + 1));
+      this.partialBytes += rest.length - nl - 1;
+    }
+    if (this.linesBytes > 0 && this.timer === null && this.flushMs > 0) this.timer = setTimeout(() => this.flush(), this.flushMs);
+  }
+
+  /** Takes whole lines (which complete the partial line held). */
+  private addLines(lines: Buffer): void {
+    this.lines.push(...this.partial, lines);
+    this.linesBytes += this.partialBytes + lines.length;
+    this.partial = [];
+    this.partialBytes = 0;
   }
 
   /** Hands on the whole lines held. */

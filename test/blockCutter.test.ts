@@ -1,0 +1,63 @@
+/** The block cutter: blocks of whole lines, near the block size, whatever sizes the input arrives in. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { BlockCutter } from '../src/pipeline/blockCutter.js';
+
+const lines = fc.array(fc.string({ unit: fc.constantFrom('a', 'b', ',', 'é', '\r'), maxLength: 30 }), { maxLength: 60 });
+
+/** Cuts `text` into pieces at the given fractions of its length. */
+function piecesOf(bytes: Buffer, cuts: number[]): Buffer[] {
+  const at = [...new Set(cuts.map((c) => Math.floor(c * bytes.length)))].sort((a, b) => a - b);
+  const pieces: Buffer[] = [];
+  let from = 0;
+  for (const c of [...at, bytes.length]) {
+    pieces.push(bytes.subarray(from, c));
+    from = c;
+  }
+  return pieces;
+}
+
+test('property: blocks hold the input exactly, end at line breaks, and pass the block size only by their last line', () => {
+  fc.assert(
+    fc.property(lines, fc.boolean(), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 8 }), fc.integer({ min: 1, max: 64 }), (ls, lastNewline, cuts, size) => {
+      const text = ls.join('\n') + (lastNewline && ls.length ? '\n' : '');
+      const bytes = Buffer.from(text);
+      const blocks: Buffer[] = [];
+      const cutter = new BlockCutter(size, 0, (b) => blocks.push(Buffer.from(b)));
+      for (const piece of piecesOf(bytes, cuts)) cutter.push(piece);
+      const beforeEnd = blocks.length;
+      cutter.end();
+      assert.equal(Buffer.concat(blocks).toString(), text);
+      blocks.forEach((b, i) => {
+        assert.ok(b.length > 0);
+        if (i < beforeEnd) assert.equal(b[b.length - 1], 10, 'a block handed on before the end ends with a line break');
+        // Only its last line may take a block past the size (a line longer than a block is never split).
+        assert.ok(b.lastIndexOf(10, b.length - 2) + 1 <= size, `${JSON.stringify(b.toString())} is over ${size} bytes before its last line`);
+      });
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('a block is handed on once its oldest line has waited flushMs', async () => {
+  const blocks: string[] = [];
+  const cutter = new BlockCutter(1 << 20, 20, (b) => blocks.push(Buffer.from(b).toString()));
+  cutter.push(Buffer.from('a,1\nb,'));
+  assert.deepEqual(blocks, []);
+  await new Promise((r) => setTimeout(r, 60));
+  assert.deepEqual(blocks, ['a,1\n']);
+  cutter.push(Buffer.from('2\n'));
+  cutter.end();
+  assert.deepEqual(blocks, ['a,1\n', 'b,2\n']);
+});
+
+test('takeBack returns what was not handed on, so it can be read another way', () => {
+  const blocks: string[] = [];
+  const cutter = new BlockCutter(8, 0, (b) => blocks.push(Buffer.from(b).toString()));
+  cutter.push(Buffer.from('1234567\nab\ncd'));
+  assert.deepEqual(blocks, ['1234567\n']);
+  assert.equal(cutter.takeBack().toString(), 'ab\ncd');
+  cutter.end();
+  assert.deepEqual(blocks, ['1234567\n']);
+});
