@@ -27,45 +27,64 @@ const field = fc.oneof(
   fc.integer({ min: -999, max: 999 }).map(String),
   fc.constantFrom('', ' ', 'NA', 'x', '1e5', '-.5', '+3.', '1e', '0x10', ' 7 ', 'nan', '-Infinity', '1.5e-300', '12345678901234567890', 'é', '日本', '\u3000'),
 );
-const line = fc.oneof(
+const csvLine = fc.oneof(
   { weight: 6, arbitrary: fc.array(field, { minLength: 5, maxLength: 5 }).map((f) => f.join(',')) },
   { weight: 1, arbitrary: fc.array(field, { minLength: 1, maxLength: 8 }).map((f) => f.join(',')) },
   { weight: 1, arbitrary: fc.constantFrom('', ' ', '\t', '\r', ' \r', '\u3000', '\u00a0 ', 'x'.repeat(70), `${'1,'.repeat(40)}1`) },
 );
-const input = fc.tuple(fc.array(fc.tuple(line, fc.constantFrom('\n', '\r\n')), { maxLength: 40 }), fc.boolean()).map(([lines, endsWithNewline]) => {
-  const text = lines.map(([l, eol]) => l + eol).join('');
-  return endsWithNewline || text.length === 0 ? text : text.replace(/\r?\n$/, '');
-});
+const jsonLine = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ id: fc.oneof(fc.integer(), fc.string()), a: fc.double(), b: fc.integer(), c: fc.constantFrom(null, '1.5', 'x', 2), d: fc.double() }).map((o) => JSON.stringify(o)) },
+  { weight: 1, arbitrary: fc.constantFrom('', ' ', '{"id": 1', '[1,2,3,4]', 'null', '{"a": "é日本"}', '\u3000', '{"d": 1e999}') },
+);
 
-test('property: a block scores exactly as the text path does (output, sidecar rows, lines and records)', async () => {
-  const session = await ModelSession.load(LINEAR, 1);
-  try {
-    const options = resolveOptions(['in.csv'], { model: LINEAR, keep: 'id', batchSize: '4', maxRecordBytes: '60', workers: '0' });
-    const format = inputFormat('csv', formatSettings(options));
-    const plan = planFeatures(COLUMNS, session.info, { features: null, keep: ['id'] });
-    const outputs = planOutputs(session.info, null);
-    const ctx = makeContext(plan, outputs, format, options, session);
-    const layout = makeLayout(['id'], outputs, null, session.info.file.classLabels);
-    const formatter = rowFormatter('csv');
-    const text = (t: string | Uint8Array) => (typeof t === 'string' ? t : Buffer.from(t).toString());
+/** Lines of `line`, each ended by LF or CRLF (maybe not the last), sometimes with a malformed UTF-8 byte. */
+function inputOf(line: fc.Arbitrary<string>): fc.Arbitrary<Buffer> {
+  const bytes = fc.tuple(line, fc.constantFrom('\n', '\r\n'), fc.constantFrom(null, null, null, 0xff, 0xc3)).map(([l, eol, bad]) => {
+    const b = Buffer.from(l + eol);
+    return bad === null ? b : Buffer.concat([b.subarray(0, Math.floor(b.length / 2)), Buffer.from([bad]), b.subarray(Math.floor(b.length / 2))]);
+  });
+  return fc.tuple(fc.array(bytes, { maxLength: 40 }), fc.boolean()).map(([lines, endsWithNewline]) => {
+    const all = Buffer.concat(lines);
+    return endsWithNewline || all.length === 0 ? all : all.subarray(0, all.lastIndexOf(10));
+  });
+}
 
-    await fc.assert(
-      fc.asyncProperty(input, async (csv) => {
-        const splitter = format.splitter();
-        const records = [...splitter.push(csv), ...splitter.end()];
-        const byText = formatChunk(await processChunk({ source: 'in.csv', records }, ctx), formatter, layout, false);
-        const byBlock = await processBlock({ source: 'in.csv', bytes: Buffer.from(csv) }, ctx, (r) => formatChunk(r, formatter, layout, false));
-        assert.equal(byBlock.parts.map((p) => text(p.text)).join(''), text(byText.text));
-        assert.deepEqual(byBlock.parts.flatMap((p) => p.errors), byText.errors);
-        assert.equal(byBlock.parts.reduce((a, p) => a + p.records, 0), records.length);
-        assert.equal(byBlock.lines, csv === '' ? 0 : csv.split('\n').length - (csv.endsWith('\n') ? 1 : 0));
-      }),
-      { numRuns: 300 },
-    );
-  } finally {
-    await session.release();
-  }
-});
+for (const [name, line] of [['csv', csvLine], ['jsonl', jsonLine]] as const) {
+  test(`property: a block scores exactly as the text path does (${name}: output, sidecar rows, lines and records)`, async () => {
+    const session = await ModelSession.load(LINEAR, 1);
+    try {
+      const options = resolveOptions([`in.${name}`], { model: LINEAR, keep: 'id', batchSize: '4', maxRecordBytes: '60', workers: '0' });
+      const format = inputFormat(name, formatSettings(options));
+      const plan = planFeatures(COLUMNS, session.info, { features: null, keep: ['id'] });
+      const outputs = planOutputs(session.info, null);
+      const ctx = makeContext(plan, outputs, format, options, session);
+      const layout = makeLayout(['id'], outputs, null, session.info.file.classLabels);
+      const formatter = rowFormatter(name);
+      const text = (t: string | Uint8Array) => (typeof t === 'string' ? t : Buffer.from(t).toString());
+
+      await fc.assert(
+        fc.asyncProperty(inputOf(line), async (bytes) => {
+          const splitter = format.splitter();
+          const records = [...splitter.push(new TextDecoder().decode(bytes)), ...splitter.end()];
+          // The text path in chunks of --batch-size records, as the runner does.
+          const byText = [];
+          for (let i = 0; i < records.length; i += 4) {
+            byText.push(formatChunk(await processChunk({ source: 'in', records: records.slice(i, i + 4) }, ctx), formatter, layout, false));
+          }
+          const byBlock = await processBlock({ source: 'in', bytes: new Uint8Array(bytes) }, ctx, (r) => formatChunk(r, formatter, layout, false));
+          assert.equal(byBlock.parts.map((p) => text(p.text)).join(''), byText.map((p) => text(p.text)).join(''));
+          assert.deepEqual(byBlock.parts.flatMap((p) => p.errors), byText.flatMap((p) => p.errors));
+          assert.equal(byBlock.parts.reduce((a, p) => a + p.records, 0), records.length);
+          const newlines = bytes.filter((b) => b === 10).length;
+          assert.equal(byBlock.lines, newlines + (bytes.length > 0 && bytes[bytes.length - 1] !== 10 ? 1 : 0));
+        }),
+        { numRuns: 300 },
+      );
+    } finally {
+      await session.release();
+    }
+  });
+}
 
 test('many blocks and workers, then a quote: rows, lines and order hold across blocks and the switch back to text', async () => {
   // ~1 MB: several blocks; bad records, blank lines and CRLF spread over them; a quoted field near the end.

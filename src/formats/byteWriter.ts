@@ -26,9 +26,22 @@ export class ByteWriter {
     this.buf[this.at++] = c;
   }
 
-  /** Any text, as UTF-8. */
+  /** Any text, as UTF-8 (short ASCII text copied in JS, cheaper than the native write call). */
   text(s: string): void {
-    this.room(s.length * 3);
+    const n = s.length;
+    this.room(n * 3);
+    if (n <= 16) {
+      const start = this.at;
+      for (let i = 0; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) {
+          this.at = start + this.buf.write(s, start, 'utf8');
+          return;
+        }
+        this.buf[this.at++] = c;
+      }
+      return;
+    }
     this.at += this.buf.write(s, this.at, 'utf8');
   }
 

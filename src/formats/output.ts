@@ -141,8 +141,40 @@ function jsonlFormatter(): RowFormatter {
   return {
     head: () => '',
     rows(rows, layout) {
+      // The same text as jsonObject, written as bytes: float32 predictions need no string of their own.
       const json = layout.outputTypes.map(jsonText);
-      return rows.map((row) => `${jsonObject(row, layout, json)}\n`).join('');
+      const float32 = layout.outputTypes.map((t) => t === 'float32');
+      const keeps = layout.keepNames.length;
+      const names = [...layout.keepNames, ...layout.outputNames].map((n, i) => `${i === 0 ? '{' : ','}${JSON.stringify(n)}:`);
+      const out = new ByteWriter(rows.length * 48);
+      const value = (row: OutputRow, k: number, j: number): void => {
+        const v = valueOf(row, k, j);
+        if (float32[k] && Number.isFinite(v)) out.float32(v as number);
+        else out.text(json[k](v));
+      };
+      for (const row of rows) {
+        for (let i = 0; i < keeps; i++) {
+          out.text(names[i]);
+          out.text(row.keep[i] === undefined ? 'null' : JSON.stringify(row.keep[i]));
+        }
+        for (let k = 0; k < layout.outputNames.length; k++) {
+          out.text(names[keeps + k]);
+          if (!row.scored) {
+            out.text('null');
+          } else if (!layout.isArray[k]) {
+            value(row, k, 0);
+          } else {
+            out.byte(0x5b); // [
+            for (let j = 0; j < layout.sizes[k]; j++) {
+              if (j > 0) out.byte(0x2c); // ,
+              value(row, k, j);
+            }
+            out.byte(0x5d); // ]
+          }
+        }
+        out.text('}\n');
+      }
+      return out.bytes();
     },
     tail: () => '',
   };

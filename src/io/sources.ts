@@ -71,7 +71,8 @@ async function* gunzipIfNeeded(bytes: AsyncGenerator<Buffer>): AsyncGenerator<Bu
     yield head;
     yield* bytes;
   })();
-  yield* gzip ? (Readable.from(all).pipe(createGunzip()) as AsyncIterable<Buffer>) : all;
+  // Inflated in 256 KiB pieces (zlib's default is 16 KiB: many small pieces for the block cutter to gather).
+  yield* gzip ? (Readable.from(all).pipe(createGunzip({ chunkSize: 1 << 18 })) as AsyncIterable<Buffer>) : all;
 }
 
 async function* readErrors(name: string, bytes: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {

@@ -33,8 +33,14 @@ export async function processBlock(block: Block, ctx: ChunkContext, format: (bat
   const fill = ctx.blockFill;
   const limit = ctx.maxRecordLength;
   const size = ctx.batchSize;
+  // Without a byte path every record is read as text: the block is decoded once, and each line is a slice of it
+  // (a line break is one byte and one character, and ends any malformed UTF-8 before it, so lines correspond).
+  const whole = fill === null ? decoder.decode(bytes) : null;
+  let textPos = 0;
   const starts: number[] = [];
   const ends: number[] = [];
+  const textStarts: number[] = [];
+  const textEnds: number[] = [];
   const rowOf: number[] = [];
   const lineOf: number[] = [];
   const parts: FormattedChunk[] = [];
@@ -45,8 +51,8 @@ export async function processBlock(block: Block, ctx: ChunkContext, format: (bat
     const row = rowOf[i];
     const line = lineOf[i];
     // The splitter's limit counts the characters before the newline, a CR included.
-    const withCr = ends[i] < bytes.length && bytes[ends[i]] === CR;
-    const text = decoder.decode(bytes.subarray(starts[i], ends[i] + (withCr ? 1 : 0)));
+    const withCr = bytes[ends[i]] === CR;
+    const text = whole !== null ? whole.slice(textStarts[i], textEnds[i]) : decoder.decode(bytes.subarray(starts[i], ends[i] + (withCr ? 1 : 0)));
     if (text.length > limit) return { row, line, text: previewOf(text, limit), tooLarge: limit };
     return { row, line, text: withCr ? text.slice(0, -1) : text };
   };
@@ -63,30 +69,33 @@ export async function processBlock(block: Block, ctx: ChunkContext, format: (bat
       ctx,
     );
     parts.push(format(result));
-    starts.length = ends.length = rowOf.length = lineOf.length = 0;
+    starts.length = ends.length = textStarts.length = textEnds.length = rowOf.length = lineOf.length = 0;
   };
 
   for (let pos = 0; pos < bytes.length; ) {
-    let nl = bytes.indexOf(NL, pos);
-    if (nl < 0) nl = bytes.length;
+    const nl = bytes.indexOf(NL, pos);
+    const textNl = whole !== null ? whole.indexOf('\n', textPos) : 0;
     lines++;
     let end = nl;
     if (end > pos && bytes[end - 1] === CR) end--;
     let blank = end === pos;
     const first = bytes[pos];
     if (!blank && (first === 32 || first === 9 || first === CR)) {
-      const text = decoder.decode(bytes.subarray(pos, nl));
+      const text = whole !== null ? whole.slice(textPos, textNl) : decoder.decode(bytes.subarray(pos, nl));
       blank = text.length <= limit && isBlank(end < nl ? text.slice(0, -1) : text);
     }
     if (!blank) {
       records++;
       starts.push(pos);
       ends.push(end);
+      textStarts.push(textPos);
+      textEnds.push(textNl);
       rowOf.push(records);
       lineOf.push(lines);
       if (starts.length >= size) await flush();
     }
     pos = nl + 1;
+    textPos = textNl + 1;
   }
   await flush();
   return { parts, lines };
