@@ -12,7 +12,7 @@ import type { FeedData } from '../model/session.js';
  * Writes the features of bytes[start, end) at `slot` and returns its --keep values, or null when it declines.
  * bytes[end] must be a line break (parsePlainDecimalBytes reads up to it without bounds checks).
  */
-export type BlockFill = (bytes: Buffer, start: number, end: number, slot: number, data: FeedData[]) => string[] | null;
+export type BlockFill = (bytes: Buffer, start: number, end: number, slot: number, data: FeedData[]) => unknown[] | null;
 
 /** The byte path for a plan, or null when it has none (non-float feeds, array columns, a non-ASCII delimiter). */
 export function csvBlockFill(plan: FeaturePlan, delimiter: string): BlockFill | null {

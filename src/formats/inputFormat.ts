@@ -9,6 +9,7 @@ import { RecordSplitter, type RawRecord } from '../pipeline/recordSplitter.js';
 import { parseCsvHeader, parseCsvFields, parseCsvRecords, type ParsedRecord } from './csvRecords.js';
 import { csvFastFill, type FastFill } from './csvFastFill.js';
 import { csvBlockFill, type BlockFill } from './csvBlockFill.js';
+import { jsonBlockFill } from './jsonBlockFill.js';
 
 const QUOTE = 0x22;
 import type { FeaturePlan } from '../model/featurePlan.js';
@@ -105,7 +106,7 @@ function jsonFormat(name: RecordFormat, { named, maxRecordLength }: FormatSettin
     },
     parser: (columns) => (records) => parseJsonRecords(records, columns),
     fastFill: () => null,
-    blockFill: () => null,
+    blockFill: (plan) => (name === 'json' ? null : jsonBlockFill(plan)),
     // JSONL: a record is exactly a line (a JSON string cannot hold a raw line break). A JSON document is read whole.
     linesAreRecords: () => name !== 'json',
   };

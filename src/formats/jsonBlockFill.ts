@@ -1,0 +1,142 @@
+/**
+ * The JSONL hot path on bytes: a flat object line such as `{"id":7,"f0":0.64,"f1":-1.2e-3}` whose keys are the
+ * plan's columns (each once) is read straight from its bytes — feature numbers into the feeds, --keep values as
+ * JSON.parse would give them — without a string for the line or an object for the record. JSON.parse was half of
+ * a worker's time on JSONL. Anything else — escapes, nested values, a missing, unknown or repeated key, a feature
+ * that is not a plain JSON number, non-ASCII text — is declined (null) and the record takes the text path
+ * (JSON.parse), which gives the exact value or error. Only what JSON.parse accepts is accepted.
+ */
+import { parsePlainDecimalBytes } from './numbers.js';
+import type { FeaturePlan } from '../model/featurePlan.js';
+import type { BlockFill } from './csvBlockFill.js';
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+const OPEN = 0x7b;
+const CLOSE = 0x7d;
+const MINUS = 0x2d;
+const DOT = 0x2e;
+const ZERO = 0x30;
+
+export function jsonBlockFill(plan: FeaturePlan): BlockFill | null {
+  if (!plan.feeds.every((f) => (f.type === 'float32' || f.type === 'float64') && !f.fromArray)) return null;
+  const width = plan.columns.length;
+  const names = plan.columns.map((c) => Buffer.from(c));
+  const byName = new Map(plan.columns.map((c, i) => [c, i]));
+  const feedOf = new Int32Array(width).fill(-1);
+  const offsetOf = new Int32Array(width);
+  plan.feeds.forEach((feed, k) => feed.columns.forEach((col, j) => ((feedOf[col] = k), (offsetOf[col] = j))));
+  const keepAt: number[][] = Array.from({ length: width }, () => []);
+  plan.keep.forEach((col, i) => keepAt[col].push(i));
+  const widths = plan.feeds.map((f) => f.width);
+  const seen = new Int32Array(width);
+  let stamp = 0;
+
+  return (b, start, end, slot, data) => {
+    const keep: unknown[] = new Array(plan.keep.length);
+    stamp++;
+    let i = skipSpace(b, start, end);
+    if (b[i] !== OPEN) return null;
+    i = skipSpace(b, i + 1, end);
+    for (let member = 0; ; member++) {
+      // "key"
+      if (i >= end || b[i] !== QUOTE) return null;
+      const keyEnd = plainStringEnd(b, i + 1, end);
+      if (keyEnd < 0) return null;
+      const col = member < width && sameBytes(b, i + 1, keyEnd, names[member]) ? member : (byName.get(b.toString('latin1', i + 1, keyEnd)) ?? -1);
+      if (col < 0 || seen[col] === stamp) return null;
+      seen[col] = stamp;
+      i = skipSpace(b, keyEnd + 1, end);
+      if (b[i] !== COLON) return null;
+      i = skipSpace(b, i + 1, end);
+      // value
+      const k = feedOf[col];
+      let valueEnd: number;
+      if (k >= 0) {
+        valueEnd = jsonNumberEnd(b, i, end);
+        if (valueEnd < 0 || parsePlainDecimalBytes(b, i, valueEnd, -1, data[k] as Float32Array, slot * widths[k] + offsetOf[col]) !== valueEnd) return null;
+      } else {
+        valueEnd = scalarEnd(b, i, end);
+        if (valueEnd < 0) return null;
+      }
+      if (keepAt[col].length) {
+        const value = scalarValue(b, i, valueEnd);
+        for (const at of keepAt[col]) keep[at] = value;
+      }
+      i = skipSpace(b, valueEnd, end);
+      if (b[i] === COMMA && i < end) {
+        i = skipSpace(b, i + 1, end);
+        continue;
+      }
+      if (b[i] !== CLOSE || i >= end || member !== width - 1) return null; // every column exactly once
+      return skipSpace(b, i + 1, end) === end ? keep : null;
+    }
+  };
+}
+
+/** JSON whitespace within a line: space, tab, CR. */
+function skipSpace(b: Buffer, i: number, end: number): number {
+  while (i < end && (b[i] === 0x20 || b[i] === 0x09 || b[i] === 0x0d)) i++;
+  return i;
+}
+
+/** The closing quote of a string without escapes, control or non-ASCII characters starting at i; -1 otherwise. */
+function plainStringEnd(b: Buffer, i: number, end: number): number {
+  for (; i < end; i++) {
+    const c = b[i];
+    if (c === QUOTE) return i;
+    if (c === BACKSLASH || c < 0x20 || c >= 0x80) return -1;
+  }
+  return -1;
+}
+
+function sameBytes(b: Buffer, start: number, end: number, name: Buffer): boolean {
+  if (end - start !== name.length) return false;
+  for (let j = 0; j < name.length; j++) if (b[start + j] !== name[j]) return false;
+  return true;
+}
+
+/** The end of a JSON number at i (`-?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?`), or -1. */
+function jsonNumberEnd(b: Buffer, i: number, end: number): number {
+  if (b[i] === MINUS) i++;
+  if (b[i] === ZERO) i++;
+  else if (isDigit(b[i]) && i < end) while (i < end && isDigit(b[i])) i++;
+  else return -1;
+  if (i < end && b[i] === DOT) {
+    if (!isDigit(b[++i]) || i >= end) return -1;
+    while (i < end && isDigit(b[i])) i++;
+  }
+  if (i < end && (b[i] | 0x20) === 0x65) {
+    i++;
+    if (b[i] === 0x2b || b[i] === MINUS) i++;
+    if (!isDigit(b[i]) || i >= end) return -1;
+    while (i < end && isDigit(b[i])) i++;
+  }
+  return i;
+}
+
+function isDigit(c: number): boolean {
+  return c >= ZERO && c <= 0x39;
+}
+
+/** The end of a plain string, a JSON number, true, false or null at i; -1 for anything else. */
+function scalarEnd(b: Buffer, i: number, end: number): number {
+  const c = b[i];
+  if (c === QUOTE) {
+    const close = plainStringEnd(b, i + 1, end);
+    return close < 0 ? -1 : close + 1;
+  }
+  for (const word of WORDS) if (sameBytes(b, i, Math.min(i + word.length, end), word)) return i + word.length;
+  return jsonNumberEnd(b, i, end);
+}
+
+const WORDS = ['true', 'false', 'null'].map((w) => Buffer.from(w));
+
+/** The value JSON.parse gives a scalar that scalarEnd or jsonNumberEnd accepted. */
+function scalarValue(b: Buffer, i: number, end: number): unknown {
+  const text = b.toString('latin1', i, end);
+  if (b[i] === QUOTE) return text.slice(1, -1);
+  return text === 'true' ? true : text === 'false' ? false : text === 'null' ? null : Number(text);
+}
