@@ -2,7 +2,7 @@
 // candidate starts cold from the same state (no JIT or heap left over from the
 // previous one) and gets its own peak RSS.
 //
-//   node bench/probe.mjs <probe> <records.csv> [model.onnx]
+//   node bench/probe.mjs <probe> <records.csv> [model.onnx] [rows] [batch-score build dir]
 //
 // Prints one JSON line: { seconds, rows, checksum }. `seconds` covers reading
 // the file and the work, not node's start-up or module loading. `checksum` (the
@@ -92,12 +92,57 @@ const PROBES = {
   },
 };
 
+/**
+ * batch-score's own per-row work, warm, in one thread: its chunk function (split, parse, check, score, format)
+ * over the file cut into the blocks the CLI hands to workers, run twice in one process; the second pass is timed.
+ * No start-up, no threads, no reading or writing: what each core has to do per row at best.
+ */
+PROBES['batch-score-warm'] = async (csv, model, rows, build) => {
+  const load = (path) => import(`${build}/dist/src/${path}`);
+  const { ModelSession } = await load('model/session.js');
+  const { planFeatures } = await load('model/featurePlan.js');
+  const { planOutputs } = await load('model/outputPlan.js');
+  const { resolveOptions } = await load('options.js');
+  const { formatSettings, inputFormat } = await load('formats/inputFormat.js');
+  const { rowFormatter } = await load('formats/output.js');
+  const { makeContext, makeLayout } = await load('pipeline/context.js');
+  const { processBlock } = await load('pipeline/processBlock.js');
+  const { formatChunk } = await load('pipeline/formatChunk.js');
+  const { BLOCK_BYTES } = await load('pipeline/sourceReader.js');
+  const session = await ModelSession.load(model, 1, false);
+  const options = resolveOptions([csv], { model, keep: 'id', workers: '0' });
+  const all = readFileSync(csv);
+  const header = all.subarray(0, all.indexOf(10)).toString().split(',');
+  const plan = planFeatures(header, session.info, { features: null, keep: ['id'] });
+  const outputs = planOutputs(session.info, null);
+  const ctx = makeContext(plan, outputs, inputFormat('csv', formatSettings(options)), options, session);
+  const layout = makeLayout(['id'], outputs, null, {});
+  const formatter = rowFormatter('csv');
+  const blocks = [];
+  for (let p = all.indexOf(10) + 1; p < all.length; ) {
+    const end = all.lastIndexOf(10, Math.min(all.length - 1, p + BLOCK_BYTES)) + 1;
+    blocks.push(all.subarray(p, end));
+    p = end;
+  }
+  let start = 0;
+  let checksum = 0;
+  for (let pass = 0; pass < 2; pass++) {
+    start = performance.now();
+    checksum = 0;
+    for (const b of blocks) {
+      const done = await processBlock({ source: csv, bytes: new Uint8Array(b) }, ctx, (r) => formatChunk(r, formatter, layout, false));
+      for (const part of done.parts) checksum += part.rows;
+    }
+  }
+  return { seconds: (performance.now() - start) / 1000, rows, checksum };
+};
+
 async function main() {
-  const [name, csv, model, rows] = process.argv.slice(2);
+  const [name, csv, model, rows, build] = process.argv.slice(2);
   const probe = PROBES[name];
   if (!probe) throw new Error(`unknown probe ${name}; one of ${Object.keys(PROBES).join(', ')}`);
   const start = performance.now();
-  const result = await probe(csv, model, Number(rows));
+  const result = await probe(csv, model, Number(rows), build);
   const seconds = result.seconds ?? (performance.now() - start) / 1000;
   process.stdout.write(`${JSON.stringify({ ...result, seconds })}\n`);
 }

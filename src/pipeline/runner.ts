@@ -62,9 +62,9 @@ interface FirstSource {
   columns: Columns;
 }
 
-/** How many chunks may be in flight (being scored or waiting for the writer) before reading pauses. */
+/** How many chunks or blocks may be in flight (being scored or waiting for the writer) before reading pauses. */
 const MAX_QUEUED_CHUNKS = 4;
-/** Chunks scored in the main thread before a worker pool is started: small inputs never pay for workers. */
+/** Chunks or blocks scored in the main thread before workers take over: small inputs never pay for workers. */
 const INLINE_CHUNKS = 2;
 
 export function newCounts(): RunCounts {
@@ -110,7 +110,8 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
     return 'block' in work ? processBlock(work.block, ctx!, format) : format(await processChunk(work.chunk, ctx!));
   };
 
-  const write = async (done: Scored, numbering: Numbering): Promise<void> => {
+  /** Writes a chunk, or a block's batches (whose rows and lines `numbering` places in their source). */
+  const write = async (done: Scored, numbering: Numbering | null): Promise<void> => {
     const block = 'parts' in done;
     for (const chunk of block ? done.parts : [done]) {
       if (counts.written === 0) await s.sink.write(formatter!.head(layout!));
@@ -119,8 +120,8 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
       if (block) {
         // A block numbers its rows and lines from its start.
         for (const e of chunk.errors) {
-          e.row += numbering.rows;
-          e.line += numbering.lines;
+          e.row += numbering!.rows;
+          e.line += numbering!.lines;
         }
       }
       await s.sidecar.add(chunk.errors);
@@ -132,12 +133,12 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
       checkThresholds(counts, options);
     }
     if (block) {
-      numbering.rows += done.parts.reduce((a, p) => a + p.records, 0);
-      numbering.lines += done.lines;
+      numbering!.rows += done.parts.reduce((a, p) => a + p.records, 0);
+      numbering!.lines += done.lines;
     }
   };
 
-  /** The worker pool, started once the plan is known; JSON documents are written by the main thread alone. */
+  /** The worker pool (started early by the caller, or here), told the plan; JSON documents are written by the main thread alone. */
   const workerFor = (): WorkerPool | null => {
     if (options.workers === 0 || outputFormat === 'json') return null;
     pool ??= new WorkerPool(options.workers, options);
@@ -146,7 +147,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
   };
 
   let closed = false; // after the run has ended, a late flush timer must not start anything
-  const submit = (source: Source, work: Work, numbering: Numbering): void => {
+  const submit = (source: Source, work: Work, numbering: Numbering | null = null): void => {
     if (closed) return;
     queued++;
     const workers = ++submitted > INLINE_CHUNKS ? workerFor() : null;
@@ -198,8 +199,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
         const head = await pieces.next();
         const firstPiece = head.done ? Buffer.alloc(0) : head.value;
         const format = sourceFormat(name, sniffText(firstPiece), options);
-        const numbering: Numbering = { rows: 0, lines: 0 }; // used by blocks only (text records carry their own)
-        const chunker = new Chunker(options.batchSize, options.flushMs, (records) => submit(source, { chunk: { source: source.name, records } }, numbering));
+        const chunker = new Chunker(options.batchSize, options.flushMs, (records) => submit(source, { chunk: { source: source.name, records } }));
         let cutter: BlockCutter | null = null;
         stopTimer = () => {
           chunker.stop();
