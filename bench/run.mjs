@@ -137,9 +137,9 @@ async function csvFigures(ctx) {
   // The first variant is the default command line: the headline figure, and the one the ratios use.
   const settings = ctx.cli.workers
     ? [
-        { name: `default: workers = ${cpus().length} cores`, args: [] },
+        { name: `default: ${cpus().length - 1} worker(s) + main thread`, args: [] },
         { name: 'workers 0 (main thread only)', args: ['--workers', '0'] },
-        { name: 'workers 1', args: ['--workers', '1'] },
+        { name: `workers ${cpus().length} (one per core) + main thread`, args: ['--workers', String(cpus().length)] },
       ]
     : [{ name: 'default', args: [] }];
   const variants = [
@@ -368,8 +368,8 @@ function goals(r) {
   }
   if (csv.rssMB != null && csv.rssMB > 200) {
     out.push(
-      '- Peak RSS with the default workers: each worker thread has its own V8 isolate and onnxruntime session (about 45–50 MB' +
-        ' each, the difference between the workers 0/1/default rows); `--workers 1` stays under 200 MB at a lower rate.',
+      '- Peak RSS with the default workers: each worker thread has its own V8 isolate and onnxruntime session (about 35–50 MB' +
+        ' each, the difference between the workers rows); fewer workers stay under 200 MB at a lower rate.',
     );
   }
   return out;

@@ -146,6 +146,24 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
     return pool;
   };
 
+  /**
+   * Work sharing: while the writer waits for a worker's result, the main thread scores queued work no worker has
+   * taken yet, instead of idling (it would otherwise only read and write, a fraction of a core).
+   */
+  const helpWhileWaiting = async (result: Promise<Scored>): Promise<Scored> => {
+    let settled = false;
+    result.then(() => (settled = true), () => (settled = true));
+    await Promise.resolve(); // let an already settled result say so
+    for (let item = settled ? null : pool?.steal(); item; item = settled ? null : pool?.steal()) {
+      try {
+        item.resolve(await scoreInline(item.work));
+      } catch (err) {
+        item.reject(err);
+      }
+    }
+    return result;
+  };
+
   let closed = false; // after the run has ended, a late flush timer must not start anything
   const submit = (source: Source, work: Work, numbering: Numbering | null = null): void => {
     if (closed) return;
@@ -156,7 +174,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
     tail = tail.then(async () => {
       if (failure !== undefined) return;
       try {
-        await write(scored ? await scored : await scoreInline(work), numbering);
+        await write(scored ? await helpWhileWaiting(scored) : await scoreInline(work), numbering);
         s.onProgress?.({ source, scored: counts.scored, failed: counts.failed });
       } catch (err) {
         failure ??= err;

@@ -1,7 +1,8 @@
 /**
  * A pool of scoring workers (worker_threads). session.run() blocks the thread it runs on, so parallel scoring
- * needs threads, each with its own session (DESIGN.md). Chunks go to the least busy worker; results come back
- * as text and are written by the main thread in input order.
+ * needs threads, each with its own session (DESIGN.md). Chunks wait in a queue until a worker has room (or the
+ * main thread takes one back to score itself while it would wait); results come back as bytes and are written by
+ * the main thread in input order.
  */
 import { Worker } from 'node:worker_threads';
 import { RunError } from '../errors.js';
@@ -39,9 +40,19 @@ interface Pending {
   reject(err: unknown): void;
 }
 
+/** Work no worker has taken yet: a worker takes it when it has room, or the caller takes it back (steal). */
+export interface Queued extends Pending {
+  work: Work;
+  layout: OutputLayout;
+}
+
+/** Chunks a worker holds at once: one being scored and one waiting, so it never idles between messages. */
+const PER_WORKER = 2;
+
 export class WorkerPool {
   private readonly workers: Array<{ worker: Worker; busy: number; exited: Promise<void> }> = [];
   private readonly pending = new Map<number, Pending>();
+  private readonly queue: Queued[] = [];
   private nextId = 0;
   private failure: unknown;
 
@@ -62,6 +73,7 @@ export class WorkerPool {
         slot.busy--;
         if (msg.error !== undefined) p?.reject(new RunError('INTERNAL', `a scoring worker failed: ${msg.error}`));
         else p?.resolve(msg.result!);
+        this.dispatch();
       });
       worker.on('error', (err) => this.fail(new RunError('INTERNAL', `a scoring worker failed: ${err.message}`, { cause: err })));
       this.workers.push(slot);
@@ -75,16 +87,31 @@ export class WorkerPool {
     for (const { worker } of this.workers) worker.postMessage({ setup });
   }
 
+  /** Queues work for the next worker with room; resolves with its formatted result. */
   run(work: Work, layout: OutputLayout): Promise<Scored> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
-    const id = this.nextId++;
-    slot.busy++;
     return new Promise((resolve, reject) => {
+      this.queue.push({ work, layout, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Takes back the oldest work no worker has taken, for the caller to score itself while it would wait anyway. */
+  steal(): Queued | null {
+    return this.queue.shift() ?? null;
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0 && this.failure === undefined) {
+      const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
+      if (slot.busy >= PER_WORKER) return;
+      const { work, layout, resolve, reject } = this.queue.shift()!;
+      const id = this.nextId++;
+      slot.busy++;
       this.pending.set(id, { resolve, reject });
       const message: WorkMessage = { id, work, layout };
       slot.worker.postMessage(message, 'block' in work ? [work.block.bytes.buffer as ArrayBuffer] : []);
-    });
+    }
   }
 
   /**
@@ -111,7 +138,8 @@ export class WorkerPool {
 
   private fail(err: unknown): void {
     this.failure ??= err;
-    for (const p of this.pending.values()) p.reject(err);
+    for (const p of [...this.pending.values(), ...this.queue]) p.reject(err);
     this.pending.clear();
+    this.queue.length = 0;
   }
 }
