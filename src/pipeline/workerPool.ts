@@ -50,7 +50,8 @@ export interface Queued extends Pending {
 const PER_WORKER = 2;
 
 export class WorkerPool {
-  private readonly workers: Array<{ worker: Worker; busy: number; exited: Promise<void> }> = [];
+  /** `ready` once the worker has loaded the model: until then its work stays queued, for the main thread to take. */
+  private readonly workers: Array<{ worker: Worker; busy: number; ready: boolean; exited: Promise<void> }> = [];
   private readonly pending = new Map<number, Pending>();
   private readonly queue: Queued[] = [];
   private nextId = 0;
@@ -65,9 +66,13 @@ export class WorkerPool {
       const worker = new Worker(new URL('./chunkWorker.js', import.meta.url), { workerData: options, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
       // Listened for from the start: a worker that failed to load the model has exited long before close().
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-      const slot = { worker, busy: 0, exited };
+      const slot = { worker, busy: 0, ready: false, exited };
       worker.on('message', (msg: 'ready' | { id: number; result?: Scored; error?: string }) => {
-        if (msg === 'ready') return;
+        if (msg === 'ready') {
+          slot.ready = true;
+          this.dispatch();
+          return;
+        }
         const p = this.pending.get(msg.id);
         this.pending.delete(msg.id);
         slot.busy--;
@@ -103,8 +108,9 @@ export class WorkerPool {
 
   private dispatch(): void {
     while (this.queue.length > 0 && this.failure === undefined) {
-      const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
-      if (slot.busy >= PER_WORKER) return;
+      const room = (w: { busy: number; ready: boolean }) => (w.ready ? PER_WORKER - w.busy : 0);
+      const slot = this.workers.reduce((a, b) => (room(b) > room(a) ? b : a));
+      if (room(slot) <= 0) return;
       const { work, layout, resolve, reject } = this.queue.shift()!;
       const id = this.nextId++;
       slot.busy++;
