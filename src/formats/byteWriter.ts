@@ -5,6 +5,12 @@
  */
 import { writeFloat32 } from './numbers.js';
 
+/** Text up to this long is copied by `ascii`. */
+const SHORT = 32;
+const WRITTEN = 0;
+const NOT_ASCII = 1;
+const NEEDS_QUOTES = 2;
+
 export class ByteWriter {
   private buf: Buffer;
   private at = 0;
@@ -26,53 +32,52 @@ export class ByteWriter {
     this.buf[this.at++] = c;
   }
 
-  /** Any text, as UTF-8 (short ASCII text copied in JS, cheaper than the native write call). */
+  /** Any text, as UTF-8. */
   text(s: string): void {
-    const n = s.length;
-    this.room(n * 3);
-    if (n <= 16) {
-      const start = this.at;
-      for (let i = 0; i < n; i++) {
-        const c = s.charCodeAt(i);
-        if (c >= 0x80) {
-          this.at = start + this.buf.write(s, start, 'utf8');
-          return;
-        }
-        this.buf[this.at++] = c;
-      }
-      return;
-    }
-    this.at += this.buf.write(s, this.at, 'utf8');
+    if (s.length > SHORT || this.ascii(s, -1) === NOT_ASCII) this.utf8(s);
   }
 
   /**
-   * A CSV cell: writes it and returns true, or returns false (having written part of it) when it holds a quote, a
-   * line break or the delimiter — the row must then be quoted. Short ASCII cells are copied in JS, which is
-   * cheaper than a regular expression test plus the native write call.
+   * A CSV cell: writes it and returns true, or returns false when it holds a quote, a line break or the delimiter
+   * (the row must then be quoted).
    */
   cell(s: string, delimiter: number): boolean {
-    const n = s.length;
-    this.room(n * 3);
-    if (n <= 32) {
-      const start = this.at;
-      for (let i = 0; i < n; i++) {
-        const c = s.charCodeAt(i);
-        if (c === 34 || c === 10 || c === 13 || c === delimiter) return false;
-        if (c >= 0x80) {
-          this.at = start;
-          return this.longCell(s, delimiter);
-        }
-        this.buf[this.at++] = c;
-      }
-      return true;
+    if (s.length <= SHORT) {
+      const r = this.ascii(s, delimiter);
+      if (r !== NOT_ASCII) return r === WRITTEN;
     }
-    return this.longCell(s, delimiter);
+    if (s.includes('"') || s.includes('\n') || s.includes('\r') || s.includes(String.fromCharCode(delimiter))) return false;
+    this.utf8(s);
+    return true;
   }
 
-  private longCell(s: string, delimiter: number): boolean {
-    if (s.includes('"') || s.includes('\n') || s.includes('\r') || s.includes(String.fromCharCode(delimiter))) return false;
+  /**
+   * Copies short ASCII text in JS, cheaper than the native write call (and than a regular expression test for a
+   * cell). Writes nothing when the text holds a non-ASCII character or, for `delimiter` ≥ 0, a character that needs
+   * CSV quoting.
+   */
+  private ascii(s: string, delimiter: number): typeof WRITTEN | typeof NOT_ASCII | typeof NEEDS_QUOTES {
+    const n = s.length;
+    this.room(n);
+    const start = this.at;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        this.at = start;
+        return NOT_ASCII;
+      }
+      if (delimiter >= 0 && (c === 34 || c === 10 || c === 13 || c === delimiter)) {
+        this.at = start;
+        return NEEDS_QUOTES;
+      }
+      this.buf[this.at++] = c;
+    }
+    return WRITTEN;
+  }
+
+  private utf8(s: string): void {
+    this.room(s.length * 3);
     this.at += this.buf.write(s, this.at, 'utf8');
-    return true;
   }
 
   /** The position, to go back to with `rewind`. */

@@ -6,6 +6,7 @@
  */
 import { parsePlainDecimalBytes } from './numbers.js';
 import type { FeaturePlan } from '../model/featurePlan.js';
+import { columnRoles } from './columnRoles.js';
 import type { FeedData } from '../model/session.js';
 
 /**
@@ -18,15 +19,10 @@ export type BlockFill = (bytes: Buffer, start: number, end: number, slot: number
 export function csvBlockFill(plan: FeaturePlan, delimiter: string): BlockFill | null {
   const delim = delimiter.charCodeAt(0);
   if (delimiter.length !== 1 || delim >= 0x80) return null;
-  if (!plan.feeds.every((f) => (f.type === 'float32' || f.type === 'float64') && !f.fromArray)) return null;
+  const roles = columnRoles(plan);
+  if (roles === null) return null;
+  const { feedOf, offsetOf, keepAt, widths } = roles;
   const width = plan.columns.length;
-  // Per column: the feed (-1: none) and offset it feeds, and its positions among the --keep columns.
-  const feedOf = new Int32Array(width).fill(-1);
-  const offsetOf = new Int32Array(width);
-  plan.feeds.forEach((feed, k) => feed.columns.forEach((col, j) => ((feedOf[col] = k), (offsetOf[col] = j))));
-  const keepAt: number[][] = Array.from({ length: width }, () => []);
-  plan.keep.forEach((col, i) => keepAt[col].push(i));
-  const widths = plan.feeds.map((f) => f.width);
 
   return (bytes, start, end, slot, data) => {
     const keep: string[] = new Array(plan.keep.length);

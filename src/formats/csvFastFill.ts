@@ -7,21 +7,17 @@
  */
 import { parseDecimalRange } from './numbers.js';
 import type { FeaturePlan } from '../model/featurePlan.js';
+import { columnRoles } from './columnRoles.js';
 import type { FeedData } from '../model/session.js';
 
 /** Writes the record's features at `slot` and returns its --keep values, or null when it needs the general path. */
 export type FastFill = (text: string, slot: number, data: FeedData[]) => string[] | null;
 
 export function csvFastFill(plan: FeaturePlan, delimiter: string): FastFill | null {
-  if (!plan.feeds.every((f) => (f.type === 'float32' || f.type === 'float64') && !f.fromArray)) return null;
+  const roles = columnRoles(plan);
+  if (roles === null) return null;
+  const { feedOf, offsetOf, keepAt, widths } = roles;
   const width = plan.columns.length;
-  // For each column: the feed and offset it feeds (-1: none), and its position among --keep columns (-1: none).
-  const feedOf = new Int32Array(width).fill(-1);
-  const offsetOf = new Int32Array(width);
-  plan.feeds.forEach((feed, k) => feed.columns.forEach((col, j) => ((feedOf[col] = k), (offsetOf[col] = j))));
-  const keepAt: number[][] = Array.from({ length: width }, () => []);
-  plan.keep.forEach((col, i) => keepAt[col].push(i));
-  const widths = plan.feeds.map((f) => f.width);
 
   return (text, slot, data) => {
     if (text.indexOf('"') >= 0) return null;

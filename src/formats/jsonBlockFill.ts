@@ -8,6 +8,7 @@
  */
 import { parsePlainDecimalBytes } from './numbers.js';
 import type { FeaturePlan } from '../model/featurePlan.js';
+import { columnRoles } from './columnRoles.js';
 import type { BlockFill } from './csvBlockFill.js';
 
 const QUOTE = 0x22;
@@ -21,16 +22,12 @@ const DOT = 0x2e;
 const ZERO = 0x30;
 
 export function jsonBlockFill(plan: FeaturePlan): BlockFill | null {
-  if (!plan.feeds.every((f) => (f.type === 'float32' || f.type === 'float64') && !f.fromArray)) return null;
+  const roles = columnRoles(plan);
+  if (roles === null) return null;
+  const { feedOf, offsetOf, keepAt, widths } = roles;
   const width = plan.columns.length;
   const names = plan.columns.map((c) => Buffer.from(c));
   const byName = new Map(plan.columns.map((c, i) => [c, i]));
-  const feedOf = new Int32Array(width).fill(-1);
-  const offsetOf = new Int32Array(width);
-  plan.feeds.forEach((feed, k) => feed.columns.forEach((col, j) => ((feedOf[col] = k), (offsetOf[col] = j))));
-  const keepAt: number[][] = Array.from({ length: width }, () => []);
-  plan.keep.forEach((col, i) => keepAt[col].push(i));
-  const widths = plan.feeds.map((f) => f.width);
   const seen = new Int32Array(width);
   let stamp = 0;
 
