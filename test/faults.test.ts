@@ -165,18 +165,22 @@ for (const [name, content, code, codes] of HOSTILE) {
 
 test('broken model files: not ONNX, truncated, missing, a directory → exit 2 with a clear line', async () => {
   const bytes = readFileSync(LINEAR);
-  const dir = workdir({ 'in.csv': 'id,a,b,c,d\n1,1,2,3,4\n', 'text.onnx': 'hello', 'cut.onnx': bytes.subarray(0, Math.floor(bytes.length * 0.6)) });
-  for (const [m, message] of [
-    ['text.onnx', /cannot load model text.onnx: not an ONNX model/],
-    ['cut.onnx', /cannot load model cut.onnx: not an ONNX model/],
-    ['missing.onnx', /cannot read model missing.onnx: no such file/],
-    ['.', /cannot read model \.: /],
-  ] as const) {
-    const r = await runCli(['in.csv', '-m', m, '--keep', 'id', '-o', 'o.csv'], { cwd: dir });
-    assert.equal(r.code, 2, m);
-    assert.match(r.stderr, message);
-    assert.equal(r.stderr.trim().split('\n').length, 1);
-    assert.equal(exists(dir, 'o.csv'), false);
+  // big.csv is large enough that workers start with the run and fail to load the model too: still one line, no hang.
+  const big = `id,a,b,c,d\n${Array.from({ length: 40_000 }, (_, i) => `${i},1,2,3,4`).join('\n')}\n`;
+  const dir = workdir({ 'in.csv': 'id,a,b,c,d\n1,1,2,3,4\n', 'big.csv': big, 'text.onnx': 'hello', 'cut.onnx': bytes.subarray(0, Math.floor(bytes.length * 0.6)) });
+  for (const input of ['in.csv', 'big.csv']) {
+    for (const [m, message] of [
+      ['text.onnx', /cannot load model text.onnx: not an ONNX model/],
+      ['cut.onnx', /cannot load model cut.onnx: not an ONNX model/],
+      ['missing.onnx', /cannot read model missing.onnx: no such file/],
+      ['.', /cannot read model \.: /],
+    ] as const) {
+      const r = await runCli([input, '-m', m, '--keep', 'id', '-o', 'o.csv', '--workers', '1'], { cwd: dir });
+      assert.equal(r.code, 2, `${input} ${m}`);
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.equal(exists(dir, 'o.csv'), false);
+    }
   }
 });
 
