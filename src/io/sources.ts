@@ -84,7 +84,7 @@ async function* readErrors(name: string, bytes: AsyncIterable<Buffer>): AsyncGen
 }
 
 /** UTF-8 text of a byte stream; the BOM is kept (the record splitter drops it where it belongs). */
-export async function* decodeUtf8(bytes: AsyncIterable<Buffer>): AsyncGenerator<string> {
+async function* decodeUtf8(bytes: AsyncIterable<Buffer>): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   for await (const buf of bytes) {
     const text = decoder.decode(buf, { stream: true });

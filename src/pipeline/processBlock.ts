@@ -16,7 +16,6 @@ export interface Block {
   bytes: Uint8Array;
 }
 
-
 const NL = 10;
 const CR = 13;
 
