@@ -101,7 +101,10 @@ export async function processBatch(batch: RecordBatch, ctx: ChunkContext): Promi
       slow.push(i);
     }
   }
-  const parsed = parseRecords(slow.map((i) => batch.record(i)), ctx);
+  // A block decodes a record's text on request: each is asked for once (for parsing, then for the sidecar).
+  const raws: (RawRecord | undefined)[] = new Array(n);
+  const raw = (i: number): RawRecord => (raws[i] ??= batch.record(i));
+  const parsed = parseRecords(slow.map(raw), ctx);
   slow.forEach((i, k) => {
     const rec = parsed[k];
     keeps[i] = plan.keep.map((c) => rec.cells?.[c]);
@@ -122,8 +125,8 @@ export async function processBatch(batch: RecordBatch, ctx: ChunkContext): Promi
     const keep = keeps[i];
     const error = errors[i];
     if (error) {
-      const raw = batch.record(i);
-      sidecar.push({ source: batch.source, row: raw.row, line: raw.line, code: error.code, message: error.message, record: raw.text });
+      const rec = raw(i);
+      sidecar.push({ source: batch.source, row: rec.row, line: rec.line, code: error.code, message: error.message, record: rec.text });
       failed.push([i, error.message]);
       if (ctx.onError === 'null') rows.push({ keep, scored: null, at: 0 });
       continue;
