@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BIN, exists, model, read, readSidecar, runCli, workdir } from './helpers.js';
 
@@ -113,13 +113,23 @@ test('SIGINT mid-run: exit 130', async () => {
   assert.deepEqual(readdirSync(dir), ['o.jsonl']);
 });
 
-test('kill -9 during a large run leaves no file at the output path; a rerun is complete', async () => {
+test('kill -9 mid-run (output partly written) leaves no file at the output path; a rerun is complete', async () => {
   const rows = Array.from({ length: 300_000 }, (_, i) => `${i},1,2,3,4`).join('\n');
   const dir = workdir({ 'in.csv': `id,a,b,c,d\n${rows}\n` });
-  const child = spawn(process.execPath, [BIN, 'in.csv', '-m', LINEAR, '--keep', 'id', '-o', 'o.csv'], { cwd: dir, stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 600));
+  // An endless stdin keeps the run going however fast it scores; the kill comes once the temporary output has bytes.
+  const child = spawn(process.execPath, [BIN, '-m', LINEAR, '--keep', 'id', '-o', 'o.csv', '--flush-ms', '20'], { cwd: dir, stdio: ['pipe', 'ignore', 'ignore'] });
+  child.stdin.on('error', () => undefined);
+  child.stdin.write('id,a,b,c,d\n');
+  let next = 0;
+  const feed = setInterval(() => child.stdin.write(`${next++},1,2,3,4\n`), 5);
+  const temp = (): string | undefined => readdirSync(dir).find((f) => f.startsWith('.o.csv.') && f.endsWith('.tmp'));
+  for (let waited = 0; !(temp() && statSync(path.join(dir, temp()!)).size > 0); waited += 20) {
+    assert.ok(waited < 20_000, 'the run never wrote its temporary output');
+    await new Promise((r) => setTimeout(r, 20));
+  }
   child.kill('SIGKILL');
   await new Promise((resolve) => child.on('close', resolve));
+  clearInterval(feed);
   assert.equal(exists(dir, 'o.csv'), false);
   const r = await runCli(['in.csv', '-m', LINEAR, '--keep', 'id', '-o', 'o.csv'], { cwd: dir });
   assert.equal(r.code, 0, r.stderr);
