@@ -73,7 +73,18 @@ test('--max-error-rate is checked once --batch-size records are read', async () 
   assert.equal(under.code, 3);
 });
 
-/** Starts the CLI on an endless slow stdin, then sends a signal once it has written something. */
+/** Resolves once the run is surely under way: its temporary output file has been written to. */
+async function untilTemporaryOutputHasBytes(dir: string, output: string): Promise<void> {
+  const temp = (): string | undefined => readdirSync(dir).find((f) => f.startsWith(`.${output}.`) && f.endsWith('.tmp'));
+  for (let waited = 0; ; waited += 20) {
+    const name = temp();
+    if (name && statSync(path.join(dir, name)).size > 0) return;
+    assert.ok(waited < 20_000, 'the run never wrote its temporary output');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Starts the CLI on an endless slow stdin, then sends a signal once it has written to its temporary output. */
 async function signalled(signal: NodeJS.Signals, workers = '0'): Promise<{ code: number | null; stderr: string; dir: string }> {
   const dir = workdir({ 'o.jsonl': 'older\n' });
   const args = [BIN, '-m', LINEAR, '-o', 'o.jsonl', '--flush-ms', '50', '--workers', workers];
@@ -82,7 +93,7 @@ async function signalled(signal: NodeJS.Signals, workers = '0'): Promise<{ code:
   child.stderr.on('data', (b: Buffer) => (stderr += b));
   child.stdin.on('error', () => undefined); // the feeder may write once more after the child has exited
   const feed = setInterval(() => child.stdin.write('[1,2,3,4]\n'), 20);
-  await new Promise((r) => setTimeout(r, 700));
+  await untilTemporaryOutputHasBytes(dir, 'o.jsonl');
   child.kill(signal);
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   clearInterval(feed);
@@ -122,11 +133,7 @@ test('kill -9 mid-run (output partly written) leaves no file at the output path;
   child.stdin.write('id,a,b,c,d\n');
   let next = 0;
   const feed = setInterval(() => child.stdin.write(`${next++},1,2,3,4\n`), 5);
-  const temp = (): string | undefined => readdirSync(dir).find((f) => f.startsWith('.o.csv.') && f.endsWith('.tmp'));
-  for (let waited = 0; !(temp() && statSync(path.join(dir, temp()!)).size > 0); waited += 20) {
-    assert.ok(waited < 20_000, 'the run never wrote its temporary output');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await untilTemporaryOutputHasBytes(dir, 'o.csv');
   child.kill('SIGKILL');
   await new Promise((resolve) => child.on('close', resolve));
   clearInterval(feed);
