@@ -3,7 +3,7 @@
  * (xsv's Workdir, zx's CLI tests).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -47,9 +47,14 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult
   });
 }
 
-/** A fresh temporary directory, optionally with files in it. */
+const workdirs: string[] = [];
+// Each test file runs in its own process: its directories go when it exits, whether its tests passed or not.
+process.on('exit', () => workdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/** A fresh temporary directory, optionally with files in it; removed when the test process exits. */
 export function workdir(files: Record<string, string | Buffer> = {}): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'batch-score-test-'));
+  workdirs.push(dir);
   for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
   return dir;
 }
