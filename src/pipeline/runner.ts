@@ -62,8 +62,12 @@ interface FirstSource {
   columns: Columns;
 }
 
-/** How many chunks or blocks may be in flight (being scored or waiting for the writer) before reading pauses. */
-const MAX_QUEUED_CHUNKS = 4;
+/**
+ * How many chunks or blocks may be in flight (being scored or waiting for the writer) before reading pauses.
+ * Writing in order means a slow block holds up those behind it; with 4 both threads sat idle ~10% of a run,
+ * 8 was 5–10% faster end to end (CSV and JSONL, alternating runs) for ~5 MB more.
+ */
+const MAX_QUEUED_CHUNKS = 8;
 /** Chunks or blocks scored in the main thread before workers take over: small inputs never pay for workers. */
 const INLINE_CHUNKS = 2;
 
