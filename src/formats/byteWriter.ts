@@ -89,6 +89,28 @@ export class ByteWriter {
     this.at = position;
   }
 
+  /** A JSON value as JSON.stringify writes it; whole numbers (ids, mostly) without a string of their own. */
+  json(v: unknown): void {
+    if (typeof v === 'number' && Number.isSafeInteger(v)) this.integer(v);
+    else this.text(JSON.stringify(v));
+  }
+
+  /** A safe integer's decimal digits (-0 as 0, as JSON.stringify and String give it). */
+  private integer(n: number): void {
+    this.room(17);
+    if (n < 0) {
+      this.buf[this.at++] = 0x2d;
+      n = -n;
+    }
+    let digits = 1;
+    for (let p = 10; p <= n; p *= 10) digits++;
+    for (let i = this.at + digits - 1; i >= this.at; i--) {
+      this.buf[i] = 0x30 + (n % 10);
+      n = Math.floor(n / 10);
+    }
+    this.at += digits;
+  }
+
   /** The shortest text that reads back to the same float32 (formatFloat32). */
   float32(x: number): void {
     this.room(16);

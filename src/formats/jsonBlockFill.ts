@@ -38,11 +38,15 @@ export function jsonBlockFill(plan: FeaturePlan): BlockFill | null {
     if (b[i] !== OPEN) return null;
     i = skipSpace(b, i + 1, end);
     for (let member = 0; ; member++) {
-      // "key"
+      // "key": on the hot path the key is the column expected at this position, compared in place
       if (i >= end || b[i] !== QUOTE) return null;
-      const keyEnd = plainStringEnd(b, i + 1, end);
-      if (keyEnd < 0) return null;
-      const col = member < width && sameBytes(b, i + 1, keyEnd, names[member]) ? member : (byName.get(b.toString('latin1', i + 1, keyEnd)) ?? -1);
+      let col = member;
+      let keyEnd = member < width ? expectedKeyEnd(b, i + 1, end, names[member]) : -1;
+      if (keyEnd < 0) {
+        keyEnd = plainStringEnd(b, i + 1, end);
+        if (keyEnd < 0) return null;
+        col = byName.get(b.toString('latin1', i + 1, keyEnd)) ?? -1;
+      }
       if (col < 0 || seen[col] === stamp) return null;
       seen[col] = stamp;
       i = skipSpace(b, keyEnd + 1, end);
@@ -52,8 +56,14 @@ export function jsonBlockFill(plan: FeaturePlan): BlockFill | null {
       const k = feedOf[col];
       let valueEnd: number;
       if (k >= 0) {
-        valueEnd = jsonNumberEnd(b, i, end);
-        if (valueEnd < 0 || parsePlainDecimalBytes(b, i, valueEnd, -1, data[k] as Float32Array, slot * widths[k] + offsetOf[col]) !== valueEnd) return null;
+        const feed = data[k] as Float32Array;
+        const at = slot * widths[k] + offsetOf[col];
+        // One pass when the number ends right at the separator that must follow it; else find its end first.
+        valueEnd = parsePlainDecimalBytes(b, i, end, member === width - 1 ? CLOSE : COMMA, feed, at);
+        if (valueEnd < 0 || !jsonNumberStart(b, i)) {
+          valueEnd = jsonNumberEnd(b, i, end);
+          if (valueEnd < 0 || parsePlainDecimalBytes(b, i, valueEnd, -1, feed, at) !== valueEnd) return null;
+        }
       } else {
         valueEnd = scalarEnd(b, i, end);
         if (valueEnd < 0) return null;
@@ -89,6 +99,14 @@ function plainStringEnd(b: Buffer, i: number, end: number): number {
   return -1;
 }
 
+/** The closing quote's index when the key at i is exactly `name`, else -1. */
+function expectedKeyEnd(b: Buffer, i: number, end: number, name: Buffer): number {
+  const close = i + name.length;
+  if (close >= end || b[close] !== QUOTE) return -1;
+  for (let j = 0; j < name.length; j++) if (b[i + j] !== name[j]) return -1;
+  return close;
+}
+
 function sameBytes(b: Buffer, start: number, end: number, name: Buffer): boolean {
   if (end - start !== name.length) return false;
   for (let j = 0; j < name.length; j++) if (b[start + j] !== name[j]) return false;
@@ -114,6 +132,18 @@ function jsonNumberEnd(b: Buffer, i: number, end: number): number {
   return i;
 }
 
+/**
+ * For a number parsePlainDecimalBytes accepted at i, whether it also keeps JSON's rules that parser does not
+ * check: no `+` sign, an integer part without a leading zero, at least one digit after a dot.
+ */
+function jsonNumberStart(b: Buffer, i: number): boolean {
+  if (b[i] === MINUS) i++;
+  if (b[i] === ZERO) return !isDigit(b[i + 1]) && (b[i + 1] !== DOT || isDigit(b[i + 2]));
+  if (!isDigit(b[i])) return false;
+  while (isDigit(b[i])) i++;
+  return b[i] !== DOT || isDigit(b[i + 1]);
+}
+
 function isDigit(c: number): boolean {
   return c >= ZERO && c <= 0x39;
 }
@@ -125,14 +155,23 @@ function scalarEnd(b: Buffer, i: number, end: number): number {
     const close = plainStringEnd(b, i + 1, end);
     return close < 0 ? -1 : close + 1;
   }
+  if (c === MINUS || isDigit(c)) return jsonNumberEnd(b, i, end);
   for (const word of WORDS) if (sameBytes(b, i, Math.min(i + word.length, end), word)) return i + word.length;
-  return jsonNumberEnd(b, i, end);
+  return -1;
 }
 
 const WORDS = ['true', 'false', 'null'].map((w) => Buffer.from(w));
 
 /** The value JSON.parse gives a scalar that scalarEnd or jsonNumberEnd accepted. */
 function scalarValue(b: Buffer, i: number, end: number): unknown {
+  // Ids are the usual kept value: a JSON integer of up to 15 digits is exact as a double, summed digit by digit.
+  const digitsAt = b[i] === MINUS ? i + 1 : i;
+  if (end - digitsAt <= 15 && end > digitsAt && (b[digitsAt] !== ZERO || end - digitsAt === 1)) {
+    let n = 0;
+    let j = digitsAt;
+    for (; j < end && isDigit(b[j]); j++) n = n * 10 + (b[j] - ZERO);
+    if (j === end) return digitsAt === i ? n : -n;
+  }
   const text = b.toString('latin1', i, end);
   if (b[i] === QUOTE) return text.slice(1, -1);
   return text === 'true' ? true : text === 'false' ? false : text === 'null' ? null : Number(text);

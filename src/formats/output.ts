@@ -155,7 +155,8 @@ function jsonlFormatter(): RowFormatter {
       for (const row of rows) {
         for (let i = 0; i < keeps; i++) {
           out.text(names[i]);
-          out.text(row.keep[i] === undefined ? 'null' : JSON.stringify(row.keep[i]));
+          if (row.keep[i] === undefined) out.text('null');
+          else out.json(row.keep[i]);
         }
         for (let k = 0; k < layout.outputNames.length; k++) {
           out.text(names[keeps + k]);
