@@ -425,12 +425,11 @@ export function formatFloat64(x: number): string {
  * loop stops there at the latest.
  */
 export function parsePlainDecimalBytes(b: Uint8Array, i: number, end: number, stop: number, out: FloatArray, at: number): number {
-  let neg = false;
+  // The sign without a branch: signs in real data are a coin toss, and two mispredicted branches per field (skip
+  // the sign, negate the value) cost a fifth of this function (measured on the bench's features).
   const c = b[i];
-  if (c === CH_MINUS || c === CH_PLUS) {
-    neg = c === CH_MINUS;
-    i++;
-  }
+  const minus = isByte(c, CH_MINUS);
+  i += minus | isByte(c, CH_PLUS);
   let m = 0;
   let d = 0;
   const intStart = i;
@@ -466,8 +465,7 @@ export function parsePlainDecimalBytes(b: Uint8Array, i: number, end: number, st
   }
   if (i > end || (i < end && b[i] !== stop)) return -1;
   let v: number;
-  if (m === 0) v = 0;
-  else if (e === 0) v = m;
+  if (e === 0) v = m;
   else if (e < 0) {
     if (e < -22) return -1;
     v = m / POW10[-e];
@@ -475,8 +473,13 @@ export function parsePlainDecimalBytes(b: Uint8Array, i: number, end: number, st
     if (e > 22) return -1;
     v = m * POW10[e];
   }
-  out[at] = neg ? -v : v;
+  out[at] = v * (1 - 2 * minus); // exact: v or -v (-0 for a negative zero, as Number gives)
   return i;
+}
+
+/** 1 when c === byte, else 0, without a branch. */
+function isByte(c: number, byte: number): number {
+  return (((c - byte) | (byte - c)) >>> 31) ^ 1;
 }
 
 type FloatArray = Float32Array | Float64Array;
