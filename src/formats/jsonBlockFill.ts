@@ -10,6 +10,7 @@ import { parsePlainDecimalBytes } from './numbers.js';
 import type { FeaturePlan } from '../model/featurePlan.js';
 import { columnRoles } from './columnRoles.js';
 import type { BlockFill } from './csvBlockFill.js';
+import type { FeedData } from '../model/session.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -30,8 +31,42 @@ export function jsonBlockFill(plan: FeaturePlan): BlockFill | null {
   const byName = new Map(plan.columns.map((c, i) => [c, i]));
   const seen = new Int32Array(width);
   let stamp = 0;
+  // What a compact line (`{"c0":v0,"c1":v1,…}`, the columns in order, no spaces) has before each value, after the
+  // separator that ended the one before.
+  const before = plan.columns.map((c, col) => Buffer.from(`${col === 0 ? '{' : ''}${JSON.stringify(c)}:`));
 
-  return (b, start, end, slot, data) => {
+  /** The usual shape, read with one comparison per member and no whitespace or repeated-key checks. */
+  const compact: BlockFill = (b, start, end, slot, data) => {
+    const keep: unknown[] = new Array(plan.keep.length);
+    let i = start;
+    for (let col = 0; col < width; col++) {
+      const expected = before[col];
+      if (i + expected.length >= end) return null;
+      for (let j = 0; j < expected.length; j++) if (b[i + j] !== expected[j]) return null;
+      i += expected.length;
+      const stop = col === width - 1 ? CLOSE : COMMA;
+      const k = feedOf[col];
+      let valueEnd: number;
+      if (k >= 0) {
+        valueEnd = parsePlainDecimalBytes(b, i, end, stop, data[k] as Float32Array, slot * widths[k] + offsetOf[col]);
+        if (valueEnd < 0 || valueEnd === end || !jsonNumberStart(b, i)) return null;
+      } else {
+        valueEnd = scalarEnd(b, i, end);
+        if (valueEnd < 0 || valueEnd >= end || b[valueEnd] !== stop) return null;
+      }
+      if (keepAt[col].length) {
+        const value = scalarValue(b, i, valueEnd);
+        for (const at of keepAt[col]) keep[at] = value;
+      }
+      i = valueEnd + 1; // past its `,` or, for the last, `}`
+    }
+    return skipSpace(b, i, end) === end ? keep : null;
+  };
+
+  return (b, start, end, slot, data) => compact(b, start, end, slot, data) ?? general(b, start, end, slot, data);
+
+  /** Any flat object of the columns: spaces, any order; still only what JSON.parse accepts. */
+  function general(b: Buffer, start: number, end: number, slot: number, data: FeedData[]): unknown[] | null {
     const keep: unknown[] = new Array(plan.keep.length);
     stamp++;
     let i = skipSpace(b, start, end);
@@ -80,7 +115,7 @@ export function jsonBlockFill(plan: FeaturePlan): BlockFill | null {
       if (b[i] !== CLOSE || i >= end || member !== width - 1) return null; // every column exactly once
       return skipSpace(b, i + 1, end) === end ? keep : null;
     }
-  };
+  }
 }
 
 /** JSON whitespace within a line: space, tab, CR. */
@@ -137,11 +172,14 @@ function jsonNumberEnd(b: Buffer, i: number, end: number): number {
  * check: no `+` sign, an integer part without a leading zero, at least one digit after a dot.
  */
 function jsonNumberStart(b: Buffer, i: number): boolean {
-  if (b[i] === MINUS) i++;
-  if (b[i] === ZERO) return !isDigit(b[i + 1]) && (b[i + 1] !== DOT || isDigit(b[i + 2]));
-  if (!isDigit(b[i])) return false;
-  while (isDigit(b[i])) i++;
-  return b[i] !== DOT || isDigit(b[i + 1]);
+  // Written without branches on the sign and on a leading 0: both are a coin toss in real data.
+  i += +(b[i] === MINUS);
+  const first = b[i];
+  if (!isDigit(first)) return false;
+  let k = i + 1;
+  while (isDigit(b[k])) k++;
+  // (no leading 0, or the 0 is the whole integer part) and (no dot, or a digit after it)
+  return ((+(first !== ZERO) | +(k === i + 1)) & (+(b[k] !== DOT) | +isDigit(b[k + 1]))) === 1;
 }
 
 function isDigit(c: number): boolean {
