@@ -2,9 +2,11 @@
  * The JSONL hot path on bytes: a flat object line such as `{"id":7,"f0":0.64,"f1":-1.2e-3}` whose keys are the
  * plan's columns (each once) is read straight from its bytes — feature numbers into the feeds, --keep values as
  * JSON.parse would give them — without a string for the line or an object for the record. JSON.parse was half of
- * a worker's time on JSONL. Anything else — escapes, nested values, a missing, unknown or repeated key, a feature
- * that is not a plain JSON number, non-ASCII text — is declined (null) and the record takes the text path
- * (JSON.parse), which gives the exact value or error. Only what JSON.parse accepts is accepted.
+ * a worker's time on JSONL. A compact line (the columns in order, no spaces: what most writers emit) is read in
+ * one pass; other spacing and key orders by a general reader. Anything else — escapes or non-ASCII text other than
+ * in a column's own name, nested values, a missing, unknown or repeated key, a feature that is not a plain JSON
+ * number — is declined (null) and the record takes the text path (JSON.parse), which gives the exact value or
+ * error. Only what JSON.parse accepts is accepted.
  */
 import { parsePlainDecimalBytes } from './numbers.js';
 import type { FeaturePlan } from '../model/featurePlan.js';
@@ -73,7 +75,7 @@ export function jsonBlockFill(plan: FeaturePlan): BlockFill | null {
     if (b[i] !== OPEN) return null;
     i = skipSpace(b, i + 1, end);
     for (let member = 0; ; member++) {
-      // "key": on the hot path the key is the column expected at this position, compared in place
+      // "key": usually the column expected at this position, compared in place
       if (i >= end || b[i] !== QUOTE) return null;
       let col = member;
       let keyEnd = member < width ? expectedKeyEnd(b, i + 1, end, names[member]) : -1;
