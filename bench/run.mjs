@@ -181,7 +181,7 @@ async function startupFigure(ctx) {
 /**
  * What this machine gives two threads at best: batch-score --workers 0 on half the rows alone, then two such
  * processes at once (the whole job split perfectly, with no coordination at all). The second over the first
- * is how much running two at once slows each; the second is the floor for any parallel design of this code.
+ * is how much running two at once slows each; the second is what a perfect split of this code costs here.
  */
 async function ceilingFigures(ctx) {
   const rows = Math.floor(ctx.rows / 2);

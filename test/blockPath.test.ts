@@ -43,8 +43,8 @@ const objectLine = fc
   .array(fc.tuple(space, rawKey, space, space, rawValue, space), { minLength: 0, maxLength: 7 })
   .chain((members) => fc.tuple(fc.constant(members), space, fc.constantFrom('}', '},', '')))
   .map(([members, pad, close]) => `${pad}{${members.map(([s1, k, s2, s3, v, s4]) => `${s1}${k}${s2}:${s3}${v}${s4}`).join(',')}${close}${pad}`);
-// Every column once, in order, no spaces: the hot path's shape. Each part is right most of the time, so that a
-// line often has just one thing wrong (a leading zero, `1.`, `+1`, an id past 2^53, a `;` for a `,`…).
+// Every column once, in order, mostly without spaces: the compact reader's shape. Each part is right most of the
+// time, so that a line often has just one thing wrong (a leading zero, `1.`, `+1`, an id past 2^53, a `;`…).
 const inOrderValue = fc.oneof(
   { weight: 12, arbitrary: fc.tuple(fc.integer({ min: -99999, max: 99999 }), fc.nat(5)).map(([m, e]) => String(m / 10 ** e)) },
   { weight: 1, arbitrary: fc.constantFrom('0', '-0', '01', '00', '-01', '0.', '1.', '1.e5', '.5', '-.5', '+1', '0e5', '0.5', '-0.0', '1E+2', '2e', '-', '9007199254740993', '1234567890123456', 'null', '"1"') },
