@@ -1,0 +1,92 @@
+/** The byte-level CSV record scan agrees with the text record splitter, however the input is cut into pieces. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { csvRecordEnd, lastRecordEnd, newScan, Quote } from '../src/pipeline/csvScan.js';
+import { RecordSplitter } from '../src/pipeline/recordSplitter.js';
+
+const COMMA = 44;
+const csvText = fc.string({ unit: fc.constantFrom('a', '1', ',', '"', '"', '\n', '\n', '\r', ' '), maxLength: 80 });
+const cuts = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 6 });
+
+/** Records (text without the CR before the line break, blank ones left out) and the line each starts on. */
+function scanRecords(bytes: Buffer, cutAt: number[]): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  const scan = newScan();
+  let start = 0;
+  let line = 1;
+  const emit = (end: number): void => {
+    let stop = end;
+    if (stop > start && bytes[stop - 1] === 13) stop--;
+    const text = bytes.toString('latin1', start, stop);
+    if (text.trim() !== '' || (text.length > 0 && !/^[ \t\r]/.test(text))) out.push([text, line]);
+    line += scan.quotedLines + 1;
+    scan.quotedLines = 0;
+  };
+  let pos = 0;
+  for (const cut of [...cutAt, bytes.length]) {
+    while (pos < cut) {
+      const nl = csvRecordEnd(bytes, pos, cut, COMMA, scan);
+      if (nl < 0) {
+        pos = cut;
+        break;
+      }
+      emit(nl);
+      start = pos = nl + 1;
+    }
+  }
+  if (start < bytes.length) {
+    let end = bytes.length;
+    // An unterminated quote runs to the end of input, less its trailing line breaks (as the splitter cuts it).
+    if (scan.state === Quote.Quoted) while (end > start && (bytes[end - 1] === 10 || bytes[end - 1] === 13)) end--;
+    emit(end);
+  }
+  return out;
+}
+
+function positions(bytes: Buffer, fractions: number[]): number[] {
+  return [...new Set(fractions.map((f) => Math.floor(f * bytes.length)))].sort((a, b) => a - b);
+}
+
+test('property: records and their lines match the text splitter, for every way of cutting the input', () => {
+  fc.assert(
+    fc.property(csvText, cuts, (text, fractions) => {
+      const bytes = Buffer.from(text, 'latin1');
+      const splitter = new RecordSplitter(',', true);
+      const expected = [...splitter.push(text), ...splitter.end()].map((r) => [r.text, r.line]);
+      assert.deepEqual(scanRecords(bytes, positions(bytes, fractions)), expected);
+    }),
+    { numRuns: 5000 },
+  );
+});
+
+test('property: lastRecordEnd, piece by piece, finds exactly the record ends that lie in each piece', () => {
+  fc.assert(
+    fc.property(csvText, cuts, (text, fractions) => {
+      const bytes = Buffer.from(text, 'latin1');
+      const ends = new Set<number>();
+      const whole = newScan();
+      for (let pos = 0, nl = csvRecordEnd(bytes, 0, bytes.length, COMMA, whole); nl >= 0; pos = nl + 1, nl = csvRecordEnd(bytes, pos, bytes.length, COMMA, whole)) ends.add(nl + 1);
+      const scan = newScan();
+      let from = 0;
+      for (const cut of [...positions(bytes, fractions), bytes.length]) {
+        const piece = bytes.subarray(from, cut);
+        const last = lastRecordEnd(piece, piece.length, COMMA, scan);
+        const inPiece = [...ends].filter((e) => e > from && e <= cut);
+        assert.equal(last === 0 ? 0 : from + last, inPiece.length ? Math.max(...inPiece) : 0, `piece [${from}, ${cut}) of ${JSON.stringify(text)}`);
+        from = cut;
+      }
+    }),
+    { numRuns: 5000 },
+  );
+});
+
+test('a quoted field holds delimiters, escaped quotes and line breaks; a stray quote mid-field opens nothing', () => {
+  const bytes = Buffer.from('"a,b","say ""hi""\nthere",1\nx"y,2\n');
+  const scan = newScan();
+  const first = csvRecordEnd(bytes, 0, bytes.length, COMMA, scan);
+  assert.equal(bytes.toString('latin1', 0, first), '"a,b","say ""hi""\nthere",1');
+  assert.equal(scan.quotedLines, 1);
+  const second = csvRecordEnd(bytes, first + 1, bytes.length, COMMA, scan);
+  assert.equal(bytes.toString('latin1', first + 1, second), 'x"y,2');
+});
