@@ -2,12 +2,12 @@
  * The command line: commander program and help, main(argv) → exit code.
  * The only place that maps errors to exit codes, and the only user of chalk and the progress bar.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import chalk, { Chalk } from 'chalk';
-import { EXIT, RunError, exitCodeOf, oneLine } from './errors.js';
+import { EXIT, RunError, exitCodeOf, oneLine, printable, type RunErrorCode } from './errors.js';
 import { defaultWorkers, resolveOptions, type Options, type RawFlags } from './options.js';
-import { ModelSession } from './model/session.js';
+import { ModelSession, readModel, type ModelBytes } from './model/session.js';
 import { isGzipPath, outputFormatFor } from './formats/detect.js';
 import { AtomicFileSink, BrokenPipe, StdoutSink, temporaryFiles, type Sink } from './io/sinks.js';
 import { earlyWorkers, newCounts, runPipeline, type RunCounts } from './pipeline/runner.js';
@@ -156,15 +156,20 @@ async function score(options: Options): Promise<number> {
   const bar = progressBar(options.progress);
   let failure: unknown;
   const interrupt = new AbortController();
-  const stopSignals = onSignals(interrupt);
-  // For a large input, the workers start now and load the model while the main thread loads its own.
-  const pool = earlyWorkers(options);
+  const stopSignals = onSignals(interrupt, options.inputs);
+  let pool: ReturnType<typeof earlyWorkers> = null;
   try {
-    session = await ModelSession.load(options.model, options.threads);
+    // Read once: every session of the run, in every worker, is made from these bytes (and the summary's sha256 is
+    // theirs), even if the file is replaced during the run.
+    const model: ModelBytes = await readModel(options.model);
+    // For a large input, the workers start now and load the model while the main thread loads its own.
+    pool = earlyWorkers(options, model);
+    session = await ModelSession.fromBytes(model, options.threads);
     sink = options.output === null ? new StdoutSink() : await AtomicFileSink.open(options.output, isGzipPath(options.output));
     await runPipeline({
       options,
       session,
+      model,
       outputFormatFor: (input) => outputFormatFor(options.outputFormat, options.output, input),
       sink,
       sidecar,
@@ -173,7 +178,7 @@ async function score(options: Options): Promise<number> {
       onPlan: (plan, outputs) => {
         if (options.quiet) return;
         for (const name of outputs.skipped) {
-          process.stderr.write(`batch-score: note: output ${name} is not a tensor (a ZipMap's sequence of maps) and is left out; export the model with ZipMap disabled to get it\n`);
+          process.stderr.write(printable(`batch-score: note: output ${name} is not a tensor (a ZipMap's sequence of maps) and is left out; export the model with ZipMap disabled to get it`) + '\n');
         }
         if (plan.fixedBatch !== null) {
           process.stderr.write(`batch-score: note: the model has a fixed batch size of ${plan.fixedBatch}; scoring ${plan.fixedBatch} record${plan.fixedBatch === 1 ? '' : 's'} per call\n`);
@@ -221,25 +226,54 @@ async function score(options: Options): Promise<number> {
   return exitCode;
 }
 
+/** The signals that stop a run, with the run error each ends it with (exit 130, 143, 129: 128 + the signal). */
+const STOP_SIGNALS: ReadonlyArray<[NodeJS.Signals, RunErrorCode]> = [
+  ['SIGINT', 'INTERRUPTED'],
+  ['SIGTERM', 'TERMINATED'],
+  ['SIGHUP', 'HANGUP'], // a closed terminal or ssh session, or a service manager's reload
+];
+
 /**
- * SIGINT/SIGTERM: the first stops reading and lets the run clean up (temporaries removed, older outputs untouched,
- * session released) and exit 130/143; a second one exits at once, removing temporaries synchronously.
+ * SIGINT/SIGTERM/SIGHUP: the first stops reading and lets the run clean up (temporaries removed, older outputs
+ * untouched, session released) and exit 130/143/129; a second one exits at once with one line, removing
+ * temporaries synchronously.
  */
-function onSignals(controller: AbortController): () => void {
+function onSignals(controller: AbortController, inputs: readonly string[]): () => void {
   const handler = (signal: NodeJS.Signals): void => {
+    const code = STOP_SIGNALS.find(([s]) => s === signal)![1];
+    // Before anything else: a process cannot even exit while a thread waits in open() (see releaseFifoOpens).
+    releaseFifoOpens(inputs);
     if (controller.signal.aborted) {
       for (const temp of temporaryFiles()) rmSync(temp, { force: true });
-      process.exit(signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm);
+      process.stderr.write(`batch-score: error [${code}] stopped at once by a second ${signal}; no output was written\n`);
+      // Die by the signal itself (the shell sees 128 + its number, as from exit()): process.exit() waits for
+      // libuv's threads, and one may be stuck in an open() nothing can end (a FIFO replaced while we wait on it).
+      for (const [s] of STOP_SIGNALS) process.removeAllListeners(s);
+      process.kill(process.pid, signal);
+      return;
     }
-    const code = signal === 'SIGINT' ? 'INTERRUPTED' : 'TERMINATED';
     controller.abort(new RunError(code, `stopped by ${signal}; no output was written (an older file at the output path is untouched)`));
   };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+  for (const [signal] of STOP_SIGNALS) process.on(signal, handler);
   return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
+    for (const [signal] of STOP_SIGNALS) process.off(signal, handler);
   };
+}
+
+/**
+ * Opening a FIFO for reading waits, in a libuv thread, until a writer opens it; nothing cancels that wait, and
+ * the process cannot even exit while it lasts (libuv joins its threads at exit). Opening the FIFO for writing
+ * ourselves (without blocking) ends the wait: the reader gets end of input at once and the run stops as for any
+ * signal. With no reader waiting this fails (ENXIO) and does nothing; a writer already there is not disturbed.
+ */
+function releaseFifoOpens(inputs: readonly string[]): void {
+  for (const input of inputs) {
+    try {
+      if (input !== '-' && statSync(input).isFIFO()) closeSync(openSync(input, constants.O_WRONLY | constants.O_NONBLOCK));
+    } catch {
+      // not a FIFO any more, or no reader waiting: nothing to release
+    }
+  }
 }
 
 function buildSummary(
@@ -270,14 +304,14 @@ function buildSummary(
 }
 
 function paintLine(paint: InstanceType<typeof Chalk>, s: RunSummary): string {
-  const line = summaryLine(s);
+  const line = printable(summaryLine(s));
   return s.rows.failed > 0 ? paint.yellow(line) : paint.green(line);
 }
 
 function reportRunError(err: unknown, verbose: boolean, color: boolean): number {
   const paint = new Chalk({ level: color && process.stderr.isTTY ? chalk.level || 1 : 0 });
   const code = err instanceof RunError ? err.code : 'INTERNAL';
-  process.stderr.write(`${paint.red(`batch-score: error [${code}]`)} ${oneLine(err)}\n`);
+  process.stderr.write(`${paint.red(`batch-score: error [${code}]`)} ${printable(oneLine(err))}\n`);
   if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   return exitCodeOf(err);
 }

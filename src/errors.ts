@@ -27,6 +27,7 @@ export const EXIT = {
   run: 2,
   someFailed: 3,
   threshold: 4,
+  sighup: 129,
   sigint: 130,
   sigterm: 143,
 } as const;
@@ -39,6 +40,7 @@ const RUN_ERROR_EXIT = {
   OUTPUT: EXIT.run,
   MAPPING: EXIT.run,
   THRESHOLD: EXIT.threshold,
+  HANGUP: EXIT.sighup,
   INTERRUPTED: EXIT.sigint,
   TERMINATED: EXIT.sigterm,
   INTERNAL: EXIT.internal,
@@ -69,4 +71,23 @@ export function exitCodeOf(err: unknown): number {
 export function oneLine(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/**
+ * Text made safe for a terminal: control characters (C0, DEL, C1 — an ESC sequence in a header could recolour or
+ * clear the screen) and the invisible bidirectional overrides become JSON-style escapes (`\u001b`). Line breaks
+ * are escaped too: the result is one line. Escaping is idempotent (an escape contains no control character).
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * Names shown in a message: the first `max`, each cut to a readable length, then how many more (a header can have
+ * 100,000 columns, and one line must stay readable). Quoted (`"a", "b"`) or plain (`a,b`).
+ */
+export function someNames(names: readonly string[], { max = 10, quoted = true } = {}): string {
+  const cut = (n: string): string => (n.length > 60 ? `${n.slice(0, 60)}…` : n);
+  const shown = names.slice(0, max).map((n) => (quoted ? JSON.stringify(cut(n)) : cut(n))).join(quoted ? ', ' : ',');
+  return names.length > max ? `${shown} … and ${(names.length - max).toLocaleString('en-US')} more` : shown;
 }

@@ -86,7 +86,7 @@ export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.Proc
   const inputs = args.length > 0 ? args : ['-'];
   if (inputs.filter((i) => i === '-').length > 1) throw usage('standard input (-) can be given only once');
   const output = flags.output === undefined || flags.output === '-' ? null : flags.output;
-  const workers = flags.workers === undefined ? defaultWorkers() : nonNegativeInt('--workers', flags.workers);
+  const workers = flags.workers === undefined ? defaultWorkers() : workerCount(flags.workers);
   if (output !== null && inputs.some((i) => i !== '-' && path.resolve(i) === path.resolve(output))) {
     throw usage(`output ${output} is also an input; write predictions somewhere else`);
   }
@@ -129,6 +129,21 @@ export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.Proc
  */
 export function defaultWorkers(): number {
   return Math.max(0, availableParallelism() - 1);
+}
+
+/**
+ * At most 4 workers per core: each holds its own model session (memory) and more only contend for the same cores;
+ * an unbounded count (a typo such as 1000000) would start threads until memory runs out.
+ */
+export function maxWorkers(): number {
+  return 4 * availableParallelism();
+}
+
+function workerCount(value: string): number {
+  const n = nonNegativeInt('--workers', value);
+  const max = maxWorkers();
+  if (n > max) throw usage(`--workers must be at most ${max} (4 × the ${availableParallelism()} cores of this machine), got ${value.trim()}`);
+  return n;
 }
 
 /** `preds.csv` → `preds.errors.jsonl` beside it (also `preds.csv.gz`); stdout → `batch-score.errors.jsonl` in the cwd. */

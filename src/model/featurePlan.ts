@@ -8,7 +8,7 @@
  * 2. Positional — a model with one input: the `--features` columns in that order, else every column
  *    except the `--keep` columns, in file order.
  */
-import { RunError } from '../errors.js';
+import { RunError, someNames } from '../errors.js';
 import { type ElementType, type ModelInfo, type TensorSpec, SUPPORTED_TYPES, describeSpec } from './session.js';
 
 export interface InputFeed {
@@ -86,7 +86,7 @@ function makeFeed(spec: TensorSpec, cols: number[], columns: string[], model: Mo
   const fromArray = rule === 'by-name' && declaredWidth !== null && declaredWidth > 1;
   const width = fromArray ? (declaredWidth as number) : cols.length;
   if (declaredWidth !== null && declaredWidth !== width) {
-    const used = cols.map((i) => columns[i]).join(',') || '(none)';
+    const used = someNames(cols.map((i) => columns[i]), { quoted: false }) || '(none)';
     throw mappingError(
       `model input ${describeSpec(spec)} expects ${declaredWidth} feature${declaredWidth === 1 ? '' : 's'} per record, ` +
         `but the ${rule} rule gives ${width}: ${used}`,
@@ -108,12 +108,23 @@ function isFixed(d: number | string): boolean {
   return typeof d === 'number' && d > 0;
 }
 
+/**
+ * The batch dimension the inputs fix, if any. Inputs that fix different ones (`a[2,1]`, `b[3,1]`) cannot be fed
+ * one row per record at all: a MODEL error before scoring.
+ */
 function fixedBatchOf(inputs: TensorSpec[]): number | null {
-  const first = inputs[0]?.shape[0];
-  return first !== undefined && isFixed(first) && inputs.length > 0 ? (first as number) : null;
+  const fixed = inputs.filter((spec) => spec.shape.length > 0 && isFixed(spec.shape[0]));
+  const other = fixed.find((spec) => spec.shape[0] !== fixed[0].shape[0]);
+  if (other !== undefined) {
+    throw new RunError(
+      'MODEL',
+      `model inputs ${describeSpec(fixed[0])} and ${describeSpec(other)} declare different batch dimensions; batch-score feeds every input one row per record`,
+    );
+  }
+  return fixed.length > 0 ? (fixed[0].shape[0] as number) : null;
 }
 
 function mappingError(what: string, columns: string[], model: ModelInfo): RunError {
   const inputs = model.inputs.map(describeSpec).join(', ');
-  return new RunError('MAPPING', `${what}. Model inputs: ${inputs}. Columns found: ${columns.join(',') || '(none)'}`);
+  return new RunError('MAPPING', `${what}. Model inputs: ${inputs}. Columns found: ${someNames(columns, { quoted: false }) || '(none)'}`);
 }

@@ -35,6 +35,25 @@ const NO_FILE_INFO: OnnxFileInfo = { irVersion: 0, producer: '', domain: '', mod
 export type FeedData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | string[];
 export type OutputTensors = Record<string, ort.Tensor>;
 
+/** A model file as read once at the start of a run: every session of the run is made from these bytes. */
+export interface ModelBytes {
+  path: string;
+  bytes: Uint8Array;
+  /** Of these bytes: the summary names the model that scored, even if the file is replaced during the run. */
+  sha256: string;
+}
+
+export async function readModel(modelPath: string): Promise<ModelBytes> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(modelPath);
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : oneLine(err);
+    throw new RunError('MODEL', `cannot read model ${modelPath}: ${reason}`, { cause: err });
+  }
+  return { path: modelPath, bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
 export class ModelSession {
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -42,17 +61,19 @@ export class ModelSession {
   ) {}
 
   /**
+   * Reads the model file and creates a session from its bytes. A run reads the file once (readModel) and makes
+   * every session from the same bytes with `fromBytes`; this is for one-session commands (inspect).
+   */
+  static async load(modelPath: string, threads = 1, withFileInfo = true): Promise<ModelSession> {
+    return ModelSession.fromBytes(await readModel(modelPath), threads, withFileInfo);
+  }
+
+  /**
    * `withFileInfo`: also read labels and metadata from the protobuf. Scoring workers do not need them, and skip
    * loading the protobuf library (≈ 10 MB per thread, measured).
    */
-  static async load(modelPath: string, threads = 1, withFileInfo = true): Promise<ModelSession> {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(modelPath);
-    } catch (err) {
-      const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : oneLine(err);
-      throw new RunError('MODEL', `cannot read model ${modelPath}: ${reason}`, { cause: err });
-    }
+  static async fromBytes(model: ModelBytes, threads = 1, withFileInfo = true): Promise<ModelSession> {
+    const { path: modelPath, bytes } = model;
     let file: OnnxFileInfo = NO_FILE_INFO;
     try {
       if (withFileInfo) file = (await import('./onnxFile.js')).readOnnxFile(bytes);
@@ -75,8 +96,7 @@ export class ModelSession {
     } catch (err) {
       throw new RunError('MODEL', `cannot load model ${modelPath}: ${oneLine(err)} (is it an ONNX model?)`, { cause: err });
     }
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    return new ModelSession(session, describe(modelPath, sha256, session, file));
+    return new ModelSession(session, describe(modelPath, model.sha256, session, file));
   }
 
   /** Runs the model; throws the runtime's error (callers decide whether it is a record or a run error). */

@@ -12,12 +12,14 @@ import { formatChunk } from './formatChunk.js';
 import { processChunk, type ChunkContext, type ChunkResult } from './processChunk.js';
 import { processBlock } from './processBlock.js';
 import { makeContext } from './context.js';
-import type { ScoringSetup, ToWorker } from './workerPool.js';
-import type { Options } from '../options.js';
+import { toWorkerError, type ScoringSetup, type ToWorker, type WorkerSetup } from './workerPool.js';
 import type { RowFormatter } from '../formats/output.js';
 
-const options = workerData as Options;
-const session = await ModelSession.load(options.model, options.threads, false);
+const setup = workerData as WorkerSetup;
+const { options } = setup;
+const session = await ModelSession.fromBytes(setup.model, options.threads, false);
+// The session holds its own copy of the model: this thread's copy of the bytes can go.
+setup.model.bytes = new Uint8Array(0);
 let scoring: { ctx: ChunkContext; formatter: RowFormatter } | null = null;
 
 function configure(setup: ScoringSetup): void {
@@ -48,7 +50,7 @@ async function handle(message: ToWorker): Promise<void> {
     const texts = ('parts' in result ? result.parts : [result]).map((p) => p.text);
     parentPort!.postMessage({ id: message.id, result }, texts.flatMap((t) => (typeof t === 'string' ? [] : [t.buffer as ArrayBuffer])));
   } catch (err) {
-    parentPort!.postMessage({ id: message.id, error: err instanceof Error ? err.message : String(err) });
+    parentPort!.postMessage({ id: message.id, error: toWorkerError(err) });
   }
 }
 parentPort!.postMessage('ready');

@@ -8,7 +8,7 @@ import { RunError } from '../errors.js';
 import type { Options, RecordFormat } from '../options.js';
 import { planFeatures, type FeaturePlan } from '../model/featurePlan.js';
 import { planOutputs, type OutputPlan } from '../model/outputPlan.js';
-import type { ModelSession } from '../model/session.js';
+import type { ModelBytes, ModelSession } from '../model/session.js';
 import { sourceFormat, type Columns, type InputFormat } from '../formats/inputFormat.js';
 import { rowFormatter, type OutputFormat, type OutputLayout, type RowFormatter } from '../formats/output.js';
 import { openSource, type Source } from '../io/sources.js';
@@ -27,6 +27,8 @@ import type { RawRecord } from './recordSplitter.js';
 export interface RunSettings {
   options: Options;
   session: ModelSession;
+  /** The model's bytes, read once: workers make their sessions from them, never from the path again. */
+  model: ModelBytes;
   /** The output format, chosen once the first input's format is known. */
   outputFormatFor(input: RecordFormat): OutputFormat;
   sink: Sink;
@@ -145,7 +147,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
   /** The worker pool (started early by the caller, or here), told the plan; JSON documents are written by the main thread alone. */
   const workerFor = (): WorkerPool | null => {
     if (options.workers === 0 || outputFormat === 'json') return null;
-    pool ??= new WorkerPool(options.workers, options);
+    pool ??= new WorkerPool(options.workers, options, s.model);
     pool.configure({ inputFormat: first!.format.name, columns: first!.columns.names, outputFormat: outputFormat! });
     return pool;
   };
@@ -293,6 +295,8 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
 
     await tail;
     checkFailure();
+    checkAbort(); // a source stopped by a signal may look like one that ended: its output must not be committed
+    checkThresholds(counts, options, true);
     formatter ??= rowFormatter(s.outputFormatFor(options.inputFormat ?? 'csv'));
     // An empty input still gets its header (and the JSON document its shell).
     if (counts.written === 0) {
@@ -319,7 +323,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
  * known to be larger than the blocks scored inline, and its output is not a JSON document (written by the main
  * thread alone). Otherwise the runner starts them once that much input has come (standard input).
  */
-export function earlyWorkers(options: Options): WorkerPool | null {
+export function earlyWorkers(options: Options, model: ModelBytes): WorkerPool | null {
   const json = /\.json(\.gz)?$/;
   if (options.workers === 0 || options.outputFormat === 'json' || json.test(options.output ?? '')) return null;
   let bytes = 0;
@@ -331,7 +335,7 @@ export function earlyWorkers(options: Options): WorkerPool | null {
       return null; // reported when the input is opened
     }
   }
-  return bytes > INLINE_CHUNKS * BLOCK_BYTES ? new WorkerPool(options.workers, options) : null;
+  return bytes > INLINE_CHUNKS * BLOCK_BYTES ? new WorkerPool(options.workers, options, model) : null;
 }
 
 /** The start of a source's text, for telling its format. */
@@ -346,14 +350,18 @@ async function readAll(first: Buffer, pieces: AsyncIterator<Buffer>): Promise<st
   return new TextDecoder('utf-8', { ignoreBOM: true }).decode(Buffer.concat(all));
 }
 
-/** --max-errors and --max-error-rate: exceeding either stops the run (exit 4). */
-function checkThresholds(counts: RunCounts, options: Options): void {
+/**
+ * --max-errors and --max-error-rate: exceeding either stops the run (exit 4). While reading, the rate waits for
+ * --batch-size records (one bad first record is not a rate); at the end of the input (`atEnd`) it is checked
+ * whatever the count, so a short input over the rate fails too.
+ */
+function checkThresholds(counts: RunCounts, options: Options, atEnd = false): void {
   const read = counts.scored + counts.failed;
-  const where = `after ${read} records (${counts.failed} failed)`;
+  const where = atEnd ? `at the end of the input, ${read} records (${counts.failed} failed)` : `after ${read} records (${counts.failed} failed)`;
   if (options.maxErrors !== null && counts.failed > options.maxErrors) {
     throw new RunError('THRESHOLD', `more than --max-errors ${options.maxErrors} records failed; stopped ${where}`);
   }
-  if (options.maxErrorRate !== null && read >= options.batchSize && counts.failed / read > options.maxErrorRate) {
+  if (options.maxErrorRate !== null && (atEnd || read >= options.batchSize) && read > 0 && counts.failed / read > options.maxErrorRate) {
     throw new RunError('THRESHOLD', `more than --max-error-rate ${options.maxErrorRate} of the records failed; stopped ${where}`);
   }
 }

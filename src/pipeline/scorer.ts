@@ -4,10 +4,12 @@
  * that make the call fail are found; they get MODEL_ERROR with the runtime's own words, the rest are scored.
  * A model with a fixed batch dimension B is called B rows at a time, the last call padded by repeating a row.
  * A call of one row is padded to two (MIN_CALL_ROWS).
+ * Every output must have one row per row fed: anything else (a scalar, [2N,…]) is a MODEL run error at the first
+ * call, never retried or isolated, since no record's prediction could be told from it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import ort from 'onnxruntime-node';
-import { oneLine } from '../errors.js';
+import { RunError, oneLine } from '../errors.js';
 import type { InputFeed } from '../model/featurePlan.js';
 import type { FeedData, ModelSession } from '../model/session.js';
 
@@ -71,6 +73,7 @@ export async function scoreRows(
         lastError = undefined;
         break;
       } catch (err) {
+        if (err instanceof RunError) throw err;
         lastError = err;
       }
     }
@@ -96,6 +99,7 @@ async function isolate(
     try {
       result.pieces.push({ start: s, end: e, outputs: await call(s, e) });
     } catch (err) {
+      if (err instanceof RunError) throw err;
       await isolate(s, e, err, call, result);
     }
   }
@@ -119,12 +123,25 @@ async function runRange(
   const out = await session.run(tensors, settings.outputNames);
   return settings.outputNames.map((name) => {
     const t = out[name];
+    checkRows(name, t.dims, batch);
     const recordShape = t.dims.slice(1).map(Number);
     const size = recordShape.reduce((a, b) => a * b, 1);
     // Padding rows (fixed batch) are dropped here.
-    const data = t.dims.length === 0 ? (t.data as ArrayLike<unknown>) : sliceData(t.data, 0, rows * size);
-    return { data, size, recordShape };
+    return { data: sliceData(t.data, 0, rows * size), size, recordShape };
   });
+}
+
+/**
+ * An output's first dimension must be the rows fed. A scalar or a [2N,…] output would otherwise be sliced into
+ * predictions that belong to no record and change with --batch-size.
+ */
+function checkRows(name: string, dims: readonly number[], rows: number): void {
+  if (dims.length > 0 && dims[0] === rows) return;
+  const got = dims.length === 0 ? 'a scalar' : `shape [${dims.join(',')}]`;
+  throw new RunError(
+    'MODEL',
+    `model output ${JSON.stringify(name)} is not one row per record: fed ${rows} rows, it returned ${got}; batch-score needs every output's first dimension to be the batch`,
+  );
 }
 
 /** Rows [start, end) of a feed, padded to `batch` rows by repeating the last row. */

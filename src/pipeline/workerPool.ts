@@ -5,8 +5,9 @@
  * the main thread in input order.
  */
 import { Worker } from 'node:worker_threads';
-import { RunError } from '../errors.js';
+import { RunError, type RunErrorCode } from '../errors.js';
 import type { Options, RecordFormat } from '../options.js';
+import type { ModelBytes } from '../model/session.js';
 import type { OutputFormat, OutputLayout } from '../formats/output.js';
 import type { FormattedBlock, FormattedChunk } from './formatChunk.js';
 import type { Chunk } from './processChunk.js';
@@ -23,6 +24,26 @@ export interface ScoringSetup {
   inputFormat: RecordFormat;
   columns: string[];
   outputFormat: OutputFormat;
+}
+
+/** What a worker starts with: the options and the model's bytes (copied to each worker). */
+export interface WorkerSetup {
+  options: Options;
+  model: ModelBytes;
+}
+
+/** A failure sent back by a worker: a RunError keeps its code across the thread (DESIGN.md "Errors"). */
+export interface WorkerError {
+  message: string;
+  code?: RunErrorCode;
+}
+
+export function toWorkerError(err: unknown): WorkerError {
+  return err instanceof RunError ? { message: err.message, code: err.code } : { message: err instanceof Error ? err.message : String(err) };
+}
+
+function fromWorker(error: WorkerError): RunError {
+  return error.code !== undefined ? new RunError(error.code, error.message) : new RunError('INTERNAL', `a scoring worker failed: ${error.message}`);
 }
 
 /** Messages to a worker, handled in order: the setup, then work, then 'close'. */
@@ -59,15 +80,19 @@ export class WorkerPool {
 
   private configured = false;
 
-  /** Starts the workers, which load the model at once (in parallel with the main thread's own work). */
-  constructor(size: number, options: Options) {
+  /**
+   * Starts the workers, which load the model at once (in parallel with the main thread's own work) from the bytes
+   * the main thread read: never from the path, which may name another model by now.
+   */
+  constructor(size: number, options: Options, model: ModelBytes) {
     for (let i = 0; i < size; i++) {
+      const workerData: WorkerSetup = { options, model };
       // A smaller young generation: each worker's V8 heap counts toward peak RSS (measured ≈ 13 MB saved per run).
-      const worker = new Worker(new URL('./chunkWorker.js', import.meta.url), { workerData: options, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+      const worker = new Worker(new URL('./chunkWorker.js', import.meta.url), { workerData, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
       // Listened for from the start: a worker that failed to load the model has exited long before close().
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       const slot = { worker, busy: 0, ready: false, exited };
-      worker.on('message', (msg: 'ready' | { id: number; result?: Scored; error?: string }) => {
+      worker.on('message', (msg: 'ready' | { id: number; result?: Scored; error?: WorkerError }) => {
         if (msg === 'ready') {
           slot.ready = true;
           this.dispatch();
@@ -76,7 +101,7 @@ export class WorkerPool {
         const p = this.pending.get(msg.id);
         this.pending.delete(msg.id);
         slot.busy--;
-        if (msg.error !== undefined) p?.reject(new RunError('INTERNAL', `a scoring worker failed: ${msg.error}`));
+        if (msg.error !== undefined) p?.reject(fromWorker(msg.error));
         else p?.resolve(msg.result!);
         this.dispatch();
       });
