@@ -4,8 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BIN, exists, model, read, readSidecar, runCli, workdir } from './helpers.js';
 
@@ -122,6 +122,83 @@ test('SIGINT mid-run: exit 130', async () => {
   assert.equal(code, 130);
   assert.match(stderr, /\[INTERRUPTED\] stopped by SIGINT/);
   assert.deepEqual(readdirSync(dir), ['o.jsonl']);
+});
+
+test('SIGHUP mid-run (a closed terminal or ssh session): handled like SIGTERM, exit 129, temporaries removed', async () => {
+  const { code, stderr, dir } = await signalled('SIGHUP');
+  assert.equal(code, 129, stderr);
+  assert.match(stderr, /^batch-score: error \[HANGUP\] stopped by SIGHUP/);
+  assert.equal(stderr.trim().split('\n').length, 1);
+  assert.deepEqual(readdirSync(dir), ['o.jsonl']);
+  assert.equal(read(dir, 'o.jsonl'), 'older\n');
+});
+
+/** Starts the CLI on a FIFO input no one writes to; resolves once a thread of it waits in open() for a writer. */
+async function waitingOnFifo(): Promise<{ child: ChildProcess; dir: string; stderr: () => string; closed: Promise<[number | null, NodeJS.Signals | null]> }> {
+  const dir = workdir({ 'o.csv': 'older\n' });
+  execFileSync('mkfifo', [path.join(dir, 'in.csv')]);
+  const child = spawn(process.execPath, [BIN, 'in.csv', '-m', LINEAR, '-o', 'o.csv'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (b: Buffer) => (stderr += b));
+  const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+  // Linux names the kernel function a FIFO reader waits in for a writer.
+  const waiting = (): boolean =>
+    readdirSync(`/proc/${child.pid}/task`).some((t) => {
+      try {
+        return readFileSync(`/proc/${child.pid}/task/${t}/wchan`, 'utf8').includes('wait_for_partner');
+      } catch {
+        return false; // the thread has ended
+      }
+    });
+  for (let waited = 0; !waiting(); waited += 20) {
+    assert.ok(waited < 30_000, `the run never waited to open the FIFO: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { child, dir, stderr: () => stderr, closed: endsOrKilled(child, closed) };
+}
+
+/** The child's end; a child still running long after it was told to stop is killed, and the test fails. */
+async function endsOrKilled<T>(child: ChildProcess, closed: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('the run was still going 60 s after the test began stopping it'));
+    }, 60_000);
+  });
+  try {
+    return await Promise.race([closed, hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+test('SIGTERM while opening a FIFO input with no writer stops the run: exit 143, temporaries removed', async () => {
+  const { child, dir, stderr, closed } = await waitingOnFifo();
+  child.kill('SIGTERM');
+  const [code] = await closed;
+  assert.equal(code, 143, stderr());
+  assert.match(stderr(), /^batch-score: error \[TERMINATED\] stopped by SIGTERM/);
+  assert.equal(stderr().trim().split('\n').length, 1);
+  assert.deepEqual(readdirSync(dir).sort(), ['in.csv', 'o.csv']);
+  assert.equal(read(dir, 'o.csv'), 'older\n');
+});
+
+test('a second signal exits at once with one line, even when the first could not end the run', async () => {
+  const { child, dir, stderr, closed } = await waitingOnFifo();
+  // The FIFO the run waits on is replaced: nothing can end that open() any more, so the first signal cannot
+  // finish the run; the second must end it anyway.
+  rmSync(path.join(dir, 'in.csv'));
+  execFileSync('mkfifo', [path.join(dir, 'in.csv')]);
+  // Signals sent at the same moment can merge into one: repeat until the run ends.
+  child.kill('SIGINT');
+  const again = setInterval(() => child.kill('SIGINT'), 200);
+  const [code, signal] = await closed.finally(() => clearInterval(again));
+  // It dies by the signal itself (a shell sees 130, as from exit(130)): exiting normally would wait for the thread.
+  assert.deepEqual([code, signal], [null, 'SIGINT'], stderr());
+  assert.equal(stderr(), 'batch-score: error [INTERRUPTED] stopped at once by a second SIGINT; no output was written\n');
+  assert.deepEqual(readdirSync(dir).sort(), ['in.csv', 'o.csv']);
+  assert.equal(read(dir, 'o.csv'), 'older\n');
 });
 
 test('kill -9 mid-run (output partly written) leaves no file at the output path; a rerun is complete', async () => {
