@@ -89,6 +89,8 @@ async function blockVsText(name: 'csv' | 'jsonl'): Promise<{ check: (bytes: Buff
   const formatter = rowFormatter(name);
   const text = (t: string | Uint8Array) => (typeof t === 'string' ? t : Buffer.from(t).toString());
   const check = async (bytes: Buffer): Promise<void> => {
+    // Bytes the format keeps off the byte path (CSV with a lone CR, `\r\r\n`) are read as text only.
+    if (!format.linesAreRecords(bytes)) return;
     const splitter = format.splitter();
     const records = [...splitter.push(new TextDecoder().decode(bytes)), ...splitter.end()];
     const byText = [];
@@ -180,6 +182,32 @@ test('many blocks and workers, then a quote: rows, lines and order hold across b
     );
   }
   assert.equal(read(dir, 'o0.csv'), read(dir, 'o2.csv'));
+});
+
+test('CR-only line ends score as LF ones: from the start (text), and from the middle of a many-block file (blocks, then text)', async () => {
+  const lines: string[] = ['id,a,b,c,d'];
+  for (let row = 1; row <= 30_000; row++) lines.push(row % 1_234 === 0 ? `r${row},bad,1,2,3` : `r${row},${row % 5},0.5,-2,${row % 3}`);
+  const lf = lines.join('\n') + '\n';
+  const half = lf.length >> 1;
+  const files = {
+    'lf.csv': lf,
+    'cr.csv': lf.replace(/\n/g, '\r'),
+    // LF for ~600 KB (blocks handed to workers), then CR only: the source goes on as text from there.
+    'mixed.csv': lf.slice(0, half) + lf.slice(half).replace(/\n/g, '\r'),
+  };
+  const dir = workdir(files);
+  for (const name of Object.keys(files)) {
+    const r = await runCli([name, '-m', LINEAR, '--keep', 'id', '-o', `${name}.out.csv`], { cwd: dir });
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /30000 read/);
+  }
+  for (const name of ['cr.csv', 'mixed.csv']) {
+    assert.equal(read(dir, `${name}.out.csv`), read(dir, 'lf.csv.out.csv'));
+    assert.deepEqual(
+      readSidecar(dir, `${name}.out.errors.jsonl`).map((e) => [e.row, e.line, e.code]),
+      readSidecar(dir, 'lf.csv.out.errors.jsonl').map((e) => [e.row, e.line, e.code]),
+    );
+  }
 });
 
 test('a prediction does not depend on the records that share its model call (one-row calls included)', async () => {

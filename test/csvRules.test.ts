@@ -65,6 +65,10 @@ const FILE_CASES: Array<[string, string, Array<[string, number, number]>]> = [
   ['no newline at end of file', 'id,a,b,c,d\n1,1,2,3,4\n2,1,2,3,4', [['1', 1, 2], ['2', 2, 3]]],
   ['blank lines are not records', 'id,a,b,c,d\n\n1,1,2,3,4\n\n\n2,1,2,3,4\n\n', [['1', 1, 3], ['2', 2, 6]]],
   ['a quoted newline in a kept field', 'id,a,b,c,d\n"x\ny",1,2,3,4\n2,1,2,3,4\n', [['"x\ny"', 1, 2], ['2', 2, 4]]],
+  // A lone CR (not followed by LF) outside quotes ends a record, as Python's universal newlines and csv-parse read it.
+  ['CR-only line endings (classic Mac, Excel for Mac)', 'id,a,b,c,d\r1,1,2,3,4\r2,1,2,3,4\r', [['1', 1, 2], ['2', 2, 3]]],
+  ['a CR-only header line, then LF', 'id,a,b,c,d\r1,1,2,3,4\n2,1,2,3,4\n', [['1', 1, 2], ['2', 2, 3]]],
+  ['CR, CRLF and LF mixed; a lone CR after a CR is a blank line', 'id,a,b,c,d\r\n1,1,2,3,4\r\r2,1,2,3,4\n', [['1', 1, 2], ['2', 2, 4]]],
 ];
 
 for (const [name, text, expected] of FILE_CASES) {
@@ -84,6 +88,15 @@ for (const [name, text, expected] of FILE_CASES) {
     }
   });
 }
+
+test('a quoted field keeps its CR in a CR-only file; the lone CR inside counts as a line', async () => {
+  const dir = workdir({ 'in.csv': 'id,a,b,c,d\r"x\ry",1,2,3,4\r2,x,2,3,4' });
+  const r = await runCli(['in.csv', '-m', LINEAR, '--keep', 'id', '--output-format', 'jsonl'], { cwd: dir });
+  assert.equal(r.code, 3, r.stderr);
+  assert.deepEqual(r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l).id), ['x\ry', '2']);
+  const [e] = readSidecar(dir, 'batch-score.errors.jsonl');
+  assert.deepEqual([e.row, e.line, e.code], [2, 4, 'INVALID_VALUE']);
+});
 
 test('an unterminated quote fails the records it swallows; records before it are scored', async () => {
   const dir = workdir({ 'in.csv': 'id,a,b,c,d\n1,1,2,3,4\n2,"1,2,3,4\n3,1,2,3,4\n' });

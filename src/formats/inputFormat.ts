@@ -12,6 +12,8 @@ import { csvBlockFill, type BlockFill } from './csvBlockFill.js';
 import { jsonBlockFill } from './jsonBlockFill.js';
 
 const QUOTE = 0x22;
+const CR = 0x0d;
+const LF = 0x0a;
 import type { FeaturePlan } from '../model/featurePlan.js';
 import { jsonColumns, parseJsonRecords, readJsonDocument, recordValue, type JsonDocument } from './jsonRecords.js';
 
@@ -33,8 +35,11 @@ export interface InputFormat {
   fastFill(plan: FeaturePlan): FastFill | null;
   /** The same hot path on bytes (records still in a block). */
   blockFill(plan: FeaturePlan): BlockFill | null;
-  /** Whether a run of bytes can be cut into records at its line breaks: no record in it spans lines. */
-  linesAreRecords(bytes: Buffer): boolean;
+  /**
+   * Whether a run of bytes can be cut into records at its LFs: no record in it spans lines, and (CSV) no lone CR
+   * ends one. `afterCr`: the bytes before these ended with a CR (which a first byte other than LF makes lone).
+   */
+  linesAreRecords(bytes: Buffer, afterCr?: boolean): boolean;
 }
 
 export interface FormatSettings {
@@ -84,8 +89,8 @@ function csvFormat(name: RecordFormat, delimiter: string, { header, maxRecordLen
     parser: (columns) => (records) => parseCsvRecords(records, delimiter, columns.length),
     fastFill: (plan) => csvFastFill(plan, delimiter),
     blockFill: (plan) => csvBlockFill(plan, delimiter),
-    // Only a quoted field can hold a line break.
-    linesAreRecords: (bytes) => bytes.indexOf(QUOTE) < 0,
+    // Only a quoted field can hold a line break; a lone CR ends a record where the byte path sees none.
+    linesAreRecords: (bytes, afterCr = false) => bytes.indexOf(QUOTE) < 0 && !hasLoneCr(bytes, afterCr),
   };
 }
 
@@ -111,6 +116,15 @@ function jsonFormat(name: RecordFormat, { named, maxRecordLength }: FormatSettin
     // JSONL: a record is exactly a line (a JSON string cannot hold a raw line break). A JSON document is read whole.
     linesAreRecords: () => name !== 'json',
   };
+}
+
+/** Whether a CR not followed by LF is in `bytes` (a CR at the very end waits for the next bytes to tell). */
+function hasLoneCr(bytes: Buffer, afterCr: boolean): boolean {
+  if (afterCr && bytes.length > 0 && bytes[0] !== LF) return true;
+  for (let i = bytes.indexOf(CR); i >= 0 && i + 1 < bytes.length; i = bytes.indexOf(CR, i + 1)) {
+    if (bytes[i + 1] !== LF) return true;
+  }
+  return false;
 }
 
 /** A source's format: --input-format, else the file's extension, else sniffed from its first text. */

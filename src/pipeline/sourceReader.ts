@@ -37,6 +37,7 @@ export interface ReaderCalls {
 export const BLOCK_BYTES = 1 << 18;
 const EMPTY: Buffer = Buffer.alloc(0);
 const NL = 10;
+const CR = 13;
 
 export async function readLines(
   format: InputFormat,
@@ -54,6 +55,7 @@ export async function readLines(
   onCutter(cutter);
   let mode: 'head' | 'blocks' | 'text' = 'head';
   let head: Buffer = EMPTY; // bytes of the head not read yet
+  let afterCr = false; // the bytes handed to the cutter ended with a CR (CRLF or a lone CR: the next byte tells)
 
   /** From blocks back to text: what the cutter holds is read as text, numbered after the blocks written. */
   const toText = async (): Promise<Buffer> => {
@@ -82,13 +84,14 @@ export async function readLines(
         const at = splitter.position;
         numbering.rows = at.rows - (columns.header ? 1 : 0);
         numbering.lines = at.line - 1;
-      } else if (mode === 'head' && head.length > options.maxRecordBytes) {
-        mode = 'text'; // a first line too long: the splitter cuts it
+      } else if (mode === 'head' && (head.length > options.maxRecordBytes || !format.linesAreRecords(head))) {
+        mode = 'text'; // a first line too long (the splitter cuts it), or a lone CR (CR-only line ends)
       }
       if (mode !== 'head') [piece, head] = [head, EMPTY];
     }
     if (mode === 'blocks') {
-      if (format.linesAreRecords(piece)) {
+      if (format.linesAreRecords(piece, afterCr)) {
+        if (piece.length) afterCr = piece[piece.length - 1] === CR;
         cutter.push(piece);
         piece = cutter.pendingLine > options.maxRecordBytes ? await toText() : EMPTY;
       } else {
