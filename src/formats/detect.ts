@@ -17,22 +17,37 @@ export function isGzipPath(file: string): boolean {
 }
 
 /**
- * Sniffs decoded text (gzip is already undone): the first non-blank character `[` or `{` means JSON lines,
- * anything else CSV. A `{` whose first line is not a whole JSON value (a pretty-printed document), or whose
- * object has the keys of a batch request (`inputs`, or `schema` + `datum`), means a JSON document.
+ * UTF-16 (and UTF-32) text starts with a byte order mark FF FE or FE FF; read as UTF-8 every record would fail
+ * with a value full of NULs, so the run stops and says how to convert it.
+ */
+export function checkEncoding(bytes: Uint8Array, source: string): void {
+  if (bytes.length < 2) return;
+  const le = bytes[0] === 0xff && bytes[1] === 0xfe;
+  if (!le && !(bytes[0] === 0xfe && bytes[1] === 0xff)) return;
+  const what = source === '-' ? 'standard input' : source;
+  throw new RunError('INPUT', `${what} is UTF-16 (it starts with the byte order mark ${le ? 'FF FE' : 'FE FF'}) and batch-score reads UTF-8: convert it first, e.g. iconv -f UTF-16 -t UTF-8`);
+}
+
+/**
+ * Sniffs decoded text (gzip is already undone) by its first non-blank character and its first line:
+ * - `{`: JSON lines, unless the first line is not a whole JSON value (a pretty-printed document) or is an object
+ *   with the keys of a batch request (`inputs`, or `schema` + `datum`): a JSON document;
+ * - `[`: JSON lines of positional records (`[1,2,3]`), unless the next non-blank character is `{`, `[` or `]`: an
+ *   array of records (`[{…},{…}]` as pandas `orient="records"` and `jq -s` write, `[[…],[…]]`, or `[]`), read
+ *   as a JSON document whose elements are the records (told from its start: it may be one line of any length);
+ * - anything else: TSV when the first line has tabs and no commas, else CSV.
  */
 export function sniffFormat(text: string): RecordFormat {
   const start = text.search(/\S/);
   if (start < 0) return 'csv';
-  const c = text[start];
-  if (c === '[') return 'jsonl';
-  if (c !== '{') return 'csv';
   const end = text.indexOf('\n', start);
   const firstLine = end < 0 ? text.slice(start) : text.slice(start, end);
+  const c = text[start];
+  if (c === '[') return /^\[\s*[[{\]]/.test(text.slice(start, start + 4096)) ? 'json' : 'jsonl';
+  if (c !== '{') return firstLine.includes('\t') && !firstLine.includes(',') ? 'tsv' : 'csv';
   try {
-    const value = JSON.parse(firstLine) as Record<string, unknown>;
-    const isRequest = Array.isArray(value.inputs) || (Array.isArray(value.schema) && Array.isArray(value.datum));
-    return isRequest ? 'json' : 'jsonl';
+    const obj = JSON.parse(firstLine) as Record<string, unknown>;
+    return Array.isArray(obj.inputs) || (Array.isArray(obj.schema) && Array.isArray(obj.datum)) ? 'json' : 'jsonl';
   } catch {
     return end < 0 ? 'jsonl' : 'json';
   }

@@ -130,7 +130,8 @@ function hasLoneCr(bytes: Buffer, afterCr: boolean): boolean {
 /** A source's format: --input-format, else the file's extension, else sniffed from its first text. */
 export function sourceFormat(name: string, firstText: string, options: Options): InputFormat {
   const format = options.inputFormat ?? (name === '-' ? null : formatFromPath(name)) ?? sniffFormat(firstText);
-  return inputFormat(format, formatSettings(options));
+  // Tab-separated input is TSV whatever named it (so TSV in gives TSV out, as for a .tsv file).
+  return inputFormat(format === 'csv' && options.delimiter === '\t' ? 'tsv' : format, formatSettings(options));
 }
 
 export function formatSettings(options: Options): FormatSettings {

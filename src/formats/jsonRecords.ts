@@ -52,7 +52,7 @@ function cellsOf(value: unknown, columns: string[]): ParsedRecord {
 }
 
 export interface JsonDocument {
-  kind: 'inputs' | 'forestflow';
+  kind: 'inputs' | 'forestflow' | 'records';
   records: RawRecord[];
   /** Column names (ForestFlow: the schema's fields; inputs: positional). */
   columns: string[] | null;
@@ -60,7 +60,7 @@ export interface JsonDocument {
   configs?: unknown;
 }
 
-/** Reads a whole JSON document (one of the two request shapes) into records. */
+/** Reads a whole JSON document (an array of records, or one of the two request shapes) into records. */
 export function readJsonDocument(text: string, source: string): JsonDocument {
   let doc: unknown;
   try {
@@ -70,6 +70,10 @@ export function readJsonDocument(text: string, source: string): JsonDocument {
   }
   const obj = doc as Record<string, unknown>;
   const starts = elementStarts(text);
+  if (Array.isArray(doc)) {
+    // `[{…},{…}]` (pandas orient="records", jq -s) or `[[…],[…]]`: each element is a record.
+    return { kind: 'records', records: doc.map((value, i) => docRecord(value, i, starts.top)), columns: null };
+  }
   if (obj && typeof obj === 'object' && Array.isArray(obj.inputs)) {
     const records = obj.inputs.map((value, i) => docRecord(value, i, starts.inputs));
     return { kind: 'inputs', records, columns: null };
@@ -90,7 +94,7 @@ export function readJsonDocument(text: string, source: string): JsonDocument {
     });
     return { kind: 'forestflow', records, columns, configs: obj.configs };
   }
-  throw new RunError('INPUT', `${source}: a JSON document needs "inputs" (a list of records) or "schema" and "datum" (a ForestFlow request)`);
+  throw new RunError('INPUT', `${source}: a JSON document needs to be an array of records, or have "inputs" (a list of records) or "schema" and "datum" (a ForestFlow request)`);
 }
 
 function docRecord(value: unknown, i: number, starts: Map<number, number>, raw: unknown = value): RawRecord {
@@ -117,11 +121,12 @@ function forestFlowRecord(datum: unknown, schema: Array<{ type?: unknown; fields
 }
 
 /**
- * 1-based line on which each element of the top-level `inputs` / `datum` arrays starts, found by a scan that
- * tracks strings and nesting (JSON.parse does not report positions).
+ * 1-based line on which each element of the document (a top-level array) or of its `inputs` / `datum` arrays
+ * starts, found by a scan that tracks strings and nesting (JSON.parse does not report positions).
  */
-function elementStarts(text: string): { inputs: Map<number, number>; datum: Map<number, number> } {
-  const result = { inputs: new Map<number, number>(), datum: new Map<number, number>() };
+function elementStarts(text: string): { inputs: Map<number, number>; datum: Map<number, number>; top: Map<number, number> } {
+  const result = { inputs: new Map<number, number>(), datum: new Map<number, number>(), top: new Map<number, number>() };
+  let at = 2; // the depth of the elements being numbered
   let depth = 0;
   let line = 1;
   let lastKey = '';
@@ -135,22 +140,24 @@ function elementStarts(text: string): { inputs: Map<number, number>; datum: Map<
       const start = i;
       for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
       if (depth === 1) lastKey = text.slice(start + 1, i);
-      if (current && depth === 2 && expectValue) { current.set(index, line); expectValue = false; }
+      if (current && depth === at && expectValue) { current.set(index, line); expectValue = false; }
       continue;
     }
     if (c === ' ' || c === '\t' || c === '\r') continue;
-    if (current && depth === 2 && expectValue && c !== ']') { current.set(index, line); expectValue = false; }
+    if (current && depth === at && expectValue && c !== ']') { current.set(index, line); expectValue = false; }
     if (c === '[' || c === '{') {
       depth++;
-      if (depth === 2 && c === '[' && (lastKey === 'inputs' || lastKey === 'datum')) {
-        current = result[lastKey];
+      const named = depth === 2 && at !== 1 && (lastKey === 'inputs' || lastKey === 'datum');
+      if (c === '[' && (named || depth === 1)) {
+        current = named ? result[lastKey as 'inputs' | 'datum'] : result.top;
+        at = depth;
         index = 0;
         expectValue = true;
       }
     } else if (c === ']' || c === '}') {
       depth--;
-      if (depth === 1) current = null;
-    } else if (c === ',' && depth === 2 && current) {
+      if (depth === at - 1) current = null;
+    } else if (c === ',' && depth === at && current) {
       index++;
       expectValue = true;
     }

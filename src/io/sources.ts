@@ -2,7 +2,7 @@
  * Input sources: a file or standard input, as text. Gzip is recognised by its magic bytes wherever it comes
  * from. Invalid UTF-8 becomes U+FFFD (the record then fails its checks instead of stopping the run).
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, fstatSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -28,6 +28,7 @@ export async function openSource(name: string, stdin: NodeJS.ReadableStream = pr
   let raw: NodeJS.ReadableStream;
   let size: number | null = null;
   if (name === '-') {
+    if (stdin === process.stdin) checkStdin();
     raw = stdin;
   } else {
     try {
@@ -59,6 +60,20 @@ export async function openSource(name: string, stdin: NodeJS.ReadableStream = pr
   source.bytes = readErrors(name, gunzipIfNeeded(counted()));
   source.text = decodeUtf8(source.bytes);
   return source;
+}
+
+/**
+ * Standard input redirected from a directory (`< dir`) reads as empty in Node instead of failing (EISDIR is not
+ * reported), which would make a run of 0 records look like success.
+ */
+function checkStdin(): void {
+  let st;
+  try {
+    st = fstatSync(0);
+  } catch (err) {
+    throw new RunError('INPUT', `cannot read standard input: ${oneLine(err)}`, { cause: err });
+  }
+  if (st.isDirectory()) throw new RunError('INPUT', 'cannot read standard input: it is a directory');
 }
 
 /** Recognises gzip by its magic bytes in the first buffer and, if so, inflates the whole stream. */

@@ -55,7 +55,8 @@ export class BlockCutter {
 
   /** Takes whole lines (which complete the partial line held). */
   private addLines(lines: Buffer): void {
-    this.lines.push(...this.partial, lines);
+    for (const p of this.partial) this.lines.push(p); // a long line may be in many pieces: no spread
+    this.lines.push(lines);
     this.linesBytes += this.partialBytes + lines.length;
     this.partial = [];
     this.partialBytes = 0;

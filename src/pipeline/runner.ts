@@ -4,6 +4,8 @@
  * chunks wait (backpressure from a slow output). The only place where streams meet the pure stages.
  */
 import { statSync } from 'node:fs';
+import { constants } from 'node:buffer';
+import { getHeapStatistics } from 'node:v8';
 import { RunError } from '../errors.js';
 import type { Options, RecordFormat } from '../options.js';
 import { planFeatures, type FeaturePlan } from '../model/featurePlan.js';
@@ -12,6 +14,7 @@ import type { ModelBytes, ModelSession } from '../model/session.js';
 import { sourceFormat, type Columns, type InputFormat } from '../formats/inputFormat.js';
 import { rowFormatter, type OutputFormat, type OutputLayout, type RowFormatter } from '../formats/output.js';
 import { openSource, type Source } from '../io/sources.js';
+import { checkEncoding } from '../formats/detect.js';
 import type { Sink } from '../io/sinks.js';
 import type { Sidecar } from '../report/sidecar.js';
 import { makeContext, makeLayout } from './context.js';
@@ -175,12 +178,17 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
     if (closed) return;
     queued++;
     const workers = ++submitted > INLINE_CHUNKS ? workerFor() : null;
-    const scored = workers ? layoutReady.then((l) => workers.run(work, l)) : null;
+    // Work for a worker waits for the output layout, which the first record scored inline makes. When its turn
+    // comes and no record has been scored yet (the blocks before held only blank lines), it is scored inline
+    // instead: waiting for a layout that nothing ahead will make would hang the run.
+    let inline = false;
+    const scored = workers ? layoutReady.then((l) => (inline ? null : workers.run(work, l))) : null;
     scored?.catch(() => undefined); // rejections are handled in turn below
     tail = tail.then(async () => {
       if (failure !== undefined) return;
       try {
-        await write(scored ? await helpWhileWaiting(scored) : await scoreInline(work), numbering);
+        inline = scored === null || layout === null;
+        await write(inline ? await scoreInline(work) : (await helpWhileWaiting(scored as Promise<Scored>))!, numbering);
         s.onProgress?.({ source, scored: counts.scored, failed: counts.failed });
       } catch (err) {
         failure ??= err;
@@ -196,8 +204,11 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
     if (first === null) {
       first = { source: source.name, format, columns };
       const plan = planFeatures(columns.names, s.session.info, { features: options.features, keep: options.keep });
-      ctx = makeContext(plan, outputs, format, options, s.session);
       outputFormat = s.outputFormatFor(format.name);
+      // The JSON response keeps every record's place (null for a failed one) under --on-error skip too, so that an
+      // `errors` key is the index of its record in `predictions` (and in the input).
+      const onError = outputFormat === 'json' ? 'null' : options.onError;
+      ctx = makeContext(plan, outputs, format, { ...options, onError }, s.session);
       formatter = rowFormatter(outputFormat);
       s.onPlan?.(plan, outputs);
       return;
@@ -222,6 +233,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
         const pieces = source.bytes[Symbol.asyncIterator]();
         const head = await pieces.next();
         const firstPiece = head.done ? Buffer.alloc(0) : head.value;
+        checkEncoding(firstPiece, source.name);
         const format = sourceFormat(name, sniffText(firstPiece), options);
         const chunker = new Chunker(options.batchSize, options.flushMs, (records) => submit(source, { chunk: { source: source.name, records } }));
         let cutter: BlockCutter | null = null;
@@ -235,7 +247,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
         let held: RawRecord[] = [];
         const take = (records: RawRecord[]): void => {
           if (columns === null) {
-            held.push(...records);
+            for (const r of records) held.push(r); // not push(...records): a document's records overflow the stack
             columns = format.columns(held, source.name);
             if (columns === null) return;
             useColumns(source, format, columns);
@@ -247,7 +259,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
           if (records.length) chunker.add(records);
         };
         if (format.document) {
-          const text = await readAll(firstPiece, pieces);
+          const text = await readAll(source.name, firstPiece, pieces);
           const doc = format.document(text, source.name);
           if (doc.configs !== undefined) counts.configs = doc.configs;
           if (doc.columns) columns = { names: doc.columns, header: false };
@@ -343,10 +355,27 @@ function sniffText(bytes: Buffer): string {
   return new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
 }
 
-/** A whole document's text. */
-async function readAll(first: Buffer, pieces: AsyncIterator<Buffer>): Promise<string> {
+/**
+ * The most bytes read as one JSON document. Parsed, a document takes ~13× its size in memory (measured: 14 MB of
+ * `{"inputs": [[4 numbers], …]}` → 180 MB more RSS), so beyond 1/16 of the heap limit the process would die of an
+ * out-of-memory abort instead of saying why; and no text may exceed V8's string length limit (~512 MiB).
+ */
+export function maxDocumentBytes(): number {
+  return Math.min(constants.MAX_STRING_LENGTH, Math.floor(getHeapStatistics().heap_size_limit / 16));
+}
+
+/** A whole document's text, or an INPUT error naming the remedy when it cannot be held in memory. */
+async function readAll(name: string, first: Buffer, pieces: AsyncIterator<Buffer>): Promise<string> {
+  const limit = maxDocumentBytes();
   const all = [first];
-  for (let r = await pieces.next(); !r.done; r = await pieces.next()) all.push(r.value);
+  let bytes = first.length;
+  const tooLarge = () =>
+    new RunError('INPUT', `${name} is too large to read as one JSON document (over ${Math.floor(limit / 2 ** 20)} MiB); write it as JSONL, one record per line (e.g. jq -c '.inputs[]'), which is read as a stream`);
+  for (let r = await pieces.next(); !r.done && bytes <= limit; r = await pieces.next()) {
+    all.push(r.value);
+    bytes += r.value.length;
+  }
+  if (bytes > limit) throw tooLarge();
   return new TextDecoder('utf-8', { ignoreBOM: true }).decode(Buffer.concat(all));
 }
 
