@@ -11,10 +11,10 @@ import type { Options, RecordFormat } from '../options.js';
 import { planFeatures, type FeaturePlan } from '../model/featurePlan.js';
 import { planOutputs, type OutputPlan } from '../model/outputPlan.js';
 import type { ModelBytes, ModelSession } from '../model/session.js';
-import { sourceFormat, type Columns, type InputFormat } from '../formats/inputFormat.js';
+import type { Columns, InputFormat } from '../formats/inputFormat.js';
 import { rowFormatter, type OutputFormat, type OutputLayout, type RowFormatter } from '../formats/output.js';
-import { openSource, type Source } from '../io/sources.js';
-import { checkEncoding } from '../formats/detect.js';
+import type { Source } from '../io/sources.js';
+import { checkInputs, checkSameShape, openInput } from './inputCheck.js';
 import type { Sink } from '../io/sinks.js';
 import type { Sidecar } from '../report/sidecar.js';
 import { makeContext, makeLayout } from './context.js';
@@ -213,28 +213,22 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
       s.onPlan?.(plan, outputs);
       return;
     }
-    if (format.name !== first.format.name) {
-      throw new RunError('INPUT', `${source.name} is ${format.name} but ${first.source} is ${first.format.name}; inputs scored together must share one format`);
-    }
-    if (columns.header && columns.names.join('\u0000') !== first.columns.names.join('\u0000')) {
-      throw new RunError('INPUT', `the header of ${source.name} differs from the header of ${first.source}; inputs scored together must share one header`);
-    }
+    checkSameShape(first, source.name, format, columns);
   };
 
   try {
+    // Several inputs: all are checked to agree before anything is written.
+    let stdin = options.inputs.length > 1 ? await checkInputs(options, s.signal) : null;
     for (const name of options.inputs) {
       checkAbort();
-      const source = await openSource(name);
+      const opened = name === '-' && stdin !== null ? stdin : await openInput(name, options, s.signal);
+      if (name === '-') stdin = null;
+      const { source, format, firstPiece, pieces } = opened;
       // A signal stops reading at once, even while waiting for input that may never come.
       const stop = () => source.close();
       s.signal?.addEventListener('abort', stop);
       let stopTimer = (): void => undefined;
       try {
-        const pieces = source.bytes[Symbol.asyncIterator]();
-        const head = await pieces.next();
-        const firstPiece = head.done ? Buffer.alloc(0) : head.value;
-        checkEncoding(firstPiece, source.name);
-        const format = sourceFormat(name, sniffText(firstPiece), options);
         const chunker = new Chunker(options.batchSize, options.flushMs, (records) => submit(source, { chunk: { source: source.name, records } }));
         let cutter: BlockCutter | null = null;
         stopTimer = () => {
@@ -348,11 +342,6 @@ export function earlyWorkers(options: Options, model: ModelBytes): WorkerPool | 
     }
   }
   return bytes > INLINE_CHUNKS * BLOCK_BYTES ? new WorkerPool(options.workers, options, model) : null;
-}
-
-/** The start of a source's text, for telling its format. */
-function sniffText(bytes: Buffer): string {
-  return new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
 }
 
 /**

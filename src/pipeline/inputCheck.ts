@@ -1,0 +1,116 @@
+/**
+ * Several inputs are scored into one output, so they must agree: one format, and (CSV/TSV with a header) one
+ * header. Every input is opened and its head read before the first row is written, so a mismatch stops the run
+ * (exit 2) with nothing written, not after the first inputs' rows went out. Files are closed again and reread
+ * when their turn comes; standard input cannot be reread, so its head is kept and handed back then.
+ */
+import { RunError } from '../errors.js';
+import type { Options } from '../options.js';
+import { checkEncoding } from '../formats/detect.js';
+import { sourceFormat, type Columns, type InputFormat } from '../formats/inputFormat.js';
+import { openSource, type Source } from '../io/sources.js';
+
+/** An input opened and its first piece read. */
+export interface OpenedInput {
+  source: Source;
+  format: InputFormat;
+  firstPiece: Buffer;
+  /** The pieces after the first. */
+  pieces: AsyncIterator<Buffer>;
+}
+
+/** What a later input is compared with. */
+export interface InputShape {
+  source: string;
+  format: InputFormat;
+  columns: Columns;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Opens an input, reads its first piece and tells its format (stopped at once by `signal`). */
+export async function openInput(name: string, options: Options, signal?: AbortSignal): Promise<OpenedInput> {
+  const source = await openSource(name);
+  const stop = () => source.close();
+  signal?.addEventListener('abort', stop);
+  try {
+    const pieces = source.bytes[Symbol.asyncIterator]();
+    const head = await pieces.next();
+    const firstPiece = head.done ? EMPTY : head.value;
+    checkEncoding(firstPiece, source.name);
+    return { source, format: sourceFormat(name, sniffText(firstPiece), options), firstPiece, pieces };
+  } catch (err) {
+    source.close();
+    if (signal?.aborted) throw signal.reason;
+    throw err;
+  } finally {
+    signal?.removeEventListener('abort', stop);
+  }
+}
+
+/** Throws when an input does not fit with the first: another format, or another header. */
+export function checkSameShape(first: InputShape, source: string, format: InputFormat, columns: Columns | null): void {
+  if (format.name !== first.format.name) {
+    throw new RunError('INPUT', `${source} is ${format.name} but ${first.source} is ${first.format.name}; inputs scored together must share one format`);
+  }
+  if (columns?.header && first.columns.header && columns.names.join('\u0000') !== first.columns.names.join('\u0000')) {
+    throw new RunError('INPUT', `the header of ${source} differs from the header of ${first.source}; inputs scored together must share one header`);
+  }
+}
+
+/**
+ * Checks every input against the first before anything is scored. Returns standard input opened, with the head
+ * read from it, for the run to go on from (null when it is not among the inputs).
+ */
+export async function checkInputs(options: Options, signal?: AbortSignal): Promise<OpenedInput | null> {
+  let first: InputShape | null = null; // the first input, for its format
+  let headed: InputShape | null = null; // the first input with a header, for its header
+  let stdin: OpenedInput | null = null;
+  for (const name of options.inputs) {
+    if (name === '-' && stdin !== null) continue; // read once: a second `-` finds it empty
+    const input = await openInput(name, options, signal);
+    const read: Buffer[] = [];
+    try {
+      const columns = await headerOf(input, options, read, signal);
+      const shape = { source: input.source.name, format: input.format, columns: columns ?? { names: [], header: false } };
+      if (first !== null) checkSameShape(first, shape.source, shape.format, null);
+      if (headed !== null) checkSameShape(headed, shape.source, shape.format, columns);
+      first ??= shape;
+      if (columns?.header) headed ??= shape;
+    } finally {
+      if (name !== '-') input.source.close();
+    }
+    if (name === '-') stdin = { ...input, pieces: prepend(read, input.pieces) };
+  }
+  return stdin;
+}
+
+/** The header of a CSV/TSV input with one (null otherwise), reading pieces (kept in `read`) until it is whole. */
+async function headerOf(input: OpenedInput, options: Options, read: Buffer[], signal?: AbortSignal): Promise<Columns | null> {
+  const { format } = input;
+  if ((format.name !== 'csv' && format.name !== 'tsv') || !options.header) return null;
+  const splitter = format.splitter();
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  let records = splitter.push(decoder.decode(input.firstPiece, { stream: true }));
+  while (records.length === 0) {
+    if (signal?.aborted) throw signal.reason;
+    const next = await input.pieces.next();
+    if (next.done) {
+      records = splitter.end(splitter.push(decoder.decode()));
+      break;
+    }
+    read.push(next.value);
+    records = splitter.push(decoder.decode(next.value, { stream: true }));
+  }
+  return records.length ? format.columns(records.slice(0, 1), input.source.name) : null;
+}
+
+async function* prepend(read: Buffer[], rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  yield* read;
+  for (let r = await rest.next(); !r.done; r = await rest.next()) yield r.value;
+}
+
+/** The start of a source's text, for telling its format. */
+export function sniffText(bytes: Buffer): string {
+  return new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
+}
