@@ -345,12 +345,13 @@ export function earlyWorkers(options: Options, model: ModelBytes): WorkerPool | 
 }
 
 /**
- * The most bytes read as one JSON document. Parsed, a document takes ~13× its size in memory (measured: 14 MB of
- * `{"inputs": [[4 numbers], …]}` → 180 MB more RSS), so beyond 1/16 of the heap limit the process would die of an
- * out-of-memory abort instead of saying why; and no text may exceed V8's string length limit (~512 MiB).
+ * The most bytes read as one JSON document. Parsed, a document takes 13–24× its size in memory (measured RSS
+ * growth: 14 MB of `{"inputs": [[4 decimals], …]}` +180 MB, 7 MB of short records `[i,0.5,-2,1]` +166 MB), so
+ * with room for the collector, beyond 1/48 of the heap limit the process would die of an out-of-memory abort
+ * instead of saying why; and no text may exceed V8's string length limit (~512 MiB).
  */
 export function maxDocumentBytes(): number {
-  return Math.min(constants.MAX_STRING_LENGTH, Math.floor(getHeapStatistics().heap_size_limit / 16));
+  return Math.min(constants.MAX_STRING_LENGTH, Math.floor(getHeapStatistics().heap_size_limit / 48));
 }
 
 /** A whole document's text, or an INPUT error naming the remedy when it cannot be held in memory. */
