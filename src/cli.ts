@@ -8,10 +8,11 @@ import chalk, { Chalk } from 'chalk';
 import { EXIT, RunError, exitCodeOf, oneLine, printable, type RunErrorCode } from './errors.js';
 import { defaultWorkers, resolveOptions, type Options, type RawFlags } from './options.js';
 import { ModelSession, readModel, type ModelBytes } from './model/session.js';
-import { isGzipPath, outputFormatFor } from './formats/detect.js';
-import { AtomicFileSink, BrokenPipe, StdoutSink, temporaryFiles, type Sink } from './io/sinks.js';
+import { outputFormatFor } from './formats/detect.js';
+import { BrokenPipe, temporaryFiles } from './io/sinks.js';
+import { RunOutputs, keptAfterStop, writeSummary } from './runOutputs.js';
 import { earlyWorkers, newCounts, runPipeline, type RunCounts } from './pipeline/runner.js';
-import { Sidecar } from './report/sidecar.js';
+import type { Sidecar } from './report/sidecar.js';
 import { summaryLine, type RunSummary } from './report/summary.js';
 import { progressBar } from './report/progress.js';
 import { inspectModel, renderInspect } from './report/inspect.js';
@@ -118,7 +119,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!got) return EXIT.ok;
   let options: Options;
   try {
-    options = resolveOptions(got.args, got.flags);
+    options = resolveOptions(got.args, got.flags, process.env, got.command);
   } catch (err) {
     return reportRunError(err, got.flags.verbose === true, got.flags.color !== false);
   }
@@ -148,16 +149,16 @@ async function score(options: Options): Promise<number> {
   const paint = new Chalk({ level: options.color && process.stderr.isTTY ? chalk.level || 1 : 0 });
   const startedAt = new Date();
   let session: ModelSession | null = null;
-  let sink: Sink | null = null;
-  const sidecar = new Sidecar(options.errorsPath);
+  let outputs: RunOutputs | null = null;
   const counts = newCounts();
   let exitCode: number = EXIT.ok;
   let stopped: string | undefined;
   const bar = progressBar(options.progress);
   let failure: unknown;
   const interrupt = new AbortController();
-  const stopSignals = onSignals(interrupt, options.inputs);
+  const stopSignals = onSignals(interrupt, options, () => keptAfterStop(options, outputs?.sidecar ?? null));
   let pool: ReturnType<typeof earlyWorkers> = null;
+  const summaryOf = (): RunSummary => buildSummary(options, session, counts, outputs?.sidecar ?? null, startedAt, exitCode, stopped);
   try {
     // Read once: every session of the run, in every worker, is made from these bytes (and the summary's sha256 is
     // theirs), even if the file is replaced during the run.
@@ -165,14 +166,14 @@ async function score(options: Options): Promise<number> {
     // For a large input, the workers start now and load the model while the main thread loads its own.
     pool = earlyWorkers(options, model);
     session = await ModelSession.fromBytes(model, options.threads);
-    sink = options.output === null ? new StdoutSink() : await AtomicFileSink.open(options.output, isGzipPath(options.output));
+    outputs = await RunOutputs.open(options);
     await runPipeline({
       options,
       session,
       model,
       outputFormatFor: (input) => outputFormatFor(options.outputFormat, options.output, input),
-      sink,
-      sidecar,
+      sink: outputs.sink,
+      sidecar: outputs.sidecar,
       signal: interrupt.signal,
       pool,
       onPlan: (plan, outputs) => {
@@ -186,42 +187,39 @@ async function score(options: Options): Promise<number> {
       },
       onProgress: (p) => bar.update(p.source.bytesRead, p.source.size, p.scored + p.failed),
     }, counts);
-    await sidecar.commit();
-    await sink.commit();
     exitCode = counts.failed > 0 ? EXIT.someFailed : EXIT.ok;
+    // The output, its sidecar and the summary are committed together, or not at all.
+    await outputs.commit(() => `${JSON.stringify(summaryOf(), null, 2)}\n`);
   } catch (err) {
     failure = err;
-    await sink?.abort();
-    // Over the error threshold the sidecar says how far the run got; otherwise it goes with the output.
-    if (err instanceof RunError && err.code === 'THRESHOLD') await sidecar.commit().catch(() => sidecar.abort());
-    else await sidecar.abort();
+    const threshold = err instanceof RunError && err.code === 'THRESHOLD';
+    await outputs?.abort(threshold);
+    if (threshold) failure = new RunError('THRESHOLD', `${err.message}; ${keptAfterStop(options, outputs?.sidecar ?? null)}`);
     if (err instanceof BrokenPipe) {
       exitCode = EXIT.ok;
       stopped = 'standard output was closed';
       failure = undefined;
     } else {
-      exitCode = exitCodeOf(err);
-      stopped = oneLine(err);
+      exitCode = exitCodeOf(failure);
+      stopped = oneLine(failure);
     }
   } finally {
     stopSignals();
     bar.stop();
     await pool?.close();
     await session?.release().catch(() => undefined);
+    await outputs?.close();
     process.stdin.destroy(); // an unread stdin (e.g. after a broken pipe) must not keep the process alive
   }
-  const summary = buildSummary(options, session, counts, sidecar, startedAt, exitCode, stopped);
+  const summary = summaryOf();
   if (failure !== undefined) reportRunError(failure, options.verbose, options.color);
   else if (!options.quiet) process.stderr.write(`${paintLine(paint, summary)}\n`);
-  if (options.summaryPath) {
-    try {
-      const out = await AtomicFileSink.open(options.summaryPath);
-      await out.write(`${JSON.stringify(summary, null, 2)}\n`);
-      await out.commit();
-    } catch (err) {
-      reportRunError(err, options.verbose, options.color);
-      if (exitCode === EXIT.ok || exitCode === EXIT.someFailed) exitCode = EXIT.run;
-    }
+  try {
+    const text = `${JSON.stringify(summary, null, 2)}\n`;
+    await (outputs ? outputs.writeSummary(text) : writeSummary(options.targets.summary, text));
+  } catch (err) {
+    reportRunError(err, options.verbose, options.color);
+    if (exitCode === EXIT.ok || exitCode === EXIT.someFailed) exitCode = EXIT.run;
   }
   return exitCode;
 }
@@ -238,21 +236,21 @@ const STOP_SIGNALS: ReadonlyArray<[NodeJS.Signals, RunErrorCode]> = [
  * untouched, session released) and exit 130/143/129; a second one exits at once with one line, removing
  * temporaries synchronously.
  */
-function onSignals(controller: AbortController, inputs: readonly string[]): () => void {
+function onSignals(controller: AbortController, options: Options, kept: () => string): () => void {
   const handler = (signal: NodeJS.Signals): void => {
     const code = STOP_SIGNALS.find(([s]) => s === signal)![1];
     // Before anything else: a process cannot even exit while a thread waits in open() (see releaseFifoOpens).
-    releaseFifoOpens(inputs);
+    releaseFifoOpens(options);
     if (controller.signal.aborted) {
       for (const temp of temporaryFiles()) rmSync(temp, { force: true });
-      process.stderr.write(`batch-score: error [${code}] stopped at once by a second ${signal}; no output was written\n`);
+      process.stderr.write(printable(`batch-score: error [${code}] stopped at once by a second ${signal}; ${kept()}`) + '\n');
       // Die by the signal itself (the shell sees 128 + its number, as from exit()): process.exit() waits for
       // libuv's threads, and one may be stuck in an open() nothing can end (a FIFO replaced while we wait on it).
       for (const [s] of STOP_SIGNALS) process.removeAllListeners(s);
       process.kill(process.pid, signal);
       return;
     }
-    controller.abort(new RunError(code, `stopped by ${signal}; no output was written (an older file at the output path is untouched)`));
+    controller.abort(new RunError(code, `stopped by ${signal}; ${kept()}`));
   };
   for (const [signal] of STOP_SIGNALS) process.on(signal, handler);
   return () => {
@@ -266,13 +264,18 @@ function onSignals(controller: AbortController, inputs: readonly string[]): () =
  * ourselves (without blocking) ends the wait: the reader gets end of input at once and the run stops as for any
  * signal. With no reader waiting this fails (ENXIO) and does nothing; a writer already there is not disturbed.
  */
-function releaseFifoOpens(inputs: readonly string[]): void {
-  for (const input of inputs) {
-    try {
-      if (input !== '-' && statSync(input).isFIFO()) closeSync(openSync(input, constants.O_WRONLY | constants.O_NONBLOCK));
-    } catch {
-      // not a FIFO any more, or no reader waiting: nothing to release
-    }
+function releaseFifoOpens(options: Options): void {
+  for (const input of options.inputs) if (input !== '-') releaseFifo(input, constants.O_WRONLY);
+  // Likewise a FIFO output waiting for its reader: opening it for reading ourselves ends that wait.
+  const { output, errors, summary } = options.targets;
+  for (const target of [output, errors, summary]) if (target?.inPlace && target.path !== null) releaseFifo(target.path, constants.O_RDONLY);
+}
+
+function releaseFifo(file: string, direction: number): void {
+  try {
+    if (statSync(file).isFIFO()) closeSync(openSync(file, direction | constants.O_NONBLOCK));
+  } catch {
+    // not a FIFO any more, or no reader waiting: nothing to release
   }
 }
 
@@ -280,7 +283,7 @@ function buildSummary(
   options: Options,
   session: ModelSession | null,
   counts: RunCounts,
-  sidecar: Sidecar,
+  sidecar: Sidecar | null,
   startedAt: Date,
   exitCode: number,
   stopped: string | undefined,
@@ -289,11 +292,11 @@ function buildSummary(
   const info = session?.info;
   return {
     rows: { read: counts.scored + counts.failed, scored: counts.scored, failed: counts.failed },
-    errors: sidecar.byCode,
+    errors: sidecar?.byCode ?? {},
     model: { path: options.model, sha256: info?.sha256 ?? '', inputs: info?.inputs ?? [], outputs: info?.outputs ?? [], calls: counts.modelCalls },
     inputs: options.inputs,
     output: options.output ?? '-',
-    errorsFile: sidecar.failed > 0 ? options.errorsPath : null,
+    errorsFile: sidecar?.where ?? null,
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,

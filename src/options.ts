@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { RunError } from './errors.js';
 import { parseFormat } from './formats/detect.js';
+import { checkDistinct, outputTarget, type NamedFile, type OutputTarget } from './io/outputPaths.js';
 
 export type OnError = 'null' | 'skip';
 export type MissingPolicy = 'error' | 'nan';
@@ -22,10 +23,12 @@ export interface Options {
   outputs: string[] | null;
   batchSize: number;
   onError: OnError;
-  /** Sidecar path (resolved default when --errors is not given). */
+  /** Sidecar path (resolved default when --errors is not given); `-` is standard output. */
   errorsPath: string;
   missing: MissingPolicy;
   summaryPath: string | null;
+  /** How each output is written: atomically (a regular file) or in place (stdout, a device, a FIFO). */
+  targets: { output: OutputTarget; errors: OutputTarget; summary: OutputTarget | null };
   quiet: boolean;
   progress: boolean;
   color: boolean;
@@ -81,15 +84,20 @@ export interface RawFlags {
   threads?: string;
 }
 
-export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.ProcessEnv = process.env): Options {
+export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.ProcessEnv = process.env, command: 'score' | 'inspect' = 'score'): Options {
   if (!flags.model) throw usage('missing required option -m, --model <path>');
   const inputs = args.length > 0 ? args : ['-'];
   if (inputs.filter((i) => i === '-').length > 1) throw usage('standard input (-) can be given only once');
+  for (const [flag, value] of [['-o', flags.output], ['--errors', flags.errors], ['--summary', flags.summary]]) {
+    if (value === '') throw usage(`${flag} needs a path (or - for standard output)`);
+  }
   const output = flags.output === undefined || flags.output === '-' ? null : flags.output;
   const workers = flags.workers === undefined ? defaultWorkers() : workerCount(flags.workers);
-  if (output !== null && inputs.some((i) => i !== '-' && path.resolve(i) === path.resolve(output))) {
-    throw usage(`output ${output} is also an input; write predictions somewhere else`);
-  }
+  const outputAt = outputTarget(output ?? '-');
+  // With a stream output there is no file to put the sidecar beside (/dev/null.errors.jsonl is no place for it).
+  const errorsPath = flags.errors ?? defaultErrorsPath(outputAt.inPlace ? null : output);
+  const targets = { output: outputAt, errors: outputTarget(errorsPath), summary: flags.summary === undefined ? null : outputTarget(flags.summary) };
+  if (command === 'score') checkDistinct(namedFiles(inputs, flags.model, flags, errorsPath));
   return {
     inputs,
     model: flags.model,
@@ -99,9 +107,10 @@ export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.Proc
     outputs: flags.outputs === undefined ? null : nameList('--outputs', flags.outputs),
     batchSize: positiveInt('--batch-size', flags.batchSize ?? '1024'),
     onError: oneOf('--on-error', flags.onError ?? 'null', ['null', 'skip'] as const),
-    errorsPath: flags.errors ?? defaultErrorsPath(output),
+    errorsPath,
     missing: oneOf('--missing', flags.missing ?? 'error', ['error', 'nan'] as const),
     summaryPath: flags.summary ?? null,
+    targets,
     quiet: flags.quiet === true,
     progress: flags.progress !== false && flags.quiet !== true,
     color: flags.color !== false && !('NO_COLOR' in env && env.NO_COLOR !== ''),
@@ -146,7 +155,22 @@ function workerCount(value: string): number {
   return n;
 }
 
-/** `preds.csv` → `preds.errors.jsonl` beside it (also `preds.csv.gz`); stdout → `batch-score.errors.jsonl` in the cwd. */
+/** Every file a run reads or writes, for the identity check (outputPaths.ts): no output may be any other. */
+function namedFiles(inputs: string[], model: string, flags: RawFlags, errorsPath: string): NamedFile[] {
+  const files: NamedFile[] = inputs.map((i) => ({ label: i === '-' ? 'standard input' : `input ${i}`, name: i, role: 'input' }));
+  files.push({ label: `the model ${model}`, name: model, role: 'model' });
+  const output = flags.output ?? '-';
+  files.push({ label: output === '-' ? 'the output (standard output)' : `-o ${output}`, name: output, role: 'output' });
+  const errorsLabel = flags.errors === undefined ? `the sidecar ${errorsPath} (its default path; give --errors)` : `--errors ${errorsPath}`;
+  files.push({ label: errorsLabel, name: errorsPath, role: 'output' });
+  if (flags.summary !== undefined) files.push({ label: `--summary ${flags.summary}`, name: flags.summary, role: 'output' });
+  return files;
+}
+
+/**
+ * `preds.csv` → `preds.errors.jsonl` beside it (also `preds.csv.gz`); a stream output (stdout, a device, a FIFO)
+ * → `batch-score.errors.jsonl` in the cwd.
+ */
 export function defaultErrorsPath(output: string | null): string {
   if (output === null) return 'batch-score.errors.jsonl';
   const dir = path.dirname(output);

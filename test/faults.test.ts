@@ -48,16 +48,18 @@ test('--retries retries a failing call before isolating; a model that fails for 
   assert.equal(JSON.parse(read(dir, 's.json')).model.calls, 3 + 6);
 });
 
-test('--max-errors: exceeding it aborts with exit 4; no output file, the older one untouched; the sidecar says how far it got', async () => {
+test('--max-errors: exceeding it aborts with exit 4; no output file, the older one and its sidecar untouched; the aborted sidecar says how far it got', async () => {
   const rows = Array.from({ length: 50 }, (_, i) => (i % 5 === 0 ? `${i},x,2,3,4` : `${i},1,2,3,4`));
-  const dir = workdir({ 'in.csv': `id,a,b,c,d\n${rows.join('\n')}\n`, 'o.csv': 'old\n' });
+  const dir = workdir({ 'in.csv': `id,a,b,c,d\n${rows.join('\n')}\n`, 'o.csv': 'old\n', 'o.errors.jsonl': 'old sidecar\n' });
   const r = await runCli(['in.csv', '-m', LINEAR, '--keep', 'id', '-o', 'o.csv', '--max-errors', '3', '--batch-size', '10', '--summary', 's.json'], { cwd: dir });
   assert.equal(r.code, 4, r.stderr);
-  assert.match(r.stderr, /error \[THRESHOLD\] more than --max-errors 3 records failed; stopped after 20 records \(4 failed\)/);
+  assert.match(r.stderr, /error \[THRESHOLD\] more than --max-errors 3 records failed; stopped after 20 records \(4 failed\); nothing was written to o.csv \(an older file there is untouched\); the failures so far are in o.errors.aborted.jsonl$/m);
   assert.equal(read(dir, 'o.csv'), 'old\n');
-  assert.equal(readSidecar(dir, 'o.errors.jsonl').length, 4);
+  // Never a new sidecar beside the old output: the aborted run's failures go under a name of their own.
+  assert.equal(read(dir, 'o.errors.jsonl'), 'old sidecar\n');
+  assert.equal(readSidecar(dir, 'o.errors.aborted.jsonl').length, 4);
   const s = JSON.parse(read(dir, 's.json'));
-  assert.deepEqual([s.exitCode, s.rows.read], [4, 20]);
+  assert.deepEqual([s.exitCode, s.rows.read, s.errorsFile], [4, 20, 'o.errors.aborted.jsonl']);
   assert.match(s.stopped, /max-errors/);
   assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
 });

@@ -1,16 +1,15 @@
 /**
- * Where output text goes. A file appears at its path complete or not at all: text is written to a temporary
- * file in the same directory (so the rename is atomic, never across file systems) and renamed on commit;
- * on abort the temporary file is removed and an older file at the path is left untouched.
+ * Where output text goes. A regular file appears at its path complete or not at all: text is written to a
+ * temporary file in the same directory (so the rename is atomic, never across file systems) and renamed on commit;
+ * on abort the temporary file is removed and an older file at the path is left untouched. Anything else (standard
+ * output, a device, a FIFO) is written in place (outputPaths.ts decides which).
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import { RunError, oneLine } from '../errors.js';
+import { besideName, commitTogether, liveTemporaryFiles, outputError, type CommitStep } from './commit.js';
 
 export interface Sink {
   write(text: string | Uint8Array): Promise<void>;
@@ -26,10 +25,9 @@ export interface Sink {
  */
 const WRITE_BUFFER_BYTES = 1 << 20;
 
-/** Temporary files not yet committed, removed on a signal or a crash. */
-const liveTemps = new Set<string>();
+/** Temporary files not yet committed (and lock files held), removed on a second signal. */
 export function temporaryFiles(): ReadonlySet<string> {
-  return liveTemps;
+  return liveTemporaryFiles();
 }
 
 /** Thrown when the reader of standard output went away (`| head -1`): the run ends quietly. */
@@ -39,30 +37,14 @@ export class BrokenPipe extends Error {
   }
 }
 
-export class AtomicFileSink implements Sink {
-  private readonly temp: string;
-  private readonly file: WriteStream;
-  private readonly stream: Writable;
-  private failure: unknown;
-  private done = false;
+/** A write stream on a file, gzip-compressed or not, remembering its first error. */
+class FileStream {
+  readonly file: WriteStream;
+  readonly stream: Writable;
+  failure: unknown;
 
-  /** Opens the temporary file now, so that an unwritable output stops the run before any input is read. */
-  static async open(target: string, gzip = false): Promise<AtomicFileSink> {
-    const sink = new AtomicFileSink(target, gzip);
-    await Promise.race([once(sink.file, 'open'), once(sink.file, 'error')]).catch(() => undefined);
-    if (sink.failure !== undefined) {
-      liveTemps.delete(sink.temp);
-      sink.done = true;
-    }
-    sink.check();
-    return sink;
-  }
-
-  private constructor(readonly target: string, gzip: boolean) {
-    const dir = path.dirname(target);
-    this.temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-    liveTemps.add(this.temp);
-    this.file = createWriteStream(this.temp, { flags: 'wx', highWaterMark: WRITE_BUFFER_BYTES });
+  constructor(pathname: string, flags: string, gzip: boolean) {
+    this.file = createWriteStream(pathname, { flags, highWaterMark: WRITE_BUFFER_BYTES });
     this.file.on('error', (err) => (this.failure ??= err));
     if (gzip) {
       const z = createGzip();
@@ -74,38 +56,139 @@ export class AtomicFileSink implements Sink {
     }
   }
 
+  /** Resolves once the file is open (a FIFO opens when a reader comes) or has failed to open. */
+  async opened(): Promise<void> {
+    await Promise.race([once(this.file, 'open'), once(this.file, 'error')]).catch(() => undefined);
+  }
+
+  /** Writes; with `flush`, resolves only once the bytes are handed to the kernel (not held in this process). */
+  async write(text: string | Uint8Array, flush = false): Promise<void> {
+    if (flush && this.stream === this.file) {
+      await new Promise<void>((resolve) => this.file.write(text, () => resolve()));
+      return;
+    }
+    if (!this.stream.write(text)) await waitDrain(this.stream, () => this.failure);
+  }
+
+  /** Ends and waits for the file to close (at once when an error has already closed it). */
+  async end(): Promise<void> {
+    if (this.file.closed) return;
+    const closed = once(this.file, 'close').catch(() => undefined);
+    if (this.stream.destroyed) this.file.destroy();
+    else this.stream.end();
+    await closed;
+  }
+
+  destroy(): void {
+    this.stream.destroy();
+    this.file.destroy();
+  }
+}
+
+/**
+ * A regular file replaced atomically: text goes to a temporary file beside it, renamed into place on commit
+ * (with the other files of the run, see commit.ts).
+ */
+export class AtomicFileSink implements Sink {
+  readonly temp: string;
+  private readonly out: FileStream;
+  private done = false;
+
+  /** Opens the temporary file now, so that an unwritable output stops the run before any input is read. */
+  static async open(target: string, gzip = false, shown = target): Promise<AtomicFileSink> {
+    const sink = new AtomicFileSink(target, shown, gzip);
+    await sink.out.opened();
+    if (sink.out.failure !== undefined) {
+      liveTemporaryFiles().delete(sink.temp);
+      sink.done = true;
+    }
+    sink.check();
+    return sink;
+  }
+
+  private constructor(readonly target: string, readonly shown: string, gzip: boolean) {
+    this.temp = besideName(target, 'tmp');
+    liveTemporaryFiles().add(this.temp);
+    this.out = new FileStream(this.temp, 'wx', gzip);
+  }
+
   async write(text: string | Uint8Array): Promise<void> {
     this.check();
-    if (!this.stream.write(text)) await waitDrain(this.stream, () => this.failure);
+    await this.out.write(text);
     this.check();
   }
 
-  async commit(): Promise<void> {
+  /** Finishes the temporary file (every write error surfaces here) and says how to commit it. */
+  async finish(target = this.target, shown = this.shown): Promise<CommitStep> {
     this.check();
-    this.stream.end();
-    await once(this.file, 'close').catch(() => undefined);
+    await this.out.end();
     this.check();
-    try {
-      await rename(this.temp, this.target);
-    } catch (err) {
-      this.failure = err;
-      this.check();
-    }
-    liveTemps.delete(this.temp);
+    return { temp: this.temp, target, shown };
+  }
+
+  /** Finishes and renames into place, alone (or at `target`, e.g. an aborted run's sidecar). */
+  async commit(target = this.target, shown = this.shown): Promise<void> {
+    await commitTogether([await this.finish(target, shown)]);
+    this.committed();
+  }
+
+  /** After commitTogether has renamed the temporary file. */
+  committed(): void {
+    liveTemporaryFiles().delete(this.temp);
     this.done = true;
   }
 
   async abort(): Promise<void> {
     if (this.done) return;
     this.done = true;
-    this.stream.destroy();
-    this.file.destroy();
+    this.out.destroy();
     await rm(this.temp, { force: true });
-    liveTemps.delete(this.temp);
+    liveTemporaryFiles().delete(this.temp);
   }
 
   private check(): void {
-    if (this.failure !== undefined) throw outputError(this.target, this.failure);
+    if (this.out.failure !== undefined) throw outputError(this.shown, this.out.failure);
+  }
+}
+
+/**
+ * A file written in place: a device, a FIFO, /dev/stdout, or a streamed sidecar. Never renamed over or removed;
+ * what was written stays written, also when the run fails.
+ */
+export class InPlaceSink implements Sink {
+  private readonly out: FileStream;
+
+  /** `append` (devices, FIFOs, descriptors: never truncate what the shell opened), or `truncate` (a streamed sidecar). */
+  static async open(pathname: string, shown: string, mode: 'append' | 'truncate', opts: { gzip?: boolean; flushEach?: boolean } = {}): Promise<InPlaceSink> {
+    const sink = new InPlaceSink(pathname, shown, mode === 'append' ? 'a' : 'w', opts.gzip === true, opts.flushEach === true);
+    await sink.out.opened();
+    sink.check();
+    return sink;
+  }
+
+  private constructor(pathname: string, readonly shown: string, flags: string, gzip: boolean, private readonly flushEach: boolean) {
+    this.out = new FileStream(pathname, flags, gzip);
+  }
+
+  async write(text: string | Uint8Array): Promise<void> {
+    this.check();
+    await this.out.write(text, this.flushEach);
+    this.check();
+  }
+
+  async commit(): Promise<void> {
+    this.check();
+    await this.out.end();
+    this.check();
+  }
+
+  /** Closes; what was written stays. */
+  async abort(): Promise<void> {
+    await this.out.end().catch(() => undefined);
+  }
+
+  private check(): void {
+    if (this.out.failure !== undefined) throw outputError(this.shown, this.out.failure);
   }
 }
 
@@ -148,17 +231,4 @@ async function waitDrain(stream: Writable, failed: () => unknown): Promise<void>
     stream.on('error', done);
     stream.on('close', done);
   });
-}
-
-function outputError(target: string, err: unknown): RunError {
-  const code = (err as NodeJS.ErrnoException).code;
-  const reasons: Record<string, string> = {
-    ENOENT: 'the directory does not exist',
-    EACCES: 'permission denied',
-    EROFS: 'read-only file system',
-    ENOSPC: 'no space left on device',
-    EISDIR: 'it is a directory',
-  };
-  const reason = (code && reasons[code]) ?? oneLine(err);
-  return new RunError('OUTPUT', `cannot write ${target}: ${reason}`, { cause: err });
 }

@@ -1,0 +1,109 @@
+/**
+ * The files one scoring run writes — the output, the error sidecar, the summary — opened before any input is
+ * read, and committed together or not at all (issue 10):
+ * - success: every file is finished first (all write errors surface), then the output, the sidecar (or the
+ *   removal of a stale one) and the summary are renamed into place in one commit (io/commit.ts);
+ * - failure: the output is not committed (an older file is untouched); a streamed sidecar keeps what it has;
+ * - over the error thresholds (exit 4): as a failure, and a file sidecar is kept as `<sidecar>.aborted.jsonl`,
+ *   so it is never mistaken for the sidecar of the older output at the output path.
+ */
+import type { Options } from './options.js';
+import { isGzipPath } from './formats/detect.js';
+import { commitTogether, type CommitStep } from './io/commit.js';
+import type { OutputTarget } from './io/outputPaths.js';
+import { AtomicFileSink, InPlaceSink, StdoutSink, type Sink } from './io/sinks.js';
+import { Sidecar } from './report/sidecar.js';
+
+export class RunOutputs {
+  private summaryDone = false;
+
+  private constructor(
+    private readonly options: Options,
+    readonly sink: Sink,
+    readonly sidecar: Sidecar,
+    private readonly summary: AtomicFileSink | null,
+  ) {}
+
+  /** Opens everything now, so that an output that cannot be written stops the run before input is read. */
+  static async open(options: Options): Promise<RunOutputs> {
+    const { output, errors, summary } = options.targets;
+    const opened: Array<{ abort(): Promise<void> }> = [];
+    try {
+      // The output first (its error names it), unless it is written in place: a FIFO opens only when its reader comes.
+      const early = output.inPlace ? null : await openOutput(output);
+      if (early) opened.push(early);
+      const sidecar = await Sidecar.open(errors, output.inPlace);
+      opened.push({ abort: async () => (await sidecar.abort(), await sidecar.release()) });
+      const summaryFile = summary && !summary.inPlace ? await AtomicFileSink.open(summary.path!, false, summary.shown) : null;
+      if (summaryFile) opened.push(summaryFile);
+      return new RunOutputs(options, early ?? (await openOutput(output)), sidecar, summaryFile);
+    } catch (err) {
+      for (const o of opened) await o.abort();
+      throw err;
+    }
+  }
+
+  /** Every record is accounted for: finish all files, then commit them together. `summary` gives the JSON text. */
+  async commit(summary: () => string): Promise<void> {
+    const steps: CommitStep[] = await this.sidecar.finish();
+    if (this.sink instanceof AtomicFileSink) steps.push(await this.sink.finish());
+    else await this.sink.commit();
+    if (this.summary) {
+      await this.summary.write(summary());
+      steps.push(await this.summary.finish());
+    }
+    if (steps.length > 0) await commitTogether(steps);
+    if (this.sink instanceof AtomicFileSink) this.sink.committed();
+    this.sidecar.committed();
+    this.summary?.committed();
+    this.summaryDone = this.summary !== null;
+  }
+
+  /** The run failed: nothing is committed; over the thresholds, the failures found are kept. */
+  async abort(threshold: boolean): Promise<void> {
+    await this.sink.abort();
+    await this.summary?.abort();
+    if (threshold) await this.sidecar.keepAborted().catch(() => this.sidecar.abort());
+    else await this.sidecar.abort();
+  }
+
+  /** The summary of a run that did not commit it (a failed run, or one written in place). */
+  async writeSummary(text: string): Promise<void> {
+    if (this.summaryDone) return;
+    await writeSummary(this.options.targets.summary, text);
+  }
+
+  async close(): Promise<void> {
+    await this.sidecar.release();
+  }
+}
+
+/** Writes the summary alone: atomically to a file, in place to standard output or a device. */
+export async function writeSummary(target: OutputTarget | null, text: string): Promise<void> {
+  if (target === null) return;
+  const sink = await openOutput(target, false);
+  try {
+    await sink.write(text);
+    await sink.commit();
+  } finally {
+    await sink.abort();
+  }
+}
+
+async function openOutput(target: OutputTarget, gzip = isGzipPath(target.shown)): Promise<Sink> {
+  if (target.path === null) return new StdoutSink();
+  if (target.inPlace) return InPlaceSink.open(target.path, target.shown, 'append', { gzip });
+  return AtomicFileSink.open(target.path, gzip, target.shown);
+}
+
+/** What a stopped run leaves, for its one line: where the predictions and failures so far went. */
+export function keptAfterStop(options: Options, sidecar: Sidecar | null): string {
+  const output = options.targets.output;
+  const predictions = output.path === null
+    ? 'the predictions so far went to standard output'
+    : output.inPlace
+      ? `the predictions so far went to ${output.shown}`
+      : `nothing was written to ${output.shown} (an older file there is untouched)`;
+  const where = sidecar?.where;
+  return where ? `${predictions}; the failures so far are in ${where}` : predictions;
+}
