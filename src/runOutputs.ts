@@ -51,12 +51,16 @@ export class RunOutputs {
     if (this.summary) {
       await this.summary.write(summary());
       steps.push(await this.summary.finish());
+    } else if (this.options.targets.summary) {
+      // Written in place (standard output, a device): before the commit, so that its failure commits nothing.
+      // Should the commit itself fail, the summary of the failure follows it.
+      await writeSummary(this.options.targets.summary, summary());
     }
     if (steps.length > 0) await commitTogether(steps);
+    this.summaryDone = true;
     if (this.sink instanceof AtomicFileSink) this.sink.committed();
     this.sidecar.committed();
     this.summary?.committed();
-    this.summaryDone = this.summary !== null;
   }
 
   /** The run failed: nothing is committed; over the thresholds, the failures found are kept. */
