@@ -198,7 +198,7 @@ test('a second signal exits at once with one line, even when the first could not
   const [code, signal] = await closed.finally(() => clearInterval(again));
   // It dies by the signal itself (a shell sees 130, as from exit(130)): exiting normally would wait for the thread.
   assert.deepEqual([code, signal], [null, 'SIGINT'], stderr());
-  assert.equal(stderr(), 'batch-score: error [INTERRUPTED] stopped at once by a second SIGINT; no output was written\n');
+  assert.equal(stderr(), 'batch-score: error [INTERRUPTED] stopped at once by a second SIGINT; nothing was written to o.csv (an older file there is untouched)\n');
   assert.deepEqual(readdirSync(dir).sort(), ['in.csv', 'o.csv']);
   assert.equal(read(dir, 'o.csv'), 'older\n');
 });

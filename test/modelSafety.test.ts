@@ -106,7 +106,7 @@ test('--max-error-rate is also checked at the end of the input: 1 failure in 3 r
   assert.equal(over.code, 4, over.stderr);
   assert.match(over.stderr, /^batch-score: error \[THRESHOLD\] more than --max-error-rate 0\.1 of the records failed; stopped at the end of the input, 3 records \(1 failed\)/);
   assert.equal(read(dir, 'o.csv'), 'older\n');
-  assert.deepEqual(readSidecar(dir, 'o.errors.jsonl').map((e) => e.row), [2]);
+  assert.deepEqual(readSidecar(dir, 'o.errors.aborted.jsonl').map((e) => e.row), [2]);
   assert.deepEqual(JSON.parse(read(dir, 's.json')).exitCode, 4);
   const under = await runCli(['in.csv', '-m', LINEAR, '--keep', 'id', '-o', 'o.csv', '--max-error-rate', '0.5'], { cwd: dir });
   assert.equal(under.code, 3, under.stderr);

@@ -21,13 +21,21 @@ function leftovers(dir: string): string[] {
 // ---- 1. special files are written in place
 
 /**
- * Runs a shell script in a private mount namespace with a tmpfs over /dev holding fresh null and full devices,
- * so that a faulty run can never harm the machine's own /dev/null or /dev/full. null when that is not permitted.
+ * Runs a shell script in a private mount namespace with a tmpfs over /dev holding fresh null and full devices and
+ * the fd links, so that a faulty run (as root) can never harm the machine's own /dev/null, /dev/full or
+ * /dev/stdout. null when that is not permitted.
  */
 function inPrivateDev(script: string, cwd: string): { status: number | null; stdout: string; stderr: string } | null {
   const probe = spawnSync('unshare', ['-m', 'true'], { encoding: 'utf8' });
   if (probe.status !== 0) return null;
-  const setup = 'mount -t tmpfs tmpfs /dev && mknod -m 666 /dev/null c 1 3 && mknod -m 666 /dev/full c 1 7 && mknod -m 666 /dev/urandom c 1 9';
+  const setup = [
+    'mount -t tmpfs tmpfs /dev',
+    'mknod -m 666 /dev/null c 1 3',
+    'mknod -m 666 /dev/full c 1 7',
+    'mknod -m 666 /dev/urandom c 1 9',
+    'ln -s /proc/self/fd /dev/fd',
+    'ln -s /proc/self/fd/1 /dev/stdout',
+  ].join(' && ');
   const r = spawnSync('unshare', ['-m', 'sh', '-c', `${setup} && ${script}`], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -87,19 +95,26 @@ test('-o fifo writes into the FIFO (its reader gets the predictions and an end);
   assert.deepEqual(leftovers(dir), []);
 });
 
-test('-o /dev/stdout and a process substitution (/dev/fd/N) are written through the descriptor, never replaced', () => {
+test('-o /dev/stdout and a process substitution (/dev/fd/N) are written through the descriptor, never replaced', (t) => {
   const dir = workdir({ 'in.csv': MIXED, 'out.txt': 'kept\n' });
   const node = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)}`;
-  // stdout appended to a file by the shell: written in place after what is there (not renamed over it).
-  const a = spawnSync('bash', ['-c', `${node} in.csv -m ${LINEAR} --keep id -q -o /dev/stdout --output-format csv >> out.txt`], { cwd: dir, encoding: 'utf8' });
-  assert.equal(a.status, 3, a.stderr);
+  // In a private /dev too: a build that renames over /dev/stdout must not break the machine's own.
+  const script = [
+    // stdout appended to a file by the shell: written in place after what is there (not renamed over it).
+    `${node} in.csv -m ${LINEAR} --keep id -q -o /dev/stdout --output-format csv >> out.txt; echo "rc=$?"`,
+    `${node} in.csv -m ${LINEAR} --keep id -q -o >(cat > sub.csv) --output-format csv; echo "rc=$?"; wait`,
+    'stat -c %F /dev/stdout',
+  ].join('; ');
+  assert.ok(!script.includes("'"));
+  const r = inPrivateDev(`bash -c '${script}'`, dir);
+  if (r === null) return t.skip(UNSHARE_SKIP);
+  assert.deepEqual(r.stdout.trim().split('\n'), ['rc=3', 'rc=3', 'symbolic link'], r.stderr);
   const lines = read(dir, 'out.txt').split('\n');
   assert.deepEqual([lines[0], lines[1], lines[3], lines.length], ['kept', 'id,variable', '2,', 6]);
-  const b = spawnSync('bash', ['-c', `${node} in.csv -m ${LINEAR} --keep id -q -o >(cat > sub.csv) --output-format csv; rc=$?; wait; exit $rc`], { cwd: dir, encoding: 'utf8' });
-  assert.equal(b.status, 3, b.stderr);
-  for (let i = 0; i < 100 && !read(dir, 'sub.csv').includes('3,'); i++) spawnSync('sleep', ['0.05']);
+  for (let i = 0; i < 100 && read(dir, 'sub.csv').trim().split('\n').length < 4; i++) spawnSync('sleep', ['0.05']);
   assert.equal(read(dir, 'sub.csv').split('\n')[0], 'id,variable');
   assert.equal(read(dir, 'sub.csv').trim().split('\n').length, 4);
+  assert.deepEqual(leftovers(dir), []);
 });
 
 test('a symlink to a regular file: the target is replaced atomically, the link stays', async () => {
