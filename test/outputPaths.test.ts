@@ -300,3 +300,20 @@ test('the summary\'s errorsFile and the closing line say where the failures went
   assert.equal(failed.code, 4);
   assert.equal(JSON.parse(read(dir, 's.json')).errorsFile, 'o.errors.aborted.jsonl');
 });
+
+test('a signal while waiting for the reader of a FIFO output stops the run: exit 143, the FIFO stays', async () => {
+  const dir = workdir({ 'in.csv': MIXED });
+  assert.equal(spawnSync('mkfifo', [path.join(dir, 'f')]).status, 0);
+  const child = spawn(process.execPath, [BIN, 'in.csv', '-m', LINEAR, '--keep', 'id', '-o', 'f'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b));
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  // The run is surely waiting in open() once its sidecar lock is taken (just before the output is opened).
+  await until('the run to open its outputs', () => exists(dir, '.batch-score.errors.jsonl.lock'));
+  await new Promise((r) => setTimeout(r, 300));
+  child.kill('SIGTERM');
+  assert.equal(await closed, 143, stderr);
+  assert.match(stderr, /\[TERMINATED\] stopped by SIGTERM; the predictions so far went to f/);
+  assert.ok(lstatSync(path.join(dir, 'f')).isFIFO());
+  assert.deepEqual(leftovers(dir), []);
+});
