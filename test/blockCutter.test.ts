@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { BlockCutter } from '../src/pipeline/blockCutter.js';
+import { csvRecordEnd, newScan } from '../src/pipeline/csvScan.js';
+import { recordBounds } from '../src/pipeline/recordBounds.js';
 
 const lines = fc.array(fc.string({ unit: fc.constantFrom('a', 'b', ',', 'é', '\r'), maxLength: 30 }), { maxLength: 60 });
 
@@ -60,4 +62,28 @@ test('takeBack returns what was not handed on, so it can be read another way', (
   assert.equal(cutter.takeBack().toString(), 'ab\ncd');
   cutter.end();
   assert.deepEqual(blocks, ['1234567\n']);
+});
+
+test('property: CSV blocks end at record ends, never inside a quoted field, however the input arrives', () => {
+  const csv = fc.string({ unit: fc.constantFrom('a', ',', '"', '"', '\n', '\n', '\r'), maxLength: 120 });
+  fc.assert(
+    fc.property(csv, fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 8 }), fc.integer({ min: 1, max: 32 }), (text, cuts, size) => {
+      const bytes = Buffer.from(text, 'latin1');
+      const ends = new Set<number>();
+      const scan = newScan();
+      for (let pos = 0, nl = csvRecordEnd(bytes, 0, bytes.length, 44, scan); nl >= 0; pos = nl + 1, nl = csvRecordEnd(bytes, pos, bytes.length, 44, scan)) ends.add(nl + 1);
+      const blocks: Buffer[] = [];
+      const cutter = new BlockCutter(size, 0, (b) => blocks.push(Buffer.from(b)), recordBounds(','));
+      for (const piece of piecesOf(bytes, cuts)) cutter.push(piece);
+      const beforeEnd = blocks.length;
+      cutter.end();
+      assert.equal(Buffer.concat(blocks).toString('latin1'), text);
+      let at = 0;
+      blocks.forEach((b, i) => {
+        at += b.length;
+        if (i < beforeEnd) assert.ok(ends.has(at), `block ${i} of ${JSON.stringify(text)} ends at ${at}, not at a record end`);
+      });
+    }),
+    { numRuns: 3000 },
+  );
 });

@@ -27,7 +27,14 @@ const field = fc.oneof(
   fc.integer({ min: -999, max: 999 }).map(String),
   fc.constantFrom('', ' ', 'NA', 'x', '1e5', '-.5', '+3.', '1e', '0x10', ' 7 ', 'nan', '-Infinity', '1.5e-300', '12345678901234567890', 'é', '日本', '\u3000'),
 );
+/** Quoted fields as writers quote them (delimiters, escaped quotes, line breaks inside), and malformed quoting. */
+const quotedField = fc.oneof(
+  { weight: 4, arbitrary: fc.string({ unit: fc.constantFrom('a', '1', '.', ',', '"', '\n', '\r\n', ' ', 'é'), maxLength: 12 }).map((t) => `"${t.replace(/"/g, '""')}"`) },
+  { weight: 2, arbitrary: fc.double({ min: -1e6, max: 1e6, noNaN: true }).map((x) => `"${x}"`) },
+  { weight: 1, arbitrary: fc.constantFrom('"', '"a', 'a"b', '"a"b', '""', '"1"2', '"x\ny', '"1.5" ', ' "1.5"') },
+);
 const csvLine = fc.oneof(
+  { weight: 3, arbitrary: fc.array(fc.oneof({ weight: 3, arbitrary: field }, { weight: 1, arbitrary: quotedField }), { minLength: 5, maxLength: 5 }).map((f) => f.join(',')) },
   { weight: 6, arbitrary: fc.array(field, { minLength: 5, maxLength: 5 }).map((f) => f.join(',')) },
   { weight: 1, arbitrary: fc.array(field, { minLength: 1, maxLength: 8 }).map((f) => f.join(',')) },
   { weight: 1, arbitrary: fc.constantFrom('', ' ', '\t', '\r', ' \r', '\u3000', '\u00a0 ', 'x'.repeat(70), `${'1,'.repeat(40)}1`) },
@@ -90,7 +97,7 @@ async function blockVsText(name: 'csv' | 'jsonl'): Promise<{ check: (bytes: Buff
   const text = (t: string | Uint8Array) => (typeof t === 'string' ? t : Buffer.from(t).toString());
   const check = async (bytes: Buffer): Promise<void> => {
     // Bytes the format keeps off the byte path (CSV with a lone CR, `\r\r\n`) are read as text only.
-    if (!format.linesAreRecords(bytes)) return;
+    if (!format.bytesReadable(bytes)) return;
     const splitter = format.splitter();
     const records = [...splitter.push(new TextDecoder().decode(bytes)), ...splitter.end()];
     const byText = [];

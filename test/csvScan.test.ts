@@ -7,7 +7,7 @@ import { RecordSplitter } from '../src/pipeline/recordSplitter.js';
 
 const COMMA = 44;
 // CR only as part of CRLF: bytes with a lone CR (a CR-only line end, which the splitter reads as a record end) are
-// kept off the byte path by the format's linesAreRecords gate and read by the text splitter alone.
+// kept off the byte path by the format's bytesReadable gate and read by the text splitter alone.
 const csvText = fc.string({ unit: fc.constantFrom('a', '1', ',', '"', '"', '\n', '\n', '\r\n', ' '), maxLength: 80 });
 const cuts = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 6 });
 
@@ -73,7 +73,7 @@ test('property: lastRecordEnd, piece by piece, finds exactly the record ends tha
       let from = 0;
       for (const cut of [...positions(bytes, fractions), bytes.length]) {
         const piece = bytes.subarray(from, cut);
-        const last = lastRecordEnd(piece, piece.length, COMMA, scan);
+        const last = lastRecordEnd(piece, 0, piece.length, COMMA, scan);
         const inPiece = [...ends].filter((e) => e > from && e <= cut);
         assert.equal(last === 0 ? 0 : from + last, inPiece.length ? Math.max(...inPiece) : 0, `piece [${from}, ${cut}) of ${JSON.stringify(text)}`);
         from = cut;

@@ -1,10 +1,13 @@
 /**
  * The CSV hot path on bytes: the same job as csvFastFill, on a record still in its block of UTF-8 bytes (no string
  * is made for the record, nor for its numbers). It takes only records it can read exactly — plain decimals in the
- * feature columns, ASCII in the --keep columns, the right field count — and declines (null) everything else,
+ * feature columns, ASCII in the --keep columns, the right field count, quoted fields without escaped quotes —
+ * and declines (null) everything else,
  * which is then decoded and read by the text path, so both paths give the same values and errors.
  */
 import { parsePlainDecimalBytes } from './numbers.js';
+
+const QUOTE = 0x22;
 import type { FeaturePlan } from '../model/featurePlan.js';
 import { columnRoles } from './columnRoles.js';
 import type { FeedData } from '../model/session.js';
@@ -30,31 +33,35 @@ export function csvBlockFill(plan: FeaturePlan, delimiter: string): BlockFill | 
     for (let col = 0; col < width; col++) {
       const last = col === width - 1;
       const k = feedOf[col];
-      let fieldEnd: number;
+      // A quoted field (as R's write.csv and QUOTE_NONNUMERIC writers quote strings) is read between its quotes,
+      // when it holds no escaped quote: what follows the closing quote must end the field (checked below).
+      const quoted = bytes[i] === QUOTE ? 1 : 0;
+      const from = i + quoted;
+      let to: number; // the end of the field's value
       if (k >= 0) {
-        fieldEnd = parsePlainDecimalBytes(bytes, i, end, delim, data[k] as Float32Array, slot * widths[k] + offsetOf[col]);
-        if (fieldEnd < 0) return null;
-        if (keepAt[col].length) {
-          const text = bytes.toString('latin1', i, fieldEnd);
-          for (const at of keepAt[col]) keep[at] = text;
-        }
+        to = parsePlainDecimalBytes(bytes, from, end, quoted ? QUOTE : delim, data[k] as Float32Array, slot * widths[k] + offsetOf[col]);
+        if (to < 0) return null;
       } else {
         // Not a feature: find its end, and whether it is all ASCII (latin1 decoding is then exact).
         let high = 0;
-        fieldEnd = i;
-        for (; fieldEnd < end; fieldEnd++) {
-          const c = bytes[fieldEnd];
-          if (c === delim) break;
+        to = from;
+        for (const stop = quoted ? QUOTE : delim; to < end; to++) {
+          const c = bytes[to];
+          if (c === stop || c === QUOTE) break;
           high |= c;
         }
-        if (keepAt[col].length) {
-          if (high & 0x80) return null;
-          const text = bytes.toString('latin1', i, fieldEnd);
-          for (const at of keepAt[col]) keep[at] = text;
-        }
+        if (high & 0x80 && keepAt[col].length) return null;
       }
-      // The last column must end the record, every other one at a delimiter.
-      if (last ? fieldEnd !== end : fieldEnd === end) return null;
+      if (bytes[to] === QUOTE && !quoted) return null; // a stray quote: the general reader says what it is
+      if (quoted && (to >= end || bytes[to] !== QUOTE)) return null; // no closing quote before the record ends
+      if (keepAt[col].length) {
+        const text = bytes.toString('latin1', from, to);
+        for (const at of keepAt[col]) keep[at] = text;
+      }
+      const fieldEnd = to + quoted;
+      // The last column must end the record, every other one at a delimiter (after a closing quote too: `""` and
+      // `"a"b` are left to the general reader).
+      if (last ? fieldEnd !== end : fieldEnd >= end || bytes[fieldEnd] !== delim) return null;
       i = fieldEnd + 1;
     }
     return keep;

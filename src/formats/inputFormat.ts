@@ -10,8 +10,8 @@ import { parseCsvHeader, parseCsvFields, parseCsvRecords, type ParsedRecord } fr
 import { csvFastFill, type FastFill } from './csvFastFill.js';
 import { csvBlockFill, type BlockFill } from './csvBlockFill.js';
 import { jsonBlockFill } from './jsonBlockFill.js';
+import { recordBounds, type RecordBounds } from '../pipeline/recordBounds.js';
 
-const QUOTE = 0x22;
 const CR = 0x0d;
 const LF = 0x0a;
 import type { FeaturePlan } from '../model/featurePlan.js';
@@ -35,11 +35,13 @@ export interface InputFormat {
   fastFill(plan: FeaturePlan): FastFill | null;
   /** The same hot path on bytes (records still in a block). */
   blockFill(plan: FeaturePlan): BlockFill | null;
+  /** Where records end in its bytes (a new scan for each stream of bytes). */
+  recordBounds(): RecordBounds;
   /**
-   * Whether a run of bytes can be cut into records at its LFs: no record in it spans lines, and (CSV) no lone CR
-   * ends one. `afterCr`: the bytes before these ended with a CR (which a first byte other than LF makes lone).
+   * Whether the byte path can read these bytes: not (CSV) when a lone CR ends a record in them, which only the text
+   * splitter reads. `afterCr`: the bytes before these ended with a CR (which a first byte other than LF makes lone).
    */
-  linesAreRecords(bytes: Buffer, afterCr?: boolean): boolean;
+  bytesReadable(bytes: Buffer, afterCr?: boolean): boolean;
 }
 
 export interface FormatSettings {
@@ -89,8 +91,9 @@ function csvFormat(name: RecordFormat, delimiter: string, { header, maxRecordLen
     parser: (columns) => (records) => parseCsvRecords(records, delimiter, columns.length),
     fastFill: (plan) => csvFastFill(plan, delimiter),
     blockFill: (plan) => csvBlockFill(plan, delimiter),
-    // Only a quoted field can hold a line break; a lone CR ends a record where the byte path sees none.
-    linesAreRecords: (bytes, afterCr = false) => bytes.indexOf(QUOTE) < 0 && !hasLoneCr(bytes, afterCr),
+    // Line breaks outside quoted fields; a lone CR (classic Mac) ends a record where the byte path sees none.
+    recordBounds: () => recordBounds(delimiter),
+    bytesReadable: (bytes, afterCr = false) => !hasLoneCr(bytes, afterCr),
   };
 }
 
@@ -114,7 +117,7 @@ function jsonFormat(name: RecordFormat, { named, maxRecordLength }: FormatSettin
     fastFill: () => null,
     blockFill: (plan) => (name === 'json' ? null : jsonBlockFill(plan)),
     // JSONL: a record is exactly a line (a JSON string cannot hold a raw line break). A JSON document is read whole.
-    linesAreRecords: () => name !== 'json',
+    recordBounds: () => recordBounds(null),
   };
 }
 

@@ -1,20 +1,21 @@
 /**
- * The main thread's whole share of the per-record work on the byte path: it cuts the input bytes at line breaks
- * into blocks of whole lines and hands them on, without decoding or looking at records (workers split, parse and
- * score them in parallel). Only used where every line break ends a record (the input format says so per piece).
+ * The main thread's whole share of the per-record work on the byte path: it cuts the input bytes at record ends
+ * into blocks of whole records and hands them on, without decoding or parsing (workers split, parse and score them
+ * in parallel). Record ends are line breaks, outside quoted fields for CSV (see recordBounds.ts): a quote-free run
+ * of bytes costs one backwards search, a quoted one a few forward searches per quoted field.
  * A block is handed on when it holds `blockBytes` or when its oldest byte has waited `flushMs` — the Chunker's
  * max-size / max-wait rule, so a slow pipe still gets timely predictions.
  *
  * Each block is copied into an ArrayBuffer of its own, so it can be transferred to a worker (not copied again),
  * and so no pooled buffer is ever detached.
  */
-const NL = 10;
+import { recordBounds, type RecordBounds } from './recordBounds.js';
 
 export class BlockCutter {
-  /** Whole lines waiting to be handed on. */
-  private lines: Buffer[] = [];
-  private linesBytes = 0;
-  /** The bytes after the last line break seen: the start of a line not complete yet. */
+  /** Whole records waiting to be handed on. */
+  private records: Buffer[] = [];
+  private recordsBytes = 0;
+  /** The bytes after the last record end seen: the start of a record not complete yet. */
   private partial: Buffer[] = [];
   private partialBytes = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -23,59 +24,77 @@ export class BlockCutter {
     private readonly blockBytes: number,
     private readonly flushMs: number,
     private readonly emit: (bytes: Uint8Array) => void,
+    private readonly bounds: RecordBounds = recordBounds(null),
   ) {}
 
-  /** Bytes of the line not complete yet (for bounding memory). */
+  /** Bytes of the record not complete yet (for bounding memory). */
   get pendingLine(): number {
     return this.partialBytes;
   }
 
   push(piece: Buffer): void {
-    // Whole blocks first: each ends at the last line break before it would pass blockBytes (a longer line: at its end).
-    let start = 0;
+    let start = 0; // piece bytes before `start` are taken
+    let scanned = 0; // the bounds have scanned piece bytes before `scanned`
+    let end = 0; // just past the last record end found
+    // Whole blocks first: each ends at the last record end before it would pass blockBytes (a longer record: at its end).
     for (;;) {
-      const full = start + this.blockBytes - this.linesBytes - this.partialBytes;
+      const full = start + this.blockBytes - this.recordsBytes - this.partialBytes;
       if (full > piece.length) break;
-      let nl = full > start ? piece.lastIndexOf(NL, full - 1) : -1;
-      if (nl < start) nl = piece.indexOf(NL, Math.max(full, start));
-      if (nl < 0) break;
-      this.addLines(piece.subarray(start, nl + 1));
+      if (full > scanned) {
+        const last = this.bounds.last(piece, scanned, full);
+        if (last > scanned) end = last;
+        scanned = full;
+      }
+      if (end <= start) {
+        const nl = this.bounds.next(piece, scanned, piece.length);
+        if (nl < 0) {
+          scanned = piece.length;
+          break;
+        }
+        end = scanned = nl + 1;
+      }
+      this.addRecords(piece.subarray(start, end));
       this.flush();
-      start = nl + 1;
+      start = end;
     }
-    const rest = start > 0 ? piece.subarray(start) : piece;
-    const nl = rest.lastIndexOf(NL);
-    if (nl >= 0) this.addLines(rest.subarray(0, nl + 1));
-    if (nl + 1 < rest.length) {
-      this.partial.push(rest.subarray(nl + 1));
-      this.partialBytes += rest.length - nl - 1;
+    if (scanned < piece.length) {
+      const last = this.bounds.last(piece, scanned, piece.length);
+      if (last > scanned) end = last;
     }
-    if (this.linesBytes > 0 && this.timer === null && this.flushMs > 0) this.timer = setTimeout(() => this.flush(), this.flushMs);
+    if (end > start) {
+      this.addRecords(piece.subarray(start, end));
+      start = end;
+    }
+    if (start < piece.length) {
+      this.partial.push(piece.subarray(start));
+      this.partialBytes += piece.length - start;
+    }
+    if (this.recordsBytes > 0 && this.timer === null && this.flushMs > 0) this.timer = setTimeout(() => this.flush(), this.flushMs);
   }
 
-  /** Takes whole lines (which complete the partial line held). */
-  private addLines(lines: Buffer): void {
-    for (const p of this.partial) this.lines.push(p); // a long line may be in many pieces: no spread
-    this.lines.push(lines);
-    this.linesBytes += this.partialBytes + lines.length;
+  /** Takes whole records (which complete the partial record held). */
+  private addRecords(records: Buffer): void {
+    for (const p of this.partial) this.records.push(p); // a long record may be in many pieces: no spread
+    this.records.push(records);
+    this.recordsBytes += this.partialBytes + records.length;
     this.partial = [];
     this.partialBytes = 0;
   }
 
-  /** Hands on the whole lines held. */
+  /** Hands on the whole records held. */
   flush(): void {
     this.stop();
-    if (this.linesBytes === 0) return;
-    const block = joinBytes(this.lines);
-    this.lines = [];
-    this.linesBytes = 0;
+    if (this.recordsBytes === 0) return;
+    const block = joinBytes(this.records);
+    this.records = [];
+    this.recordsBytes = 0;
     this.emit(block);
   }
 
-  /** End of input: everything held, the last line even without its line break. */
+  /** End of input: everything held, the last record even without its line break. */
   end(): void {
-    for (const p of this.partial) this.lines.push(p);
-    this.linesBytes += this.partialBytes;
+    for (const p of this.partial) this.records.push(p);
+    this.recordsBytes += this.partialBytes;
     this.partial = [];
     this.partialBytes = 0;
     this.flush();
@@ -84,10 +103,10 @@ export class BlockCutter {
   /** Takes back what is held and not handed on (to read it another way); the cutter is then empty. */
   takeBack(): Buffer {
     this.stop();
-    const all = Buffer.concat([...this.lines, ...this.partial]);
-    this.lines = [];
+    const all = Buffer.concat([...this.records, ...this.partial]);
+    this.records = [];
     this.partial = [];
-    this.linesBytes = this.partialBytes = 0;
+    this.recordsBytes = this.partialBytes = 0;
     return all;
   }
 

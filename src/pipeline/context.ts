@@ -13,6 +13,7 @@ export function makeContext(plan: FeaturePlan, outputs: OutputPlan, format: Inpu
     parse: format.parser(plan.columns),
     fastFill: format.fastFill(plan),
     blockFill: format.blockFill(plan),
+    recordBounds: () => format.recordBounds(),
     batchSize: options.batchSize,
     maxRecordLength: options.maxRecordBytes,
     plan,

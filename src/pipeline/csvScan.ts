@@ -80,21 +80,23 @@ export function csvRecordEnd(bytes: Uint8Array, pos: number, end: number, delim:
 }
 
 /**
- * The index just past the last record end in bytes[0, end), scanning on from `scan` (whose state it leaves at
- * `end`); 0 when no record ends there. Quote-free bytes outside a quoted field take one backwards search.
+ * The index just past the last record end in bytes[from, to), scanning on from `scan` (whose state it leaves at
+ * `to`); `from` when no record ends there. Quote-free bytes outside a quoted field take one backwards search.
  */
-export function lastRecordEnd(bytes: Uint8Array, end: number, delim: number, scan: CsvScan): number {
-  if (end === 0) return 0;
-  if ((scan.state === Quote.FieldStart || scan.state === Quote.Unquoted) && indexIn(bytes, QUOTE, 0, end) < 0) {
-    const nl = bytes.lastIndexOf(NL, end - 1);
-    // After the last line break, a run of bytes without quotes: its last byte tells where the scan stands.
-    scan.state = nl + 1 < end && bytes[end - 1] !== delim ? Quote.Unquoted : Quote.FieldStart;
-    return nl + 1;
+export function lastRecordEnd(bytes: Uint8Array, from: number, to: number, delim: number, scan: CsvScan): number {
+  if (from >= to) return from;
+  if ((scan.state === Quote.FieldStart || scan.state === Quote.Unquoted) && indexIn(bytes, QUOTE, from, to) < 0) {
+    const nl = bytes.lastIndexOf(NL, to - 1);
+    const end = nl < from ? from : nl + 1;
+    // Past the last record end, a run of bytes without quotes: its last byte tells where the scan stands.
+    scan.state = end < to && bytes[to - 1] !== delim ? Quote.Unquoted : Quote.FieldStart;
+    return end;
   }
-  let last = 0;
-  for (let pos = 0; pos < end; ) {
-    const nl = csvRecordEnd(bytes, pos, end, delim, scan);
+  let last = from;
+  for (let pos = from; pos < to; ) {
+    const nl = csvRecordEnd(bytes, pos, to, delim, scan);
     if (nl < 0) break;
+    scan.quotedLines = 0;
     last = pos = nl + 1;
   }
   return last;

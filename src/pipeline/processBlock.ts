@@ -1,13 +1,15 @@
 /**
- * The unit of work on bytes: a block of whole lines, cut by the main thread without looking inside (see
+ * The unit of work on bytes: a block of whole records, cut by the main thread without looking inside (see
  * blockCutter.ts), is split into records here — in a worker, in parallel — and scored in batches of --batch-size
- * through processBatch. Records are lines (the cutter only makes blocks of quote-free CSV or of JSONL), with the
- * record splitter's rules: a CR before the newline is dropped, blank lines are not records, a line longer than
- * --max-record-bytes fails with its beginning as a preview. Row and line numbers are counted from the block's
- * start; the runner, which writes blocks in order, adds what came before.
+ * through processBatch. Records end where the format's record bounds say (line breaks; for CSV, outside quoted
+ * fields), with the record splitter's rules: a CR before the newline is dropped, blank lines are not records, a
+ * record longer than --max-record-bytes fails with its beginning as a preview and reading resumes at the first line
+ * break after the limit, an unterminated quote runs to the end of input. Row and line numbers are counted from the
+ * block's start; the runner, which writes blocks in order, adds what came before.
  */
 import type { FeedData } from '../model/session.js';
 import { isBlank, previewOf, type RawRecord } from './recordSplitter.js';
+import type { RecordBounds } from './recordBounds.js';
 import { processBatch, type ChunkContext, type ChunkResult } from './processChunk.js';
 import type { FormattedBlock, FormattedChunk } from './formatChunk.js';
 
@@ -19,83 +21,164 @@ export interface Block {
 const NL = 10;
 const CR = 13;
 
+/** Where one record lies in the block. */
+interface Found {
+  start: number;
+  /** The end of its fields (a CR before the line break left out). */
+  end: number;
+  /** The end of its text as the splitter counts it (the CR included; an open quote's trailing line breaks not). */
+  textEnd: number;
+  /** Where the next record starts. */
+  next: number;
+  /** Lines it spans. */
+  lines: number;
+  tooLarge: boolean;
+  unterminated: boolean;
+}
+
 /**
  * Scores the block batch by batch and formats each batch as soon as it is scored (so its rows die young, which
  * the worker profiles showed as a fifth of their time spent in GC when a whole block's rows were kept).
  */
 export async function processBlock(block: Block, ctx: ChunkContext, format: (batch: ChunkResult) => FormattedChunk): Promise<FormattedBlock> {
   let bytes = Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength);
-  // Every line ends with a line break (the number parser reads up to one without bounds checks); adding one to
-  // the last line of an input changes nothing, as for the record splitter.
+  const inputEnd = bytes.length;
+  // Every record ends with a line break (the number parser reads up to one without bounds checks); adding one to
+  // the last record of an input changes nothing, as for the record splitter.
   if (bytes.length > 0 && bytes[bytes.length - 1] !== NL) bytes = Buffer.concat([bytes, Buffer.from('\n')]);
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   const fill = ctx.blockFill;
   const limit = ctx.maxRecordLength;
   const size = ctx.batchSize;
-  // Without a byte path every record is read as text: the block is decoded once, and each line is a slice of it
+  // Without a byte path every record is read as text: the block is decoded once, and each record is a slice of it
   // (a line break is one byte and one character, and ends any malformed UTF-8 before it, so lines correspond).
   const whole = fill === null ? decoder.decode(bytes) : null;
   let textPos = 0;
-  const starts: number[] = [];
-  const ends: number[] = [];
-  const textStarts: number[] = [];
-  const textEnds: number[] = [];
+  const found: Found[] = [];
+  const texts: (string | undefined)[] = [];
   const rowOf: number[] = [];
   const lineOf: number[] = [];
   const parts: FormattedChunk[] = [];
   let records = 0;
   let lines = 0;
 
+  const textOf = (f: Found): string => decoder.decode(bytes.subarray(f.start, f.textEnd));
+  // An oversized record's preview is the start of the input from the record on, as the splitter shows it.
+  const previewText = (f: Found): string => decoder.decode(bytes.subarray(f.start, Math.min(f.next, inputEnd)));
   const record = (i: number): RawRecord => {
-    const row = rowOf[i];
-    const line = lineOf[i];
-    // The splitter's limit counts the characters before the newline, a CR included.
-    const withCr = bytes[ends[i]] === CR;
-    const text = whole !== null ? whole.slice(textStarts[i], textEnds[i]) : decoder.decode(bytes.subarray(starts[i], ends[i] + (withCr ? 1 : 0)));
-    if (text.length > limit) return { row, line, text: previewOf(text, limit), tooLarge: limit };
-    return { row, line, text: withCr ? text.slice(0, -1) : text };
+    const f = found[i];
+    const text = texts[i] ?? textOf(f);
+    const raw: RawRecord = { row: rowOf[i], line: lineOf[i], text };
+    if (f.tooLarge || text.length > limit) {
+      raw.text = previewOf(f.tooLarge ? previewText(f) : text, limit);
+      raw.tooLarge = limit;
+    } else if (f.unterminated) {
+      raw.unterminatedQuote = true;
+    } else if (f.end < f.textEnd) {
+      raw.text = text.slice(0, -1); // the CR before the line break
+    }
+    return raw;
   };
   const flush = async (): Promise<void> => {
-    if (starts.length === 0) return;
+    if (found.length === 0) return;
     const result = await processBatch(
       {
         source: block.source,
-        count: starts.length,
-        fastFill: (i: number, slot: number, data: FeedData[]) =>
-          fill && ends[i] - starts[i] < limit ? fill(bytes, starts[i], ends[i], slot, data) : null,
+        count: found.length,
+        fastFill: (i: number, slot: number, data: FeedData[]) => {
+          const f = found[i];
+          return fill && f.end - f.start < limit && !f.tooLarge && !f.unterminated ? fill(bytes, f.start, f.end, slot, data) : null;
+        },
         record,
       },
       ctx,
     );
     parts.push(format(result));
-    starts.length = ends.length = textStarts.length = textEnds.length = rowOf.length = lineOf.length = 0;
+    found.length = texts.length = rowOf.length = lineOf.length = 0;
   };
 
+  let bounds = ctx.recordBounds();
   for (let pos = 0; pos < bytes.length; ) {
-    const nl = bytes.indexOf(NL, pos);
-    const textNl = whole !== null ? whole.indexOf('\n', textPos) : 0;
-    lines++;
-    let end = nl;
-    if (end > pos && bytes[end - 1] === CR) end--;
-    let blank = end === pos;
-    const first = bytes[pos];
-    if (!blank && (first === 32 || first === 9 || first === CR)) {
-      const text = whole !== null ? whole.slice(textPos, textNl) : decoder.decode(bytes.subarray(pos, nl));
-      blank = text.length <= limit && isBlank(end < nl ? text.slice(0, -1) : text);
+    const f = nextRecord(bytes, pos, bounds);
+    // Only a record spanning lines (or an open quote, whose trailing line breaks the splitter counts) can be cut
+    // inside itself; bytes ≥ characters, so most need no decoding to tell.
+    if ((f.lines > 1 || f.unterminated) && f.next - f.start > limit) {
+      const text = decoder.decode(bytes.subarray(f.start, f.unterminated ? inputEnd : f.textEnd));
+      if (cutOversized(bytes, f, text, limit)) bounds = ctx.recordBounds();
     }
-    if (!blank) {
-      records++;
-      starts.push(pos);
-      ends.push(end);
-      textStarts.push(textPos);
-      textEnds.push(textNl);
-      rowOf.push(records);
-      lineOf.push(lines);
-      if (starts.length >= size) await flush();
+    let text: string | undefined;
+    if (whole !== null) {
+      const after = textIndexAfter(whole, textPos, f.lines);
+      // Up to the record's line break, less an open quote's trailing line breaks (one character each).
+      text = whole.slice(textPos, after - 1 - (f.next - 1 - f.textEnd));
+      textPos = after;
     }
-    pos = nl + 1;
-    textPos = textNl + 1;
+    const line = lines + 1;
+    lines += f.lines;
+    pos = f.next;
+    if (!f.tooLarge && isBlankRecord(bytes, f, text, decoder, limit)) continue;
+    records++;
+    found.push(f);
+    texts.push(text);
+    rowOf.push(records);
+    lineOf.push(line);
+    if (found.length >= size) await flush();
   }
   await flush();
   return { parts, lines };
+}
+
+/** The record starting at `pos`: to the line break that ends it, or to the end of the block (an open quote). */
+function nextRecord(bytes: Buffer, pos: number, bounds: RecordBounds): Found {
+  let nl = bounds.next(bytes, pos, bytes.length);
+  let inner = bounds.takeInnerLines();
+  let unterminated = false;
+  if (nl < 0) {
+    // An unterminated quote runs to the end of input; its trailing line breaks are not part of the record.
+    nl = bytes.length - 1;
+    inner--;
+    unterminated = true;
+  }
+  let textEnd = nl;
+  if (unterminated) while (textEnd > pos && (bytes[textEnd - 1] === NL || bytes[textEnd - 1] === CR)) textEnd--;
+  const end = !unterminated && textEnd > pos && bytes[textEnd - 1] === CR ? textEnd - 1 : textEnd;
+  return { start: pos, end, textEnd, next: nl + 1, lines: inner + 1, tooLarge: false, unterminated };
+}
+
+/**
+ * A record spanning lines and longer than the limit (in characters, as the record splitter counts) fails with its
+ * beginning, and reading resumes after the first line break at or past the limit — inside the record when it has
+ * one there, exactly where the splitter cuts it. Returns whether the record was cut inside (the quote state then
+ * starts afresh).
+ */
+function cutOversized(bytes: Buffer, f: Found, text: string, limit: number): boolean {
+  if (text.length <= limit) return false;
+  f.tooLarge = true;
+  f.unterminated = false;
+  const cut = text.indexOf('\n', limit);
+  if (cut < 0) return false; // the first line break past the limit is the record's own
+  let breaks = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i <= cut; i = text.indexOf('\n', i + 1)) breaks++;
+  let nl = f.start - 1;
+  for (let k = 0; k < breaks; k++) nl = bytes.indexOf(NL, nl + 1);
+  f.end = f.textEnd = nl;
+  f.next = nl + 1;
+  f.lines = breaks;
+  return true;
+}
+
+/** The index just past the `lines`-th line break from `from` in the block's text. */
+function textIndexAfter(whole: string, from: number, lines: number): number {
+  let nl = from - 1;
+  for (let k = 0; k < lines; k++) nl = whole.indexOf('\n', nl + 1);
+  return nl + 1;
+}
+
+/** A record that is only whitespace is not a record (looked at as text only when it starts with some). */
+function isBlankRecord(bytes: Buffer, f: Found, text: string | undefined, decoder: TextDecoder, limit: number): boolean {
+  if (f.end === f.start) return true;
+  const first = bytes[f.start];
+  if (first !== 32 && first !== 9 && first !== CR) return false;
+  const raw = text ?? decoder.decode(bytes.subarray(f.start, f.textEnd));
+  return raw.length <= limit && isBlank(raw);
 }

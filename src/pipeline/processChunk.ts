@@ -14,6 +14,7 @@ import type { FastFill } from '../formats/csvFastFill.js';
 import type { BlockFill } from '../formats/csvBlockFill.js';
 import { allocate, type CellWriter } from './cells.js';
 import type { RawRecord } from './recordSplitter.js';
+import type { RecordBounds } from './recordBounds.js';
 import { scoreRows, type ScoreSettings } from './scorer.js';
 
 export interface Chunk {
@@ -52,6 +53,8 @@ export interface ChunkContext {
   fastFill: FastFill | null;
   /** The same on bytes, for blocks (see csvBlockFill.ts). */
   blockFill: BlockFill | null;
+  /** Where records end in a block (a new scan for each block). */
+  recordBounds(): RecordBounds;
   /** Records per model batch within a block (--batch-size). */
   batchSize: number;
   /** --max-record-bytes, which blocks check as the record splitter does. */

@@ -1,12 +1,12 @@
 /**
  * Reads one line-based source (CSV, TSV, JSONL) and hands on its records, in one of two ways:
- * - as text: decoded and cut into records by the RecordSplitter, on the main thread (quote-aware);
- * - as blocks: raw bytes cut at line breaks by the BlockCutter, split and parsed where they are scored (workers).
- * Blocks are far cheaper for the main thread, but only valid while every line break ends a record. So a source
- * starts as text until its columns are known (the header, or JSON's first object), goes on in blocks, and falls
- * back to text for good at the first piece where a line break may not end a record (a quote in CSV) or where a
- * line grows past --max-record-bytes (the splitter then cuts it as it always does). Both ways give the same
- * records, row and line numbers, and errors.
+ * - as blocks: raw bytes cut at record ends by the BlockCutter (line breaks, outside quoted fields for CSV), split
+ *   and parsed where they are scored (workers);
+ * - as text: decoded and cut into records by the RecordSplitter, on the main thread.
+ * A source starts as text until its columns are known (the header, or JSON's first object), then goes on in
+ * blocks. It falls back to text for good only where a record grows past --max-record-bytes before it ends (the
+ * splitter then cuts it as it always does), which keeps memory bounded. Both ways give the same records, row and
+ * line numbers, and errors.
  */
 import type { InputFormat } from '../formats/inputFormat.js';
 import type { RawRecord } from './recordSplitter.js';
@@ -51,7 +51,7 @@ export async function readLines(
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   const readText = (bytes: Buffer): void => calls.records(splitter.push(decoder.decode(bytes, { stream: true })));
   const numbering: Numbering = { rows: 0, lines: 0 };
-  const cutter = new BlockCutter(BLOCK_BYTES, options.flushMs, (bytes) => calls.block(bytes, numbering));
+  const cutter = new BlockCutter(BLOCK_BYTES, options.flushMs, (bytes) => calls.block(bytes, numbering), format.recordBounds());
   onCutter(cutter);
   let mode: 'head' | 'blocks' | 'text' = 'head';
   let head: Buffer = EMPTY; // bytes of the head not read yet
@@ -74,7 +74,6 @@ export async function readLines(
       for (let nl = head.indexOf(NL); calls.columns() === null && nl >= 0 && mode === 'head'; nl = head.indexOf(NL)) {
         const line = head.subarray(0, nl + 1);
         head = head.subarray(nl + 1);
-        if (!format.linesAreRecords(line)) mode = 'text';
         readText(line);
       }
       const columns = calls.columns();
@@ -84,13 +83,13 @@ export async function readLines(
         const at = splitter.position;
         numbering.rows = at.rows - (columns.header ? 1 : 0);
         numbering.lines = at.line - 1;
-      } else if (mode === 'head' && (head.length > options.maxRecordBytes || !format.linesAreRecords(head))) {
+      } else if (mode === 'head' && (head.length > options.maxRecordBytes || !format.bytesReadable(head))) {
         mode = 'text'; // a first line too long (the splitter cuts it), or a lone CR (CR-only line ends)
       }
       if (mode !== 'head') [piece, head] = [head, EMPTY];
     }
     if (mode === 'blocks') {
-      if (format.linesAreRecords(piece, afterCr)) {
+      if (format.bytesReadable(piece, afterCr)) {
         if (piece.length) afterCr = piece[piece.length - 1] === CR;
         cutter.push(piece);
         piece = cutter.pendingLine > options.maxRecordBytes ? await toText() : EMPTY;
