@@ -25,10 +25,16 @@ export interface CsvScan {
   state: Quote;
   /** Line breaks inside quoted fields seen so far (a record's physical lines, less one). */
   quotedLines: number;
+  /**
+   * The first quote at or after the last search in `searched` (Infinity: none): a search for the next quote runs to
+   * the end of the buffer, so on quote-free data it is made once per buffer, not once per record.
+   */
+  quoteAt: number;
+  searched: Uint8Array | null;
 }
 
 export function newScan(): CsvScan {
-  return { state: Quote.FieldStart, quotedLines: 0 };
+  return { state: Quote.FieldStart, quotedLines: 0, quoteAt: Infinity, searched: null };
 }
 
 /**
@@ -42,7 +48,7 @@ export function csvRecordEnd(bytes: Uint8Array, pos: number, end: number, delim:
   while (i < end) {
     if (state === Quote.FieldStart || state === Quote.Unquoted) {
       const nl = indexIn(bytes, NL, i, end);
-      const q = indexIn(bytes, QUOTE, i, nl < 0 ? end : nl);
+      const q = quoteIn(bytes, i, nl < 0 ? end : nl, scan);
       if (q < 0) {
         if (nl >= 0) {
           scan.state = Quote.FieldStart;
@@ -56,7 +62,7 @@ export function csvRecordEnd(bytes: Uint8Array, pos: number, end: number, delim:
       state = atFieldStart ? Quote.Quoted : Quote.Unquoted;
       i = q + 1;
     } else if (state === Quote.Quoted) {
-      const q = indexIn(bytes, QUOTE, i, end);
+      const q = quoteIn(bytes, i, end, scan);
       const stop = q < 0 ? end : q;
       for (let nl = indexIn(bytes, NL, i, stop); nl >= 0; nl = indexIn(bytes, NL, nl + 1, stop)) scan.quotedLines++;
       if (q < 0) {
@@ -85,7 +91,7 @@ export function csvRecordEnd(bytes: Uint8Array, pos: number, end: number, delim:
  */
 export function lastRecordEnd(bytes: Uint8Array, from: number, to: number, delim: number, scan: CsvScan): number {
   if (from >= to) return from;
-  if ((scan.state === Quote.FieldStart || scan.state === Quote.Unquoted) && indexIn(bytes, QUOTE, from, to) < 0) {
+  if ((scan.state === Quote.FieldStart || scan.state === Quote.Unquoted) && quoteIn(bytes, from, to, scan) < 0) {
     const nl = bytes.lastIndexOf(NL, to - 1);
     const end = nl < from ? from : nl + 1;
     // Past the last record end, a run of bytes without quotes: its last byte tells where the scan stands.
@@ -100,6 +106,16 @@ export function lastRecordEnd(bytes: Uint8Array, from: number, to: number, delim
     last = pos = nl + 1;
   }
   return last;
+}
+
+/** The first quote in [from, to), or -1; searches run forward through a buffer, so the last answer is reused. */
+function quoteIn(bytes: Uint8Array, from: number, to: number, scan: CsvScan): number {
+  if (scan.searched !== bytes || scan.quoteAt < from) {
+    const at = bytes.indexOf(QUOTE, from);
+    scan.searched = bytes;
+    scan.quoteAt = at < 0 ? Infinity : at;
+  }
+  return scan.quoteAt < to ? scan.quoteAt : -1;
 }
 
 /** indexOf bounded to [from, to): -1 when the byte is not there. */
