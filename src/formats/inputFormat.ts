@@ -118,6 +118,7 @@ function jsonFormat(name: RecordFormat, { named, maxRecordLength }: FormatSettin
     blockFill: (plan) => (name === 'json' ? null : jsonBlockFill(plan)),
     // JSONL: a record is exactly a line (a JSON string cannot hold a raw line break). A JSON document is read whole.
     recordBounds: () => recordBounds(null),
+    bytesReadable: () => name !== 'json',
   };
 }
 
