@@ -6,65 +6,94 @@ import { closeSync, constants, openSync, readFileSync, rmSync, statSync } from '
 import { Command, CommanderError, Option } from 'commander';
 import chalk, { Chalk } from 'chalk';
 import { EXIT, RunError, exitCodeOf, oneLine, printable, type RunErrorCode } from './errors.js';
-import { defaultWorkers, resolveOptions, type Options, type RawFlags } from './options.js';
-import { ModelSession, readModel, type ModelBytes } from './model/session.js';
+import { DEFAULTS, defaultWorkers, resolveOptions, type Options, type RawFlags, type RecordFormat } from './options.js';
+import { ModelSession, readModel, runtimeVersion, setRuntimeLogging, type ModelBytes } from './model/session.js';
 import { outputFormatFor } from './formats/detect.js';
 import { BrokenPipe, temporaryFiles } from './io/sinks.js';
 import { RunOutputs, keptAfterStop, writeSummary } from './runOutputs.js';
 import { earlyWorkers, newCounts, runPipeline, type RunCounts } from './pipeline/runner.js';
 import type { Sidecar } from './report/sidecar.js';
-import { summaryLine, type RunSummary } from './report/summary.js';
+import { outputOptions, summaryLine, type RunSummary } from './report/summary.js';
 import { progressBar } from './report/progress.js';
 import { inspectModel, renderInspect } from './report/inspect.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-const EXAMPLES = `
+const EXIT_CODES = `
+Exit codes:
+  0    every record scored (also when the reader of standard output went away)
+  3    done, some records failed: see the error sidecar
+  2    the run could not start or go on (usage, model, input, output, mapping); no output written
+  4    aborted: more records failed than --max-errors/--max-error-rate allow
+  129  hung up (SIGHUP); 130 interrupted (SIGINT, Ctrl-C); 143 terminated (SIGTERM); no output written
+  1    internal error (a bug: please report it with --verbose output)`;
+
+const SCORE_EXAMPLES = `
 Examples:
   $ batch-score fixtures/houses.csv -m fixtures/models/linear.onnx -o preds.csv --keep id
   $ batch-score day.csv -m model.onnx --features age,income,score -o preds.csv --summary run.json
+  $ batch-score pandas.csv -m model.onnx --ignore "" --keep id -o preds.csv   # drop pandas' unnamed index
   $ cat events.jsonl | batch-score -m model.onnx | jq .variable
   $ zcat day.csv.gz | batch-score -m model.onnx -o preds.csv.gz
   $ tail -f stream.jsonl | batch-score -m model.onnx --flush-ms 200 >> preds.jsonl
+${EXIT_CODES}
+`;
 
-  $ batch-score inspect model.onnx --input day.csv
+const INSPECT_EXAMPLES = `
+Examples:
+  $ batch-score inspect model.onnx                         # inputs, outputs, labels, metadata
+  $ batch-score inspect model.onnx --input day.csv         # + the mapping a run would apply, and a sample's errors
+  $ batch-score inspect model.onnx --input day.csv --keep id --json
 
-Exit codes: 0 all scored · 3 some records failed (see the sidecar) · 2 cannot start or go on · 1 internal error`;
+Exit codes: 0 the report was printed · 2 the input cannot be mapped (the problem is in the report), or a run
+error (usage, model, input) · 1 internal error
+`;
+
+/**
+ * A flag with its default shown as written (commander would print a default value quoted, "1024"). The defaults
+ * themselves are applied by resolveOptions, from the same DEFAULTS.
+ */
+function flag(flags: string, description: string, shownDefault?: string | number): Option {
+  return new Option(flags, shownDefault === undefined ? description : `${description} (default: ${shownDefault})`);
+}
 
 function buildProgram(): Command {
   return new Command('batch-score')
     .enablePositionalOptions() // so that `inspect --keep id` gives --keep to inspect, not to the scorer
     .description('Score records (CSV, TSV, JSONL, JSON) with a local ONNX model: one prediction per input record, failures in an error sidecar.')
-    .version(VERSION, '-V, --version')
+    .usage('[inputs...] -m <model.onnx> [options]')
+    .version(VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'this help')
+    .helpCommand('help [command]', 'help for a command (batch-score help inspect)')
     .argument('[inputs...]', 'input files (CSV, TSV, JSONL, JSON; .gz too), scored in order into one output; - or none for standard input')
-    .option('-m, --model <path>', 'the ONNX model (required)')
-    .option('-o, --output <path>', 'output file, written atomically; a device or FIFO is written in place (default: standard output)')
-    .option('--features <names>', 'comma-separated columns fed to the model, in this order (default: all but --keep)')
-    .option('--keep <names>', 'comma-separated columns copied verbatim before the predictions')
-    .option('--outputs <names>', 'comma-separated model outputs to write (default: all tensor outputs)')
-    .option('--batch-size <n>', 'records per model call', '1024')
-    .addOption(new Option('--on-error <mode>', 'a failed record: an empty prediction row, or left out').choices(['null', 'skip']).default('null'))
-    .option('--errors <path>', 'error sidecar path, - for standard output (default: beside the output, <name>.errors.jsonl; with output to a stream, batch-score.errors.jsonl)')
-    .addOption(new Option('--missing <mode>', 'empty/NA feature: a record error, or NaN').choices(['error', 'nan']).default('error'))
-    .option('--input-format <format>', 'csv, tsv, jsonl or json (default: from the extension; sniffed on stdin)')
-    .option('--output-format <format>', 'csv, tsv, jsonl or json (default: from the -o extension, else the input\'s)')
-    .option('--delimiter <char>', 'field delimiter of CSV-like input (default: , and tab for .tsv)')
-    .option('--no-header', 'CSV input has no header row: columns are named 1, 2, 3…')
-    .option('--flush-ms <ms>', 'score a partial chunk when input stalls this long (0: only when full)', '1000')
-    .option('--workers <n>', 'worker threads scoring beside the main thread, each with its own model session (0: the main thread alone; default: cores - 1; at most 4 × cores)', String(defaultWorkers()))
-    .option('--threads <n>', 'onnxruntime intra-op threads per session (default: cores / (workers + 1))')
-    .option('--retries <n>', 'retry a failed model call this many times before isolating the failing records', '0')
-    .option('--retry-delay <ms>', 'wait between retries', '1000')
-    .option('--max-errors <n>', 'abort (exit 4) when more than n records fail')
-    .option('--max-error-rate <fraction>', 'abort (exit 4) when more than this fraction of records fail (checked from --batch-size records on, and at the end of the input)')
-    .option('--max-record-bytes <n>', 'a longer record fails as RECORD_TOO_LARGE', String(1024 * 1024))
-    .option('--summary <path>', 'write a JSON run summary here (- for standard output)')
-    .option('-q, --quiet', 'no summary line, no progress bar')
-    .option('--no-progress', 'no progress bar')
-    .option('--no-color', 'no colors (also NO_COLOR=1)')
-    .option('--verbose', 'stack traces for errors')
-    .addHelpText('after', EXAMPLES)
-    .showHelpAfterError('(run batch-score --help for usage)');
+    .addOption(flag('-m, --model <path>', 'the ONNX model (required)'))
+    .addOption(flag('-o, --output <path>', 'output file, written atomically; a device or FIFO is written in place', 'standard output'))
+    .addOption(flag('--features <names>', 'comma-separated columns fed to the model, in this order', 'all but --keep and --ignore'))
+    .addOption(flag('--keep <names>', 'comma-separated columns copied verbatim before the predictions'))
+    .addOption(flag('--ignore <names>', 'comma-separated columns dropped before mapping: neither features nor kept ("" names an unnamed column)'))
+    .addOption(flag('--outputs <names>', 'comma-separated model outputs to write', 'all tensor outputs'))
+    .addOption(flag('--batch-size <n>', 'records per model call', DEFAULTS.batchSize))
+    .addOption(flag('--on-error <mode>', 'a failed record: null (a row with empty predictions) or skip (no row)', DEFAULTS.onError))
+    .addOption(flag('--errors <path>', 'error sidecar path, - for standard output', '<output name>.errors.jsonl beside the output; with output to a stream, batch-score.errors.jsonl'))
+    .addOption(flag('--missing <mode>', 'an empty/NA feature: error (MISSING_VALUE) or nan (fed as NaN)', DEFAULTS.missing))
+    .addOption(flag('--input-format <format>', 'csv, tsv, jsonl or json', 'from the extension, else sniffed'))
+    .addOption(flag('--output-format <format>', 'csv, tsv, jsonl or json', "from the -o extension, else the input's"))
+    .addOption(flag('--delimiter <char>', 'field delimiter of CSV-like input (tab or \\t for a tab)', ', (tab for .tsv)'))
+    .addOption(flag('--no-header', 'CSV input has no header row: columns are named 1, 2, 3…'))
+    .addOption(flag('--flush-ms <ms>', 'score what has gathered when input stalls this long (0: only full chunks)', DEFAULTS.flushMs))
+    .addOption(flag('--workers <n>', 'worker threads scoring beside the main thread, each with its own model session (0: the main thread alone; at most 4 × cores)', `cores - 1, here ${defaultWorkers()}`))
+    .addOption(flag('--threads <n>', 'onnxruntime intra-op threads per session', 'cores / (workers + 1)'))
+    .addOption(flag('--retries <n>', 'retry a failed model call this many times before isolating the failing records', DEFAULTS.retries))
+    .addOption(flag('--retry-delay <ms>', 'wait between retries', DEFAULTS.retryDelayMs))
+    .addOption(flag('--max-errors <n>', 'abort (exit 4) when more than n records fail', 'no limit'))
+    .addOption(flag('--max-error-rate <fraction>', 'abort (exit 4) when more than this fraction of records fail (checked from --batch-size records on, and at the end of the input)', 'no limit'))
+    .addOption(flag('--max-record-bytes <n>', 'a longer record fails as RECORD_TOO_LARGE', `${DEFAULTS.maxRecordBytes} (1 MiB)`))
+    .addOption(flag('--summary <path>', 'write a JSON run summary here (- for standard output)'))
+    .addOption(flag('-q, --quiet', 'no summary line, no progress bar'))
+    .addOption(flag('--no-progress', 'no progress bar (it shows only when stderr is a terminal)'))
+    .addOption(flag('--no-color', 'no colors (also NO_COLOR=1)'))
+    .addOption(flag('--verbose', "stack traces for errors, and onnxruntime's own log lines"))
+    .addHelpText('after', SCORE_EXAMPLES);
 }
 
 export async function run(argv: string[]): Promise<void> {
@@ -75,16 +104,19 @@ function buildInspect(): Command {
   return new Command('inspect')
     .description("show a model's inputs, outputs, labels and metadata; with --input, the mapping a run would apply to that file")
     .argument('<model>', 'the ONNX model')
-    .option('--input <path>', 'an input file: show which columns feed which input, the output columns, and the first problems')
+    .helpOption('-h, --help', 'this help')
+    .option('--input <path>', 'an input file: show which columns feed which input, the output columns, and the first problems in a sample of its records')
     .option('--json', 'print the report as JSON')
     .option('--features <names>', 'as for scoring')
     .option('--keep <names>', 'as for scoring')
+    .option('--ignore <names>', 'as for scoring')
     .option('--outputs <names>', 'as for scoring')
     .option('--input-format <format>', 'as for scoring')
     .option('--delimiter <char>', 'as for scoring')
     .option('--no-header', 'as for scoring')
     .option('--no-color', 'no colors')
-    .option('--verbose', 'stack traces for errors');
+    .option('--verbose', "stack traces for errors, and onnxruntime's own log lines")
+    .addHelpText('after', INSPECT_EXAMPLES);
 }
 
 interface Parsed {
@@ -96,12 +128,17 @@ interface Parsed {
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   let parsed: Parsed | null = null;
-  program.exitOverride();
+  let helpFor = 'batch-score --help';
+  // Help and the version go to stdout (a closed pipe, as in `--help | head`, is not an error); commander's own
+  // error text is replaced by our one line below.
+  const output = { writeOut: writeHelp, outputError: () => undefined };
+  program.exitOverride().configureOutput(output);
   program.action((args: string[], flags: RawFlags) => {
     parsed = { command: 'score', args, flags };
   });
   const inspectCommand = buildInspect()
     .exitOverride()
+    .configureOutput({ ...output, outputError: () => void (helpFor = 'batch-score help inspect') })
     .action((modelPath: string, flags: Parsed['flags']) => {
       parsed = { command: 'inspect', args: flags.input ? [flags.input] : [], flags: { ...flags, model: modelPath } };
     });
@@ -110,8 +147,10 @@ export async function main(argv: string[]): Promise<number> {
     program.parse(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      // --help and --version end with exitCode 0; usage errors are already printed by commander.
-      return err.exitCode === 0 ? EXIT.ok : EXIT.run;
+      // --help and --version end with exitCode 0; a usage error becomes our one line, exit 2.
+      if (err.exitCode === 0) return EXIT.ok;
+      const message = `${err.message.replace(/^error: /, '')} (see ${helpFor})`;
+      return reportRunError(new RunError('USAGE', message), false, !argv.includes('--no-color') && !('NO_COLOR' in process.env && process.env.NO_COLOR !== ''));
     }
     throw err;
   }
@@ -123,11 +162,18 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     return reportRunError(err, got.flags.verbose === true, got.flags.color !== false);
   }
+  setRuntimeLogging(options.verbose);
   if (got.command === 'score' && got.args.length === 0 && process.stdin.isTTY) {
     // Waiting for records typed at a terminal is never what was meant.
     return reportRunError(new RunError('USAGE', 'no input: give input files, or pipe records on standard input (see --help)'), options.verbose, options.color);
   }
   return got.command === 'inspect' ? inspect(options, got.flags.input ?? null, got.flags.json === true) : score(options);
+}
+
+/** Help text on stdout; a reader that went away (`--help | head`) ends it quietly instead of crashing on EPIPE. */
+function writeHelp(text: string): void {
+  if (process.stdout.listenerCount('error') === 0) process.stdout.on('error', () => undefined);
+  process.stdout.write(text);
 }
 
 async function inspect(options: Options, input: string | null, json: boolean): Promise<number> {
@@ -158,7 +204,8 @@ async function score(options: Options): Promise<number> {
   const interrupt = new AbortController();
   const stopSignals = onSignals(interrupt, options, () => keptAfterStop(options, outputs?.sidecar ?? null));
   let pool: ReturnType<typeof earlyWorkers> = null;
-  const summaryOf = (): RunSummary => buildSummary(options, session, counts, outputs?.sidecar ?? null, startedAt, exitCode, stopped);
+  let formats: { input: RecordFormat; output: RecordFormat } | null = null; // as the run decided them, for the summary
+  const summaryOf = (): RunSummary => buildSummary(options, formats, session, counts, outputs?.sidecar ?? null, startedAt, exitCode, stopped);
   try {
     // Read once: every session of the run, in every worker, is made from these bytes (and the summary's sha256 is
     // theirs), even if the file is replaced during the run.
@@ -171,7 +218,11 @@ async function score(options: Options): Promise<number> {
       options,
       session,
       model,
-      outputFormatFor: (input) => outputFormatFor(options.outputFormat, options.output, input),
+      outputFormatFor: (input) => {
+        const output = outputFormatFor(options.outputFormat, options.output, input);
+        formats = { input, output };
+        return output;
+      },
       sink: outputs.sink,
       sidecar: outputs.sidecar,
       signal: interrupt.signal,
@@ -281,6 +332,7 @@ function releaseFifo(file: string, direction: number): void {
 
 function buildSummary(
   options: Options,
+  formats: { input: RecordFormat; output: RecordFormat } | null,
   session: ModelSession | null,
   counts: RunCounts,
   sidecar: Sidecar | null,
@@ -291,6 +343,8 @@ function buildSummary(
   const finishedAt = new Date();
   const info = session?.info;
   return {
+    tool: { name: 'batch-score', version: VERSION, onnxruntime: runtimeVersion() },
+    options: outputOptions(options, formats),
     rows: { read: counts.scored + counts.failed, scored: counts.scored, failed: counts.failed },
     errors: sidecar?.byCode ?? {},
     model: { path: options.model, sha256: info?.sha256 ?? '', inputs: info?.inputs ?? [], outputs: info?.outputs ?? [], calls: counts.modelCalls },

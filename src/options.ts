@@ -12,6 +12,17 @@ export type OnError = 'null' | 'skip';
 export type MissingPolicy = 'error' | 'nan';
 export type RecordFormat = 'csv' | 'tsv' | 'jsonl' | 'json';
 
+/** Defaults of the flags that have one: applied here and shown by --help (one source for both). */
+export const DEFAULTS = {
+  batchSize: 1024,
+  onError: 'null',
+  missing: 'error',
+  flushMs: 1000,
+  retries: 0,
+  retryDelayMs: 1000,
+  maxRecordBytes: 1024 * 1024,
+} as const;
+
 export interface Options {
   /** Input paths in the order given; '-' is standard input. */
   inputs: string[];
@@ -20,6 +31,8 @@ export interface Options {
   output: string | null;
   features: string[] | null;
   keep: string[];
+  /** Columns dropped from the input before mapping: neither features nor kept (e.g. pandas' unnamed index). */
+  ignore: string[];
   outputs: string[] | null;
   batchSize: number;
   onError: OnError;
@@ -60,6 +73,7 @@ export interface RawFlags {
   output?: string;
   features?: string;
   keep?: string;
+  ignore?: string;
   outputs?: string;
   batchSize?: string;
   onError?: string;
@@ -98,17 +112,23 @@ export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.Proc
   const errorsPath = flags.errors ?? defaultErrorsPath(outputAt.inPlace ? null : output);
   const targets = { output: outputAt, errors: outputTarget(errorsPath), summary: flags.summary === undefined ? null : outputTarget(flags.summary) };
   if (command === 'score') checkDistinct(namedFiles(inputs, flags.model, flags, errorsPath));
+  const keep = flags.keep === undefined ? [] : nameList('--keep', flags.keep, true);
+  const ignore = flags.ignore === undefined ? [] : nameList('--ignore', flags.ignore, true);
+  const features = flags.features === undefined ? null : nameList('--features', flags.features);
+  const clash = [...keep, ...(features ?? [])].find((name) => ignore.includes(name));
+  if (clash !== undefined) throw usage(`column ${JSON.stringify(clash)} is given to --ignore and also to --keep or --features`);
   return {
     inputs,
     model: flags.model,
     output,
-    features: flags.features === undefined ? null : nameList('--features', flags.features),
-    keep: flags.keep === undefined ? [] : nameList('--keep', flags.keep),
+    features,
+    keep,
+    ignore,
     outputs: flags.outputs === undefined ? null : nameList('--outputs', flags.outputs),
-    batchSize: positiveInt('--batch-size', flags.batchSize ?? '1024'),
-    onError: oneOf('--on-error', flags.onError ?? 'null', ['null', 'skip'] as const),
+    batchSize: flags.batchSize === undefined ? DEFAULTS.batchSize : positiveInt('--batch-size', flags.batchSize),
+    onError: oneOf('--on-error', flags.onError ?? DEFAULTS.onError, ['null', 'skip'] as const),
     errorsPath,
-    missing: oneOf('--missing', flags.missing ?? 'error', ['error', 'nan'] as const),
+    missing: oneOf('--missing', flags.missing ?? DEFAULTS.missing, ['error', 'nan'] as const),
     summaryPath: flags.summary ?? null,
     targets,
     quiet: flags.quiet === true,
@@ -119,12 +139,12 @@ export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.Proc
     outputFormat: flags.outputFormat === undefined ? null : parseFormat('--output-format', flags.outputFormat),
     delimiter: flags.delimiter === undefined ? null : delimiterOf(flags.delimiter),
     header: flags.header !== false,
-    flushMs: nonNegativeInt('--flush-ms', flags.flushMs ?? '1000'),
-    retries: nonNegativeInt('--retries', flags.retries ?? '0'),
-    retryDelayMs: nonNegativeInt('--retry-delay', flags.retryDelay ?? '1000'),
+    flushMs: flags.flushMs === undefined ? DEFAULTS.flushMs : nonNegativeInt('--flush-ms', flags.flushMs),
+    retries: flags.retries === undefined ? DEFAULTS.retries : nonNegativeInt('--retries', flags.retries),
+    retryDelayMs: flags.retryDelay === undefined ? DEFAULTS.retryDelayMs : nonNegativeInt('--retry-delay', flags.retryDelay),
     maxErrors: flags.maxErrors === undefined ? null : nonNegativeInt('--max-errors', flags.maxErrors),
     maxErrorRate: flags.maxErrorRate === undefined ? null : fraction('--max-error-rate', flags.maxErrorRate),
-    maxRecordBytes: positiveInt('--max-record-bytes', flags.maxRecordBytes ?? String(1024 * 1024)),
+    maxRecordBytes: flags.maxRecordBytes === undefined ? DEFAULTS.maxRecordBytes : positiveInt('--max-record-bytes', flags.maxRecordBytes),
     workers,
     // (workers + main thread) × threads ≤ cores: sessions in parallel threads must not oversubscribe the machine.
     threads: flags.threads === undefined ? Math.max(1, Math.floor(availableParallelism() / (workers + 1))) : positiveInt('--threads', flags.threads),
@@ -183,9 +203,13 @@ function usage(message: string): RunError {
   return new RunError('USAGE', message);
 }
 
-function nameList(flag: string, value: string): string[] {
+/**
+ * Comma-separated column names. `emptyName`: an empty name is allowed (--keep/--ignore), because a header can have
+ * an unnamed column — pandas writes its index that way (`--ignore ""`).
+ */
+function nameList(flag: string, value: string, emptyName = false): string[] {
   const names = value.split(',').map((s) => s.trim());
-  if (names.some((n) => n === '')) throw usage(`${flag} ${JSON.stringify(value)} has an empty name`);
+  if (!emptyName && names.some((n) => n === '')) throw usage(`${flag} ${JSON.stringify(value)} has an empty name`);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup !== undefined) throw usage(`${flag} names ${JSON.stringify(dup)} twice`);
   return names;

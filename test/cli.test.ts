@@ -56,7 +56,7 @@ test('the default feature rule is every column but --keep, in file order; a coun
   const dir = workdir({ 'in.csv': 'id,a,b,c\n1,1,2,3\n', 'old.csv': 'precious\n' });
   const r = await runCli(['in.csv', '-m', LINEAR, '--keep', 'id', '-o', 'old.csv'], { cwd: dir });
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /float_input \(float32\[N,4\]\) expects 4 features per record, but the positional rule gives 3: a,b,c/);
+  assert.match(r.stderr, /float_input \(float32\[N,4\]\) expects 4 features per record, but the positional rule picks 3 columns: a,b,c$/m);
   assert.equal(r.stderr.trim().split('\n').length, 1, 'one line, no stack trace');
   assert.equal(read(dir, 'old.csv'), 'precious\n', 'an existing output survives a failed run');
   assert.deepEqual(readdirSync(dir).sort(), ['in.csv', 'old.csv'], 'no temporary file left behind');
@@ -132,7 +132,7 @@ const RUN_ERRORS: Array<[string, string[], RegExp]> = [
   ['missing input', ['nope.csv', '-m', LINEAR], /cannot read input nope.csv: no such file/],
   ['bad batch size', ['in.csv', '-m', LINEAR, '--batch-size', '0'], /--batch-size must be a whole number ≥ 1/],
   ['unknown flag', ['in.csv', '-m', LINEAR, '--frobnicate'], /unknown option '--frobnicate'/],
-  ['bad --on-error', ['in.csv', '-m', LINEAR, '--on-error', 'drop'], /--on-error.*Allowed choices are null, skip/],
+  ['bad --on-error', ['in.csv', '-m', LINEAR, '--on-error', 'drop'], /--on-error must be one of null, skip, got "drop"/],
   ['output into a missing directory', ['in.csv', '-m', LINEAR, '-o', 'no/such/dir/o.csv'], /cannot write no\/such\/dir\/o.csv/],
   ['duplicate header names', ['dup.csv', '-m', LINEAR], /names "a" more than once/],
   ['--keep not in header', ['in.csv', '-m', LINEAR, '--keep', 'zz'], /--keep column "zz" is not in the input/],

@@ -6,7 +6,7 @@
  * 1. By name — every model input is named like a column: each input is fed from its own column
  *    (how converters name per-column inputs; column order in the file does not matter).
  * 2. Positional — a model with one input: the `--features` columns in that order, else every column
- *    except the `--keep` columns, in file order.
+ *    except the `--keep` and `--ignore` columns, in file order.
  */
 import { RunError, someNames } from '../errors.js';
 import { type ElementType, type ModelInfo, type TensorSpec, SUPPORTED_TYPES, describeSpec } from './session.js';
@@ -37,15 +37,19 @@ export interface FeaturePlan {
 export interface PlanRequest {
   features: string[] | null;
   keep: string[];
+  /** Columns dropped before mapping (--ignore): neither features nor kept. */
+  ignore?: string[];
 }
 
 export function planFeatures(columns: string[], model: ModelInfo, req: PlanRequest): FeaturePlan {
   const index = new Map(columns.map((c, i) => [c, i]));
-  const keep = req.keep.map((name) => {
+  const columnOf = (flag: string) => (name: string): number => {
     const i = index.get(name);
-    if (i === undefined) throw mappingError(`--keep column ${JSON.stringify(name)} is not in the input`, columns, model);
+    if (i === undefined) throw mappingError(`${flag} column ${JSON.stringify(name)} is not in the input`, columns);
     return i;
-  });
+  };
+  const ignored = (req.ignore ?? []).map(columnOf('--ignore'));
+  const keep = req.keep.map(columnOf('--keep'));
   for (const spec of model.inputs) {
     if (!SUPPORTED_TYPES.includes(spec.type)) {
       throw new RunError('MODEL', `model input ${describeSpec(spec)} has element type ${spec.type}, which batch-score cannot feed`);
@@ -53,31 +57,29 @@ export function planFeatures(columns: string[], model: ModelInfo, req: PlanReque
   }
   if (model.inputs.length === 0) throw new RunError('MODEL', 'the model declares no tensor inputs');
 
-  const byName = req.features === null && model.inputs.every((s) => index.has(s.name));
+  const usable = (name: string): boolean => index.has(name) && !ignored.includes(index.get(name)!);
+  const byName = req.features === null && model.inputs.every((s) => usable(s.name));
   let feeds: InputFeed[];
   if (byName) {
-    feeds = model.inputs.map((spec) => makeFeed(spec, [index.get(spec.name)!], columns, model, 'by-name'));
+    feeds = model.inputs.map((spec) => makeFeed(spec, [index.get(spec.name)!], columns, 'by-name'));
   } else {
     if (model.inputs.length > 1) {
       throw mappingError(
-        `the model has ${model.inputs.length} inputs and they are not all named like columns (rule tried: by name)`,
+        `the model has ${model.inputs.length} inputs and they are not all named like columns (rule tried: by name). ` +
+          `Model inputs: ${model.inputs.map(describeSpec).join(', ')}`,
         columns,
-        model,
       );
     }
     const featureIdx = req.features
-      ? req.features.map((name) => {
-          const i = index.get(name);
-          if (i === undefined) throw mappingError(`--features column ${JSON.stringify(name)} is not in the input`, columns, model);
-          return i;
-        })
-      : columns.map((_, i) => i).filter((i) => !keep.includes(i));
-    feeds = [makeFeed(model.inputs[0], featureIdx, columns, model, 'positional')];
+      ? req.features.map(columnOf('--features'))
+      : columns.map((_, i) => i).filter((i) => !keep.includes(i) && !ignored.includes(i));
+    feeds = [makeFeed(model.inputs[0], featureIdx, columns, 'positional', req.features === null)];
   }
   return { rule: byName ? 'by-name' : 'positional', columns, feeds, keep, fixedBatch: fixedBatchOf(model.inputs) };
 }
 
-function makeFeed(spec: TensorSpec, cols: number[], columns: string[], model: ModelInfo, rule: string): InputFeed {
+/** `allColumnsRule`: the columns were picked by the rule (every column but --keep/--ignore), not named by --features. */
+function makeFeed(spec: TensorSpec, cols: number[], columns: string[], rule: string, allColumnsRule = false): InputFeed {
   const rank = spec.shape.length;
   const declaredWidth = rank >= 2 ? spec.shape.slice(1).reduce<number | null>((w, d) => (w !== null && isFixed(d) ? w * (d as number) : null), 1) : 1;
   if (rank > 2 && declaredWidth === null) {
@@ -86,13 +88,7 @@ function makeFeed(spec: TensorSpec, cols: number[], columns: string[], model: Mo
   const fromArray = rule === 'by-name' && declaredWidth !== null && declaredWidth > 1;
   const width = fromArray ? (declaredWidth as number) : cols.length;
   if (declaredWidth !== null && declaredWidth !== width) {
-    const used = someNames(cols.map((i) => columns[i]), { quoted: false }) || '(none)';
-    throw mappingError(
-      `model input ${describeSpec(spec)} expects ${declaredWidth} feature${declaredWidth === 1 ? '' : 's'} per record, ` +
-        `but the ${rule} rule gives ${width}: ${used}`,
-      columns,
-      model,
-    );
+    throw new RunError('MAPPING', widthMessage(spec, declaredWidth, cols, columns, rule, allColumnsRule));
   }
   return {
     spec,
@@ -124,7 +120,46 @@ function fixedBatchOf(inputs: TensorSpec[]): number | null {
   return fixed.length > 0 ? (fixed[0].shape[0] as number) : null;
 }
 
-function mappingError(what: string, columns: string[], model: ModelInfo): RunError {
-  const inputs = model.inputs.map(describeSpec).join(', ');
-  return new RunError('MAPPING', `${what}. Model inputs: ${inputs}. Columns found: ${someNames(columns, { quoted: false }) || '(none)'}`);
+/** A mapping error that lists the input's columns (once). */
+function mappingError(what: string, columns: string[]): RunError {
+  return new RunError('MAPPING', `${what}. Columns found: ${someNames(columns, { quoted: false }) || '(none)'}`);
+}
+
+/**
+ * The feature count does not match: names the input, the columns picked (each once) and, when the fix is obvious
+ * — leaving out the columns that look like an id or an index makes the count right — the flag that does it.
+ */
+function widthMessage(spec: TensorSpec, expected: number, cols: number[], columns: string[], rule: string, allColumnsRule: boolean): string {
+  const picked = cols.map((i) => columns[i]);
+  const from = picked.length === columns.length ? 'the input has' : `the ${rule} rule picks`;
+  const listed = `${from} ${picked.length} column${picked.length === 1 ? '' : 's'}: ${someNames(picked.map(showColumn), { quoted: false }) || '(none)'}`;
+  const base = `model input ${describeSpec(spec)} expects ${expected} feature${expected === 1 ? '' : 's'} per record, but ${listed}`;
+  const suspects = allColumnsRule ? picked.filter(looksLikeIdOrIndex) : [];
+  if (suspects.length === 0 || picked.length - suspects.length !== expected) return base;
+  return `${base}; ${suspects.map(hintFor).join('; ')}`;
+}
+
+/** Column names that are almost never features: an id, a key, or a dataframe's written-out index. */
+const ID_LIKE = /^(id|ids|key|uuid|guid|index|idx|row_?id|record_?id|.*[_\- ]id)$/i;
+const CAMEL_ID = /[a-z](Id|ID)$/;
+
+function looksLikeIdOrIndex(name: string): boolean {
+  return name === '' || /^Unnamed: \d+$/.test(name) || ID_LIKE.test(name.trim()) || CAMEL_ID.test(name.trim());
+}
+
+function hintFor(name: string): string {
+  const arg = name === '' ? '""' : shellWord(name);
+  if (name === '' || /^Unnamed: \d+$/.test(name)) {
+    return `column ${showColumn(name)} looks like the index pandas writes by default (to_csv without index=False): drop it with --ignore ${arg}`;
+  }
+  return `column ${showColumn(name)} looks like an id: copy it to the output with --keep ${arg}, or drop it with --ignore ${arg}`;
+}
+
+function showColumn(name: string): string {
+  return name === '' ? '(unnamed)' : name;
+}
+
+/** A column name as typed in a shell. */
+function shellWord(name: string): string {
+  return /^[\w.\-]+$/.test(name) ? name : `'${name.replace(/'/g, "'\\''")}'`;
 }

@@ -35,6 +35,25 @@ const NO_FILE_INFO: OnnxFileInfo = { irVersion: 0, producer: '', domain: '', mod
 export type FeedData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | string[];
 export type OutputTensors = Record<string, ort.Tensor>;
 
+/** The session's log level: 4 (fatal only) unless --verbose asks for onnxruntime's own lines. */
+let sessionLogLevel: 2 | 4 = 4;
+
+/**
+ * onnxruntime's own log lines reach stderr only with --verbose. Two levels decide them: the process-wide
+ * environment's (`env.logLevel`, read when the first session of a thread is created: it prints e.g. a coloured
+ * telemetry warning when HOME is not writable) and each session's (it prints a line for every failed run, whose
+ * message ours carries already). Call before the first session is created, in every thread that creates one.
+ */
+export function setRuntimeLogging(verbose: boolean): void {
+  ort.env.logLevel = verbose ? 'warning' : 'fatal';
+  sessionLogLevel = verbose ? 2 : 4;
+}
+
+/** The onnxruntime version in use (for the run summary). */
+export function runtimeVersion(): string {
+  return ort.env.versions.node ?? ort.env.versions.common;
+}
+
 /** A model file as read once at the start of a run: every session of the run is made from these bytes. */
 export interface ModelBytes {
   path: string;
@@ -87,8 +106,7 @@ export class ModelSession {
         interOpNumThreads: 1,
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
-        // The runtime prints its own error line for every failed run; ours carries its message already.
-        logSeverityLevel: 4,
+        logSeverityLevel: sessionLogLevel,
         // Idle runtime threads sleep instead of spinning: between calls the CPU is needed for parsing (measured:
         // with --workers 0 and 2 intra-op threads, spinning burnt 0.8-1.5 s of CPU over a 2 s run).
         extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },

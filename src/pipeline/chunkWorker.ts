@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { planFeatures } from '../model/featurePlan.js';
 import { planOutputs } from '../model/outputPlan.js';
-import { ModelSession } from '../model/session.js';
+import { ModelSession, setRuntimeLogging } from '../model/session.js';
 import { formatSettings, inputFormat } from '../formats/inputFormat.js';
 import { rowFormatter } from '../formats/output.js';
 import { formatChunk } from './formatChunk.js';
@@ -17,13 +17,14 @@ import type { RowFormatter } from '../formats/output.js';
 
 const setup = workerData as WorkerSetup;
 const { options } = setup;
+setRuntimeLogging(options.verbose);
 const session = await ModelSession.fromBytes(setup.model, options.threads, false);
 // The session holds its own copy of the model: this thread's copy of the bytes can go.
 setup.model.bytes = new Uint8Array(0);
 let scoring: { ctx: ChunkContext; formatter: RowFormatter } | null = null;
 
 function configure(setup: ScoringSetup): void {
-  const plan = planFeatures(setup.columns, session.info, { features: options.features, keep: options.keep });
+  const plan = planFeatures(setup.columns, session.info, { features: options.features, keep: options.keep, ignore: options.ignore });
   const outputs = planOutputs(session.info, options.outputs);
   const format = inputFormat(setup.inputFormat, formatSettings(options));
   scoring = { ctx: makeContext(plan, outputs, format, options, session), formatter: rowFormatter(setup.outputFormat) };

@@ -203,7 +203,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
   const useColumns = (source: Source, format: InputFormat, columns: Columns): void => {
     if (first === null) {
       first = { source: source.name, format, columns };
-      const plan = planFeatures(columns.names, s.session.info, { features: options.features, keep: options.keep });
+      const plan = planFeatures(columns.names, s.session.info, { features: options.features, keep: options.keep, ignore: options.ignore });
       outputFormat = s.outputFormatFor(format.name);
       // The JSON response keeps every record's place (null for a failed one) under --on-error skip too, so that an
       // `errors` key is the index of its record in `predictions` (and in the input).

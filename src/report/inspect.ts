@@ -42,7 +42,10 @@ export interface InspectReport {
     fixedBatch: number | null;
     /** Run errors a run would stop with (mapping, header). */
     problems: string[];
+    /** Records of the sample scored, and failed (sampled = scored + failed). */
     sampled: number;
+    scored: number;
+    failed: number;
     /** The first record errors in the sample. */
     recordErrors: SidecarEntry[];
   };
@@ -103,6 +106,8 @@ async function inspectInput(session: ModelSession, options: Options, input: stri
     fixedBatch: null,
     problems: [],
     sampled: 0,
+    scored: 0,
+    failed: 0,
     recordErrors: [],
   };
   const columns = format.columns(records, input);
@@ -117,7 +122,7 @@ async function inspectInput(session: ModelSession, options: Options, input: stri
   mapping.columns = columns.names;
   let plan: FeaturePlan;
   try {
-    plan = planFeatures(columns.names, session.info, { features: options.features, keep: options.keep });
+    plan = planFeatures(columns.names, session.info, { features: options.features, keep: options.keep, ignore: options.ignore });
   } catch (err) {
     mapping.problems.push(oneLine(err));
     return mapping;
@@ -138,6 +143,8 @@ async function inspectInput(session: ModelSession, options: Options, input: stri
   const layout = makeLayout(options.keep, outputs, result.recordShapes, session.info.file.classLabels);
   mapping.outputColumns = [...layout.keepNames, ...layout.columnNames.flat()];
   mapping.sampled = sample.length;
+  mapping.scored = result.scored;
+  mapping.failed = result.errors.length;
   mapping.recordErrors = result.errors.slice(0, 5);
   return mapping;
 }
@@ -165,9 +172,18 @@ export function renderInspect(r: InspectReport): string {
     if (map.outputColumns.length) lines.push(`output columns: ${map.outputColumns.join(', ')}`);
     for (const p of map.problems) lines.push(`problem: ${p}`);
     if (map.rule) {
-      lines.push(`sample    ${map.sampled} records scored, ${map.recordErrors.length ? 'first problems:' : 'no record errors'}`);
+      lines.push(`sample    ${sampleLine(map)}`);
       for (const e of map.recordErrors) lines.push(`  row ${e.row} (line ${e.line}): ${e.code} ${e.message}`);
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** "1,000 records: 946 scored, 54 failed; the first 5:" — never "scored" for records that failed. */
+function sampleLine(m: NonNullable<InspectReport['mapping']>): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const records = m.sampled < SAMPLE_RECORDS ? `all ${n(m.sampled)} record${m.sampled === 1 ? '' : 's'}` : `the first ${n(m.sampled)} records`;
+  if (m.failed === 0) return `${records}: all scored, no record errors`;
+  const shown = m.recordErrors.length < m.failed ? `; the first ${m.recordErrors.length}:` : ':';
+  return `${records}: ${n(m.scored)} scored, ${n(m.failed)} failed${shown}`;
 }

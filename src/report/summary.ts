@@ -1,8 +1,29 @@
 /** The run summary: one line on stderr, and the same as JSON with --summary. */
 import type { RecordErrorCode } from '../errors.js';
 import type { ModelInfo } from '../model/session.js';
+import type { Options, RecordFormat } from '../options.js';
+
+/** The options that decide what the output holds (not how fast it is made: batch size and workers change nothing). */
+export interface OutputOptions {
+  features: string[] | null;
+  keep: string[];
+  ignore: string[];
+  outputs: string[] | null;
+  onError: Options['onError'];
+  missing: Options['missing'];
+  /** As used: from the flag, else the first input's extension or sniffed (null when no input was read). */
+  inputFormat: RecordFormat | null;
+  outputFormat: RecordFormat | null;
+  /** null: the format's own (`,` for CSV, tab for TSV). */
+  delimiter: string | null;
+  header: boolean;
+  maxRecordBytes: number;
+}
 
 export interface RunSummary {
+  /** What made the output: batch-score's version and the onnxruntime it ran on (predictions may differ across them). */
+  tool: { name: 'batch-score'; version: string; onnxruntime: string };
+  options: OutputOptions;
   rows: { read: number; scored: number; failed: number };
   errors: Partial<Record<RecordErrorCode, number>>;
   /** `calls`: model calls made, retries and isolation included. */
@@ -26,4 +47,20 @@ export function summaryLine(s: RunSummary): string {
   const failed = s.rows.failed ? `, ${s.rows.failed} failed (${codes}) → ${s.errorsFile}` : ', 0 failed';
   const stopped = s.stopped ? ` — stopped: ${s.stopped}` : '';
   return `batch-score: ${s.rows.read} read, ${s.rows.scored} scored${failed} in ${s.seconds.toFixed(2)} s (${rate.toLocaleString('en-US')} records/s)${stopped}`;
+}
+
+export function outputOptions(o: Options, formats: { input: RecordFormat; output: RecordFormat } | null): OutputOptions {
+  return {
+    features: o.features,
+    keep: o.keep,
+    ignore: o.ignore,
+    outputs: o.outputs,
+    onError: o.onError,
+    missing: o.missing,
+    inputFormat: formats?.input ?? o.inputFormat,
+    outputFormat: formats?.output ?? o.outputFormat,
+    delimiter: o.delimiter,
+    header: o.header,
+    maxRecordBytes: o.maxRecordBytes,
+  };
 }

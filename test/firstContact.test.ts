@@ -1,0 +1,214 @@
+/**
+ * First contact (issue 11): quiet runs whatever the environment, help and usage errors that guide, mapping errors
+ * that suggest the fix, a summary that says what made the output, and an inspect sample that counts its failures.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { ROOT, exists, model, read, runCli, workdir } from './helpers.js';
+
+const LINEAR = model('linear.onnx');
+const HEADER = 'id,a,b,c,d\n';
+
+// ---------------------------------------------------------------- 1. onnxruntime's own log lines
+
+test('onnxruntime prints nothing on stderr when HOME is not a writable directory, unless --verbose', async () => {
+  // HOME names a file: onnxruntime cannot persist its telemetry id there (even as root) and warns, in colour.
+  const dir = workdir({ 'in.csv': HEADER + '1,1,2,3,4\n', home: 'not a directory\n' });
+  const env = { HOME: path.join(dir, 'home'), XDG_CACHE_HOME: '' };
+  const quiet = await runCli(['in.csv', '-m', LINEAR, '--keep', 'id', '-o', 'o.csv'], { cwd: dir, env });
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.match(quiet.stderr, /^batch-score: 1 read, 1 scored, 0 failed in [\d.]+ s \(.*\)\n$/, 'only our summary line');
+  const inspect = await runCli(['inspect', LINEAR, '--input', 'in.csv', '--keep', 'id'], { cwd: dir, env });
+  assert.equal(inspect.code, 0, inspect.stderr);
+  assert.equal(inspect.stderr, '');
+  const verbose = await runCli(['in.csv', '-m', LINEAR, '--keep', 'id', '-o', 'o.csv', '--verbose'], { cwd: dir, env });
+  assert.equal(verbose.code, 0, verbose.stderr);
+  assert.match(verbose.stderr, /onnxruntime/, "--verbose lets onnxruntime's lines through");
+});
+
+test('workers started with a large input are as quiet as the main thread', async () => {
+  const rows = Array.from({ length: 40_000 }, (_, i) => `${i},0.${i},1.5,2.25,3.125`).join('\n');
+  const dir = workdir({ 'in.csv': `${HEADER}${rows}\n`, home: 'not a directory\n' });
+  const r = await runCli(['in.csv', '-m', LINEAR, '--keep', 'id', '-o', 'o.csv', '--workers', '1'], { cwd: dir, env: { HOME: path.join(dir, 'home'), XDG_CACHE_HOME: '' } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^batch-score: 40000 read, 40000 scored, 0 failed in [^\n]*\n$/);
+});
+
+// ---------------------------------------------------------------- 2. help and usage errors
+
+const USAGE_ERRORS: Array<[string, string[], RegExp]> = [
+  ['an unknown flag', ['in.csv', '-m', LINEAR, '--frobnicate'], /^batch-score: error \[USAGE\] unknown option '--frobnicate' \(see batch-score --help\)\n$/],
+  ['a flag without its value', ['in.csv', '-m'], /^batch-score: error \[USAGE\] option '-m, --model <path>' argument missing \(see batch-score --help\)\n$/],
+  ['inspect without a model', ['inspect'], /^batch-score: error \[USAGE\] missing required argument 'model' \(see batch-score help inspect\)\n$/],
+  ['an unknown inspect flag', ['inspect', LINEAR, '--frobnicate'], /^batch-score: error \[USAGE\] unknown option '--frobnicate' \(see batch-score help inspect\)\n$/],
+];
+for (const [name, args, line] of USAGE_ERRORS) {
+  test(`usage error from the parser, ${name}: our one line, exit 2, no help dump`, async () => {
+    const dir = workdir({ 'in.csv': HEADER + '1,1,2,3,4\n' });
+    const r = await runCli(args, { cwd: dir });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, line);
+    assert.equal(r.stdout, '');
+  });
+}
+
+test('--help: defaults as written (no quoted numbers, one for --workers), every exit code, examples', async () => {
+  const r = await runCli(['--help']);
+  assert.equal(r.code, 0, r.stderr);
+  const help = r.stdout.replace(/\s+/g, ' '); // commander wraps descriptions
+  assert.doesNotMatch(help, /default: "/, 'no quoted defaults');
+  assert.doesNotMatch(help, /choices: "/);
+  assert.match(help, /--batch-size <n> records per model call \(default: 1024\)/);
+  assert.match(help, /--max-record-bytes <n> .*\(default: 1048576 \(1 MiB\)\)/);
+  const workers = help.match(/--workers <n> [^-]*/)![0];
+  assert.equal(workers.match(/default/g)?.length, 1, `one default for --workers: ${workers}`);
+  assert.match(help, /--ignore <names>/);
+  for (const code of ['0', '1', '2', '3', '4', '129', '130', '143']) assert.match(r.stdout, new RegExp(`^\\s+${code}\\b|; ${code} `, 'm'), `exit code ${code}`);
+  assert.match(r.stdout, /Examples:\n {2}\$ batch-score /);
+  assert.match(r.stdout, /help \[command\]/);
+});
+
+test('batch-score help inspect and inspect --help show the subcommand, with examples', async () => {
+  for (const args of [['help', 'inspect'], ['inspect', '--help']]) {
+    const r = await runCli(args);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Usage: batch-score inspect \[options\] <model>/);
+    assert.match(r.stdout, /Examples:\n {2}\$ batch-score inspect model\.onnx/);
+    assert.match(r.stdout, /Exit codes: 0 /);
+  }
+  const plain = await runCli(['help']);
+  assert.equal(plain.code, 0);
+  assert.match(plain.stdout, /^Usage: batch-score \[inputs\.\.\.\] -m <model\.onnx> \[options\]/);
+});
+
+test('--help into a pipe that closes early ends quietly', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync('sh', ['-c', `"${process.execPath}" "${path.join(ROOT, 'bin', 'batch-score.js')}" --help | head -1`], { encoding: 'utf8' });
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /^Usage: batch-score/);
+  assert.equal(r.stderr, '', 'no EPIPE stack trace');
+});
+
+// ---------------------------------------------------------------- 6. mapping errors that suggest the fix
+
+const MAPPING_HINTS: Array<[string, string, string[], RegExp]> = [
+  [
+    'an extra id column',
+    'id,a,b,c,d\n1,1,2,3,4\n',
+    [],
+    /but the input has 5 columns: id,a,b,c,d; column id looks like an id: copy it to the output with --keep id, or drop it with --ignore id$/,
+  ],
+  [
+    'a camelCase id column',
+    'a,b,customerId,c,d\n1,2,x,3,4\n',
+    [],
+    /column customerId looks like an id: copy it to the output with --keep customerId, or drop it with --ignore customerId$/,
+  ],
+  [
+    "pandas' unnamed index column",
+    ',a,b,c,d\n0,1,2,3,4\n',
+    [],
+    /the input has 5 columns: \(unnamed\),a,b,c,d; column \(unnamed\) looks like the index pandas writes by default \(to_csv without index=False\): drop it with --ignore ""$/,
+  ],
+  [
+    "pandas' index read back and written again",
+    'Unnamed: 0,id,a,b,c,d\n0,1,1,2,3,4\n',
+    [],
+    /column Unnamed: 0 looks like the index pandas writes.*--ignore 'Unnamed: 0'; column id looks like an id: .*--keep id, or drop it with --ignore id$/,
+  ],
+];
+for (const [name, csv, extra, message] of MAPPING_HINTS) {
+  test(`mapping error with ${name}: the fix suggested, the columns listed once`, async () => {
+    const dir = workdir({ 'in.csv': csv });
+    const r = await runCli(['in.csv', '-m', LINEAR, '-o', 'o.csv', ...extra], { cwd: dir });
+    assert.equal(r.code, 2, r.stderr);
+    const line = r.stderr.trim();
+    assert.equal(line.split('\n').length, 1);
+    assert.match(line, /^batch-score: error \[MAPPING\] model input float_input \(float32\[N,4\]\) expects 4 features per record/);
+    assert.match(line, message);
+    assert.equal(line.match(/a,b/g)?.length, 1, 'the columns are listed once');
+    assert.doesNotMatch(line, /Model inputs:/, 'the one input is named once');
+    assert.equal(exists(dir, 'o.csv'), false);
+  });
+}
+
+test('no suggestion when leaving out the id-like columns would not fix the count', async () => {
+  const dir = workdir({ 'in.csv': 'id,a,b,c,d,e\n1,1,2,3,4,5\n' });
+  const r = await runCli(['in.csv', '-m', LINEAR], { cwd: dir });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /but the input has 6 columns: id,a,b,c,d,e\n$/);
+});
+
+test('the suggested fixes work: --keep id, --ignore "", --ignore with --keep, and --keep "" for an unnamed column', async () => {
+  const dir = workdir({ 'id.csv': 'id,a,b,c,d\n7,1,2,3,4\n', 'pd.csv': ',id,a,b,c,d\n0,7,1,2,3,4\n' });
+  const keep = await runCli(['id.csv', '-m', LINEAR, '--keep', 'id'], { cwd: dir });
+  assert.equal(keep.code, 0, keep.stderr);
+  assert.match(keep.stdout, /^id,variable\n7,[-\d.]+\n$/);
+  const ignore = await runCli(['pd.csv', '-m', LINEAR, '--ignore', '', '--keep', 'id'], { cwd: dir });
+  assert.equal(ignore.code, 0, ignore.stderr);
+  assert.equal(ignore.stdout, keep.stdout, 'the ignored column is neither a feature nor in the output');
+  const both = await runCli(['pd.csv', '-m', LINEAR, '--ignore', ',id'], { cwd: dir });
+  assert.equal(both.code, 0, both.stderr);
+  assert.match(both.stdout, /^variable\n[-\d.]+\n$/);
+  const keepUnnamed = await runCli(['pd.csv', '-m', LINEAR, '--keep', ',id'], { cwd: dir });
+  assert.equal(keepUnnamed.code, 0, keepUnnamed.stderr);
+  assert.match(keepUnnamed.stdout, /^,id,variable\n0,7,[-\d.]+\n$/);
+});
+
+test('--ignore: a column not in the input, or one also kept, is an error naming it', async () => {
+  const dir = workdir({ 'in.csv': 'id,a,b,c,d\n7,1,2,3,4\n' });
+  const absent = await runCli(['in.csv', '-m', LINEAR, '--ignore', 'zz'], { cwd: dir });
+  assert.equal(absent.code, 2);
+  assert.match(absent.stderr, /\[MAPPING\] --ignore column "zz" is not in the input\. Columns found: id,a,b,c,d\n$/);
+  const clash = await runCli(['in.csv', '-m', LINEAR, '--ignore', 'id', '--keep', 'id'], { cwd: dir });
+  assert.equal(clash.code, 2);
+  assert.match(clash.stderr, /\[USAGE\] column "id" is given to --ignore and also to --keep or --features\n$/);
+});
+
+test('inspect --ignore maps as a run would', async () => {
+  const dir = workdir({ 'pd.csv': ',a,b,c,d\n0,1,2,3,4\n' });
+  const r = await runCli(['inspect', LINEAR, '--input', 'pd.csv', '--ignore', '', '--json'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  const m = (JSON.parse(r.stdout) as { mapping: { feeds: Array<{ columns: string[] }>; problems: string[] } }).mapping;
+  assert.deepEqual(m.feeds.map((f) => f.columns), [['a', 'b', 'c', 'd']]);
+  assert.deepEqual(m.problems, []);
+});
+
+// ---------------------------------------------------------------- 8. summary and inspect's sample
+
+test('the summary JSON carries the tool and onnxruntime versions and the options that shape the output', async () => {
+  const dir = workdir({ 'in.csv': ',id,a,b,c,d\n0,1,1,2,3,4\n' });
+  const r = await runCli(['in.csv', '-m', LINEAR, '--keep', 'id', '--ignore', '', '-o', 'o.jsonl', '--on-error', 'skip', '--missing', 'nan', '--summary', 's.json'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(read(dir, 's.json')) as Record<string, unknown>;
+  const pkg = JSON.parse(read(ROOT, 'package.json')) as { version: string };
+  const ort = JSON.parse(read(ROOT, 'node_modules/onnxruntime-node/package.json')) as { version: string };
+  assert.deepEqual(s.tool, { name: 'batch-score', version: pkg.version, onnxruntime: ort.version });
+  assert.deepEqual(s.options, {
+    features: null,
+    keep: ['id'],
+    ignore: [''],
+    outputs: null,
+    onError: 'skip',
+    missing: 'nan',
+    inputFormat: 'csv',
+    outputFormat: 'jsonl',
+    delimiter: null,
+    header: true,
+    maxRecordBytes: 1048576,
+  });
+});
+
+test("inspect's sample says how many sampled records failed, never calling them scored", async () => {
+  const rows = Array.from({ length: 1200 }, (_, i) => (i % 20 === 7 ? `${i},1,x,3,4` : `${i},1,2,3,4`)).join('\n');
+  const dir = workdir({ 'in.csv': `${HEADER}${rows}\n`, 'small.csv': HEADER + '1,1,2,3,4\n2,1,,3,4\n' });
+  const r = await runCli(['inspect', LINEAR, '--input', 'in.csv', '--keep', 'id'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^sample {4}the first 1,000 records: 950 scored, 50 failed; the first 5:$/m);
+  const small = await runCli(['inspect', LINEAR, '--input', 'small.csv', '--keep', 'id'], { cwd: dir });
+  assert.match(small.stdout, /^sample {4}all 2 records: 1 scored, 1 failed:$/m);
+  const json = await runCli(['inspect', LINEAR, '--input', 'in.csv', '--keep', 'id', '--json'], { cwd: dir });
+  const m = (JSON.parse(json.stdout) as { mapping: { sampled: number; scored: number; failed: number } }).mapping;
+  assert.deepEqual([m.sampled, m.scored, m.failed], [1000, 950, 50]);
+});
