@@ -175,6 +175,49 @@ test('inspect --ignore maps as a run would', async () => {
   assert.deepEqual(m.problems, []);
 });
 
+// ---------------------------------------------------------------- 7. failed records keep their ids
+
+test('a PARSE_ERROR or RECORD_TOO_LARGE record keeps the --keep cells read from the start of its line (CSV)', async () => {
+  const csv = [
+    'id,a,b,c,d,ref',
+    'r1,1,2,3,4,x1',
+    'r2,1,2"x,3,4,x2', // a stray quote in b: id read, ref (after the failure) not
+    '"r,3",1,"2"x,3,4,x3', // a quoted id, junk after b's closing quote
+    `r4,${'9'.repeat(3000)},2,3,4,x4`, // longer than --max-record-bytes: only its beginning is known
+    'r5,1,2,3,4,x5',
+    '"r6,1,2,3,4,x6', // the quote around the id never closes (it would swallow what follows): nothing is certain
+  ].join('\n');
+  const dir = workdir({ 'in.csv': `${csv}\n` });
+  for (const workers of ['0', '1']) {
+    const r = await runCli(['in.csv', '-m', LINEAR, '--keep', 'id,ref', '--features', 'a,b,c,d', '--max-record-bytes', '1000', '-o', 'o.csv', '--workers', workers], { cwd: dir });
+    assert.equal(r.code, 3, r.stderr);
+    assert.deepEqual(
+      read(dir, 'o.csv').trim().split('\n').map((l) => l.replace(/,[-\d.]+$/, ',<p>')),
+      ['id,ref,variable', 'r1,x1,<p>', 'r2,,', '"r,3",,', 'r4,,', 'r5,x5,<p>', ',,'],
+    );
+  }
+  // Without a quote in the file, records are cut from blocks of bytes: the same rule there.
+  const plain = workdir({ 'in.csv': `id,a,b,c,d\nr1,1,2,3,4\nr2,${'9'.repeat(3000)},2,3,4\nr3,1,2,3,4\n` });
+  const b = await runCli(['in.csv', '-m', LINEAR, '--keep', 'id', '--max-record-bytes', '1000'], { cwd: plain });
+  assert.equal(b.code, 3, b.stderr);
+  assert.deepEqual(b.stdout.trim().split('\n').map((l) => l.split(',')[0]), ['id', 'r1', 'r2', 'r3']);
+});
+
+test('a JSONL line that is not JSON keeps the --keep members before the point where it breaks', async () => {
+  const jsonl = [
+    '{"id": "j1", "a": 1, "b": 2, "c": 3, "d": 4}',
+    '{"id": "j2", "a": 1, "b": 2, "c": 3, "d": }',
+    '{"a": 1, "tags": ["x,y", {"k": "}"}], "id": 3, "b": 2, "c": 3, "d": 4',
+    '{"a": 1, "b": oops, "id": "j4", "c": 3, "d": 4}',
+  ].join('\n');
+  const dir = workdir({ 'in.jsonl': `${jsonl}\n` });
+  const r = await runCli(['in.jsonl', '-m', LINEAR, '--keep', 'id', '--features', 'a,b,c,d', '-o', 'o.jsonl'], { cwd: dir });
+  assert.equal(r.code, 3, r.stderr);
+  const rows = read(dir, 'o.jsonl').trim().split('\n').map((l) => JSON.parse(l) as { id: unknown; variable: unknown });
+  assert.deepEqual(rows.map((row) => row.id), ['j1', 'j2', 3, null], 'the id keeps its JSON type; one after the break is unknown');
+  assert.deepEqual(rows.map((row) => row.variable === null), [false, true, true, true]);
+});
+
 // ---------------------------------------------------------------- 8. summary and inspect's sample
 
 test('the summary JSON carries the tool and onnxruntime versions and the options that shape the output', async () => {

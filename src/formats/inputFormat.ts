@@ -11,6 +11,7 @@ import { csvFastFill, type FastFill } from './csvFastFill.js';
 import { csvBlockFill, type BlockFill } from './csvBlockFill.js';
 import { jsonBlockFill } from './jsonBlockFill.js';
 import { recordBounds, type RecordBounds } from '../pipeline/recordBounds.js';
+import { leadingCsvFields, leadingJsonCells } from './leadingCells.js';
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -42,6 +43,8 @@ export interface InputFormat {
    * splitter reads. `afterCr`: the bytes before these ended with a CR (which a first byte other than LF makes lone).
    */
   bytesReadable(bytes: Buffer, afterCr?: boolean): boolean;
+  /** The cells that can be read from the start of a record that cannot be parsed (see leadingCells.ts). */
+  leadingCells(text: string, columns: string[]): unknown[];
 }
 
 export interface FormatSettings {
@@ -94,6 +97,7 @@ function csvFormat(name: RecordFormat, delimiter: string, { header, maxRecordLen
     // Line breaks outside quoted fields; a lone CR (classic Mac) ends a record where the byte path sees none.
     recordBounds: () => recordBounds(delimiter),
     bytesReadable: (bytes, afterCr = false) => !hasLoneCr(bytes, afterCr),
+    leadingCells: (text) => leadingCsvFields(text, delimiter),
   };
 }
 
@@ -119,6 +123,7 @@ function jsonFormat(name: RecordFormat, { named, maxRecordLength }: FormatSettin
     // JSONL: a record is exactly a line (a JSON string cannot hold a raw line break). A JSON document is read whole.
     recordBounds: () => recordBounds(null),
     bytesReadable: () => name !== 'json',
+    leadingCells: leadingJsonCells,
   };
 }
 

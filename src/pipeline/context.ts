@@ -21,6 +21,7 @@ export function makeContext(plan: FeaturePlan, outputs: OutputPlan, format: Inpu
     session,
     score: { outputNames: outputs.names, fixedBatch: plan.fixedBatch, retries: options.retries, retryDelayMs: options.retryDelayMs },
     onError: options.onError,
+    leadingCells: (text) => format.leadingCells(text, plan.columns),
   };
 }
 

@@ -64,6 +64,8 @@ export interface ChunkContext {
   session: ModelSession;
   score: ScoreSettings;
   onError: OnError;
+  /** The cells readable from the start of a record that cannot be parsed (its --keep values, when they come first). */
+  leadingCells(text: string): unknown[];
 }
 
 export function processChunk(chunk: Chunk, ctx: ChunkContext): Promise<ChunkResult> {
@@ -110,7 +112,8 @@ export async function processBatch(batch: RecordBatch, ctx: ChunkContext): Promi
   const parsed = parseRecords(slow.map(raw), ctx);
   slow.forEach((i, k) => {
     const rec = parsed[k];
-    keeps[i] = plan.keep.map((c) => rec.cells?.[c]);
+    const cells = rec.cells ?? leadingCells(rec, raw(i), ctx);
+    keeps[i] = plan.keep.map((c) => cells?.[c]);
     const err = rec.error ?? fillRow(rec.cells, recordOf.length, ctx);
     if (err) errors[i] = err;
     else take(i);
@@ -174,6 +177,17 @@ export async function processBatch(batch: RecordBatch, ctx: ChunkContext): Promi
     }
     return undefined;
   }
+}
+
+/**
+ * A record that cannot be parsed (PARSE_ERROR) or was cut off (RECORD_TOO_LARGE) keeps the --keep cells that can
+ * be read from its start, so its output row still carries its id. Records taken out of a JSON document were parsed
+ * as a whole already: nothing more is known of them.
+ */
+function leadingCells(rec: ParsedRecord, raw: RawRecord, ctx: ChunkContext): unknown[] | undefined {
+  if (ctx.plan.keep.length === 0 || raw.invalid !== undefined || 'value' in raw) return undefined;
+  const code = rec.error?.code;
+  return code === 'PARSE_ERROR' || code === 'RECORD_TOO_LARGE' ? ctx.leadingCells(raw.text) : undefined;
 }
 
 /** Parses the chunk's records, except those cut off for being too large, which fail as they are. */
