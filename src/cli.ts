@@ -199,7 +199,7 @@ async function score(options: Options): Promise<number> {
   const counts = newCounts();
   let exitCode: number = EXIT.ok;
   let stopped: string | undefined;
-  const bar = progressBar(options.progress);
+  const bar = progressBar(options.progress, options.inputs);
   let failure: unknown;
   const interrupt = new AbortController();
   const stopSignals = onSignals(interrupt, options, () => keptAfterStop(options, outputs?.sidecar ?? null));
@@ -236,7 +236,7 @@ async function score(options: Options): Promise<number> {
           process.stderr.write(`batch-score: note: the model has a fixed batch size of ${plan.fixedBatch}; scoring ${plan.fixedBatch} record${plan.fixedBatch === 1 ? '' : 's'} per call\n`);
         }
       },
-      onProgress: (p) => bar.update(p.source.bytesRead, p.source.size, p.scored + p.failed),
+      onProgress: (p) => bar.update(p),
     }, counts);
     exitCode = counts.failed > 0 ? EXIT.someFailed : EXIT.ok;
     // The output, its sidecar and the summary are committed together, or not at all.
