@@ -47,8 +47,9 @@ for (const [name, body, expect] of RECORD_CASES) {
       assert.equal(exists(dir, 'o.errors.jsonl'), false);
     } else {
       assert.equal(r.code, 3, r.stderr);
-      // The failed record keeps its row, with an empty prediction (and no id when the record could not be parsed).
-      assert.equal(lines[1], expect.code === 'PARSE_ERROR' ? ',' : '1,');
+      // The failed record keeps its row and its id (read from the start of the line when the record could not be
+      // parsed), with an empty prediction.
+      assert.equal(lines[1], '1,');
       const [entry, ...rest] = readSidecar(dir, 'o.errors.jsonl');
       assert.equal(rest.length, 0);
       assert.deepEqual([entry.source, entry.row, entry.line, entry.code, entry.record], ['in.csv', 1, 2, expect.code, body]);

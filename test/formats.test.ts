@@ -244,7 +244,7 @@ test('MODEL_ERROR and RECORD_TOO_LARGE in JSONL form', async () => {
   assert.deepEqual(r.stdout.trim().split('\n').map((l) => JSON.parse(l)), [
     { id: 1, y: 20.5 },
     { id: 2, y: null },
-    { id: null, y: null },
+    { id: 3, y: null }, // the too-large record's id, read from the start of its line
     { id: 4, y: 30.5 },
   ]);
   assert.deepEqual(readSidecar(dir, 'batch-score.errors.jsonl').map((e) => [e.row, e.code]), [[2, 'MODEL_ERROR'], [3, 'RECORD_TOO_LARGE']]);
