@@ -132,7 +132,7 @@ function mappingError(what: string, columns: string[]): RunError {
 function widthMessage(spec: TensorSpec, expected: number, cols: number[], columns: string[], rule: string, allColumnsRule: boolean): string {
   const picked = cols.map((i) => columns[i]);
   const from = picked.length === columns.length ? 'the input has' : `the ${rule} rule picks`;
-  const listed = `${from} ${picked.length} column${picked.length === 1 ? '' : 's'}: ${someNames(picked.map(showColumn), { quoted: false }) || '(none)'}`;
+  const listed = `${from} ${picked.length.toLocaleString('en-US')} column${picked.length === 1 ? '' : 's'}: ${someNames(picked.map(showColumn), { quoted: false }) || '(none)'}`;
   const base = `model input ${describeSpec(spec)} expects ${expected} feature${expected === 1 ? '' : 's'} per record, but ${listed}`;
   const suspects = allColumnsRule ? picked.filter(looksLikeIdOrIndex) : [];
   if (suspects.length === 0 || picked.length - suspects.length !== expected) return base;
