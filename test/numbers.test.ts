@@ -392,7 +392,7 @@ test('property: the byte parser declines or agrees with parseDecimalRange, on de
   );
 });
 
-test('the byte parser reads plain decimals and declines the rest', () => {
+test('the byte parser reads plain decimals of any length and exponent, and declines the rest', () => {
   const read = (field: string) => {
     const out = new Float32Array(1);
     return parsePlainDecimalBytes(Buffer.from(`${field}\n`), 0, Buffer.byteLength(field), 44, out, 0) < 0 ? undefined : out[0];
@@ -400,9 +400,151 @@ test('the byte parser reads plain decimals and declines the rest', () => {
   assert.equal(read('-1.17e-3'), Math.fround(-0.00117));
   assert.equal(read('0.640865'), Math.fround(0.640865));
   assert.ok(Object.is(read('-0'), -0));
-  for (const declined of ['', ' 1', '1 ', 'NA', 'nan', '1e', '1e99999', '1234567890123456', '0x1', '.', '-']) {
+  // Once declined (the whole record went to the text path); now read here.
+  assert.equal(read('1234567890123456'), Math.fround(1234567890123456));
+  assert.equal(read('-0.12345678901234568'), Math.fround(-0.12345678901234568));
+  assert.equal(read('1e99999'), Infinity);
+  assert.ok(Object.is(read('-1e-99999'), -0));
+  assert.equal(read('123456789012345678901234567890'), Math.fround(1.2345678901234568e29));
+  for (const declined of ['', ' 1', '1 ', 'NA', 'nan', 'inf', '1e', '1e+', '0x1', '.', '-', '+', '.e1', '1;5']) {
     assert.equal(read(declined), undefined, declined);
   }
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Correct rounding: both parsers give exactly Number()'s double (a float32 feed: exactly Math.fround of it) for
+// full-precision decimals, long and short digit strings, far exponents, subnormals and half-way cases. Object.is
+// on the double: a result one ulp off fails.
+
+/** The byte parser's value for `field` followed by a delimiter and more text or by the line break, or undefined. */
+function viaBytes(field: string, out: Float32Array | Float64Array, last: boolean): number | undefined {
+  const bytes = Buffer.from(last ? `${field}\n` : `${field},9.75\n`);
+  const end = parsePlainDecimalBytes(bytes, 0, bytes.length - 1, 44, out, 0);
+  if (end < 0) return undefined;
+  assert.equal(end, field.length, `byte parser stopped at ${end} in ${show(field)}`);
+  return out[0];
+}
+
+const OUT64 = new Float64Array(1);
+const OUT32 = new Float32Array(1);
+
+/** The decimal `s` (no spaces, no nan/inf) parses to Number(s) as text and as bytes, and to Math.fround(Number(s)) into float32. */
+function roundsLikeNumber(s: string, last = true): boolean {
+  const expected = Number(s);
+  const checks: Array<[string, number | undefined, number]> = [
+    ['parseDecimal', parseDecimal(s), expected],
+    ['bytes → float64', viaBytes(s, OUT64, last), expected],
+    ['bytes → float32', viaBytes(s, OUT32, !last), Math.fround(expected)],
+  ];
+  for (const [what, actual, want] of checks) assertSame(actual, want, `${what} of ${show(s)}`);
+  return true;
+}
+
+/** C's %.17g (what Python's '%.17g' % x and Spark's full-precision writers give): 17 significant digits, %g's layout. */
+function printf17g(x: number): string {
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  const [mantissa, expText] = x.toExponential(16).split('e');
+  const exp = Number(expText);
+  const strip = (t: string) => (t.includes('.') ? t.replace(/0+$/, '').replace(/\.$/, '') : t);
+  if (exp < -4 || exp >= 17) return `${strip(mantissa)}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  return strip(x.toFixed(16 - exp));
+}
+
+test('printf17g lays numbers out as C does', () => {
+  assert.equal(printf17g(0.1), '0.10000000000000001');
+  assert.equal(printf17g(0.5), '0.5');
+  assert.equal(printf17g(-1e-5), '-1.0000000000000001e-05');
+  assert.equal(printf17g(1.5e300), '1.5000000000000001e+300');
+  assert.equal(printf17g(123456789), '123456789');
+  assert.equal(printf17g(0.00012), '0.00012');
+});
+
+test('correct rounding: awkward and boundary decimals', () => {
+  const cases = [
+    // the grammar's awkward spellings
+    '1e5', '1E-5', '.5', '5.', '-.5e-3', '+1.5E+3', '00001.50000', '0.0', '-0e-400', '1e+0', '1E0', '0000000000000000000001',
+    // 16 to 19 significant digits
+    '9007199254740993', '9007199254740992.5', '0.12345678901234568', '-0.012345678901234567', '1.2345678901234567e-05',
+    '9999999999999999999', '1000000000000000000', '18446744073709551615', '1.7976931348623157e308', '1.7976931348623158e308',
+    '2.2250738585072014e-308', '2.2250738585072011e-308', '4.9406564584124654e-324', '2.4703282292062327e-324',
+    '2.4703282292062328e-324', '7.2057594037927933e16', '8.98846567431158e307', '0.30000000000000004', '1.00000000000000011102230246251565404236316680908203125',
+    // more than 19 digits, trailing zeros past the 19th, far exponents
+    '12345678901234567890123', '1234567890123456789000000', '0.000000000000000000000000001', '1e-342', '1e-343', '9.999999999999999e-343',
+    '1e308', '1e309', '123456789012345678e-360', '1e-22', '1e23', '1e-23', '9e37', '4.35679e-320', '3e-324', '2.5e-324',
+    '179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497791', // 2^1024 - 2^970: rounds to Infinity
+  ];
+  for (const s of cases) {
+    roundsLikeNumber(s);
+    roundsLikeNumber(`-${s.replace(/^[+-]/, '')}`, false);
+  }
+});
+
+test('property: doubles printed with 17 digits (%.17g, toPrecision(17)) and shortest (String) parse to Number()\'s double', () => {
+  fc.assert(
+    fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), (x, last) =>
+      [printf17g(x), x.toPrecision(17), String(x), x.toExponential(16)].every((s) => roundsLikeNumber(s, last)),
+    ),
+    { numRuns: 30_000 },
+  );
+});
+
+test('property: subnormal and near-subnormal doubles parse to Number()\'s double', () => {
+  const tiny = fc.oneof(
+    fc.double({ min: -2.2250738585072014e-308, max: 2.2250738585072014e-308, noNaN: true }),
+    fc.double({ min: 1e-310, max: 1e-300, noNaN: true }),
+    fc.integer({ min: 1, max: 2 ** 30 }).map((k) => k * 5e-324),
+  );
+  fc.assert(
+    fc.property(tiny, fc.integer({ min: 1, max: 21 }), (x, p) =>
+      [printf17g(x), String(x), x.toPrecision(p), x.toExponential(p - 1)].every((s) => roundsLikeNumber(s)),
+    ),
+    { numRuns: 20_000 },
+  );
+});
+
+test('property: random digit strings (1–25 digits, a point anywhere or none, exponents -350..350) parse to Number()\'s double', () => {
+  const digits = fc.oneof(fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 1, maxLength: 25 }), skewedDigitString(25).filter((d) => d.length > 0));
+  const text = fc
+    .record({
+      sign: fc.constantFrom('', '-', '+'),
+      digits,
+      point: fc.option(fc.nat(25), { nil: undefined }),
+      e: fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.integer({ min: -350, max: 350 }), fc.boolean()), { nil: undefined }),
+    })
+    .map(({ sign, digits: d, point, e }) => {
+      let s = point === undefined ? d : `${d.slice(0, point % (d.length + 1))}.${d.slice(point % (d.length + 1))}`;
+      if (e !== undefined) s += `${e[0]}${e[1] >= 0 && e[2] ? '+' : ''}${e[1]}`;
+      return sign + s;
+    });
+  fc.assert(fc.property(text, fc.boolean(), (s, last) => roundsLikeNumber(s, last)), { numRuns: 50_000 });
+});
+
+/** The exact decimal of (2M+1) · 2^(E-1) — the point half-way between the doubles M·2^E and (M+1)·2^E — as digits · 10^exp. */
+function halfway(M: bigint, E: number): { digits: string; exp: number } {
+  const odd = 2n * M + 1n;
+  if (E - 1 >= 0) return { digits: (odd << BigInt(E - 1)).toString(), exp: 0 };
+  return { digits: (odd * 5n ** BigInt(1 - E)).toString(), exp: E - 1 };
+}
+
+test('property: half-way points between adjacent doubles, and decimals just above and below them, parse to Number()\'s double', () => {
+  // Mostly exponents whose half-way points have at most ~20 digits (the hard cases for a 19-digit significand).
+  const exponent = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: -12, max: 12 }) }, { weight: 1, arbitrary: fc.integer({ min: -1074, max: 970 }) });
+  const point = fc.tuple(fc.bigInt({ min: 2n ** 52n, max: 2n ** 53n - 2n }), exponent);
+  fc.assert(
+    fc.property(point, fc.integer({ min: 1, max: 25 }), ([M, E], cut) => {
+      const { digits, exp } = halfway(M, E);
+      const at = Math.min(cut, digits.length);
+      const variants = [
+        `${digits}e${exp}`, // exactly half-way: ties to even
+        `${digits}1e${exp - 1}`, // just above
+        `${digits.slice(0, at)}e${exp + digits.length - at}`, // cut short: just below (or exact)
+        `0.${digits}e${exp + digits.length}`,
+      ];
+      if (exp === 0 && digits.length <= 25) variants.push(digits);
+      return variants.every((s) => roundsLikeNumber(s));
+    }),
+    { numRuns: 15_000 },
+  );
 });
 
 // ---------------------------------------------------------------------------------------------------------------

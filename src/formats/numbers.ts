@@ -2,9 +2,13 @@
  * Strict numeric field parsing and shortest number formatting.
  *
  * This is the scorer's hot path (every numeric field of every record goes through
- * parseDecimalRange), so the common case — a short plain decimal such as "12.5",
- * "-0.0031" or "1e-3" — is parsed with a charCode loop, no regex and no substring.
+ * parseDecimalRange or parsePlainDecimalBytes), so the common case — a short plain decimal such as "12.5",
+ * "-0.0031" or "1e-3" — is parsed with a charCode loop, no regex and no substring. Every accepted decimal gives
+ * the double Number() gives (correctly rounded): short ones by one exact operation (Clinger), up to 19 significant
+ * digits at any exponent by Eisel–Lemire (eiselLemire.ts), and only what that cannot decide by Number() on the
+ * field's own text.
  */
+import { eiselLemire, significandValue } from './eiselLemire.js';
 
 /** Exact powers of ten: every 10^k for 0 ≤ k ≤ 22 is exactly representable as a float64. */
 const POW10: readonly number[] = [
@@ -13,6 +17,7 @@ const POW10: readonly number[] = [
 ];
 
 const TWO_53 = 9007199254740992;
+const TWO_32 = 4294967296;
 /** m < M_LIMIT ⇒ m * 10 + 9 < 2^53, so appending one more digit keeps the mantissa exact (floor(2^53 / 10)). */
 const M_LIMIT = 900719925474099;
 /** Exponents at or beyond this magnitude are far outside the fast path: stop accumulating and let Number() read them. */
@@ -99,8 +104,8 @@ export function parseDecimal(s: string): number | undefined {
  * 15 significant digits; zeros beyond that only scale the value and are folded into the exponent), and the result
  * is m * 10^e or m / 10^e with an exact power of ten (|e| ≤ 22): a single correctly rounded IEEE754 operation on
  * exact operands, hence the correctly rounded value. For 22 < e ≤ 37 the surplus power is moved into the mantissa
- * when that product is still exact. Everything else (long mantissas, large exponents) is validated here and then
- * handed to Number(text.slice(...)).
+ * when that product is still exact. Other exponents, and mantissas of up to 19 significant digits, go to
+ * Eisel–Lemire; only what it leaves undecided (or an exponent past ±100000) is handed to Number(text.slice(...)).
  */
 export function parseDecimalRange(text: string, start: number, end: number): number | undefined {
   let i = start;
@@ -128,9 +133,11 @@ export function parseDecimalRange(text: string, start: number, end: number): num
   }
 
   // Mantissa: value = m * 10^z * 10^(exponent - fracDigits). Once m has reached M_LIMIT, further zeros are only
-  // counted (z); a further non-zero digit means the mantissa cannot be exact, so the result comes from Number().
+  // counted (z); a further non-zero digit means m does not hold the significand (`long`): the digits are read
+  // again by longDecimalText.
   let m = 0;
   let z = 0;
+  let long = false;
   let slow = false;
   const intStart = i;
   for (; i < j; i++) {
@@ -139,7 +146,7 @@ export function parseDecimalRange(text: string, start: number, end: number): num
     if (d >>> 0 > 9) break;
     if (m < M_LIMIT) m = m * 10 + d;
     else if (d === 0) z++;
-    else slow = true;
+    else long = true;
   }
   let digits = i - intStart;
   let fracDigits = 0;
@@ -151,7 +158,7 @@ export function parseDecimalRange(text: string, start: number, end: number): num
       if (d >>> 0 > 9) break;
       if (m < M_LIMIT) m = m * 10 + d;
       else if (d === 0) z++;
-      else slow = true;
+      else long = true;
     }
     fracDigits = i - fracStart;
     digits += fracDigits;
@@ -160,6 +167,7 @@ export function parseDecimalRange(text: string, start: number, end: number): num
     // Nothing numeric after the sign: either nan / inf / infinity, or not a number ("e5", ".", "-.e1", "∞").
     return i === intStart ? parseSpecial(text, i, j, neg) : undefined;
   }
+  const digitsEnd = i;
 
   // Exponent.
   let exp = 0;
@@ -182,24 +190,52 @@ export function parseDecimalRange(text: string, start: number, end: number): num
   }
 
   if (slow) return Number(text.slice(first, j));
-  if (m === 0) return neg ? -0 : 0;
-
-  const e = exp - fracDigits + z;
   let v: number;
-  if (e === 0) {
-    v = m;
-  } else if (e < 0) {
-    if (e < -22) return Number(text.slice(first, j));
-    v = m / POW10[-e];
-  } else if (e <= 22) {
-    v = m * POW10[e];
-  } else {
-    if (e > 22 + 15) return Number(text.slice(first, j));
-    const t = m * POW10[e - 22];
-    if (t >= TWO_53) return Number(text.slice(first, j));
-    v = t * 1e22;
-  }
+  if (long) v = longDecimalText(text, intStart, digitsEnd, exp - fracDigits);
+  else if (m === 0) v = 0;
+  else v = scaledMantissa(m, exp - fracDigits + z);
+  if (v !== v) v = Number(text.slice(intStart, j)); // undecided: the field's own text, without its sign
   return neg ? -v : v;
+}
+
+/** m · 10^e for an exact integer 0 < m < 2^53: Clinger's exact operations where they suffice, else Eisel–Lemire. */
+function scaledMantissa(m: number, e: number): number {
+  if (e === 0) return m;
+  if (e < 0) return e >= -22 ? m / POW10[-e] : eiselLemire(Math.floor(m / TWO_32), m >>> 0, e);
+  if (e <= 22) return m * POW10[e];
+  if (e <= 22 + 15) {
+    const t = m * POW10[e - 22];
+    if (t < TWO_53) return t * 1e22;
+  }
+  return eiselLemire(Math.floor(m / TWO_32), m >>> 0, e);
+}
+
+/**
+ * The value of the digits text[from, to) (digits with at most one '.', already checked) times 10^e (e: the
+ * exponent less the fraction's digit count), for a significand longer than scaledMantissa takes; NaN where
+ * significandValue cannot decide.
+ */
+function longDecimalText(text: string, from: number, to: number, e: number): number {
+  let k = from;
+  for (let c = text.charCodeAt(k); c === CH_0 || c === CH_DOT; c = text.charCodeAt(++k));
+  let head = 0;
+  let tail = 0;
+  let n = 0;
+  let dropped = 0;
+  let rest = 0;
+  for (; k < to; k++) {
+    const d = text.charCodeAt(k) - CH_0;
+    if (d < 0) continue; // the dot
+    if (n < 10) head = head * 10 + d;
+    else if (n < 19) tail = tail * 10 + d;
+    else {
+      dropped++;
+      rest |= d;
+      continue;
+    }
+    n++;
+  }
+  return significandValue(head, tail, n, e + dropped, rest !== 0);
 }
 
 /** Number of significant digits of a JS number-to-string result ("0.00125" → 3, "1000" → 1, "1.5e-7" → 2). */
@@ -414,15 +450,16 @@ export function formatFloat64(x: number): string {
 }
 
 /**
- * parseDecimalRange's fast path on UTF-8 bytes, for the byte-level CSV path: reads `[sign] digits [. digits]
- * [(e|E) [sign] digits]` from b[i], writes its value to out[at] and returns where it stopped, which must be `end`
- * or a `stop` byte (a delimiter). Returns -1 for anything else — spaces, nan/inf, missing values, more than 15
- * digits, far exponents, stray characters — so the caller can hand the record to the text path, which gives the
- * exact value or error. Whenever it writes a value, it is the one parseDecimalRange returns for the same text
- * (at most 15 digits: an exact integer mantissa, scaled by one exact power of ten).
+ * parseDecimalRange on UTF-8 bytes, for the byte-level paths: reads `[sign] digits [. digits] [(e|E) [sign] digits]`
+ * from b[i], writes its value to out[at] and returns where it stopped, which must be `end` or a `stop` byte (a
+ * delimiter). Returns -1 for anything else — spaces, nan/inf, missing values, stray characters — so the caller can
+ * hand the record to the text path, which gives the exact error. The value written is the one parseDecimalRange
+ * returns for the same text, i.e. Number()'s (into a Float32Array: Math.fround of it): up to 19 significant digits
+ * and any exponent are computed here (Clinger, else Eisel–Lemire), and what those leave undecided is read by
+ * Number() from this field's text alone, never by declining the record.
  *
- * No bounds checks in the digit loops (measured: a third faster): b[end] must exist and be a line break, so every
- * loop stops there at the latest.
+ * No bounds checks in the digit loops (measured: a third faster): b[end] must exist and be a line break (or a CR
+ * before one), so every loop stops there at the latest.
  */
 export function parsePlainDecimalBytes(b: Uint8Array, i: number, end: number, stop: number, out: FloatArray, at: number): number {
   // The sign without a branch: signs in real data are a coin toss, and two mispredicted branches per field (skip
@@ -448,7 +485,8 @@ export function parsePlainDecimalBytes(b: Uint8Array, i: number, end: number, st
     fracDigits = i - fracStart;
     digits += fracDigits;
   }
-  if (digits === 0 || digits > 15) return -1;
+  if (digits === 0) return -1;
+  const digitsEnd = i;
   let e = -fracDigits;
   if ((b[i] | 32) === CH_LOWER_E && i < end) {
     i++;
@@ -456,25 +494,55 @@ export function parsePlainDecimalBytes(b: Uint8Array, i: number, end: number, st
     if (b[i] === CH_MINUS || b[i] === CH_PLUS) expNeg = b[i++] === CH_MINUS;
     const expStart = i;
     let exp = 0;
+    // No limit needed: an exponent too long to add up exactly is ≥ 2^53, far beyond ±343, where only its sign counts.
     while ((d = b[i] - CH_0) >>> 0 <= 9) {
       exp = exp * 10 + d;
       i++;
     }
-    if (i === expStart || i - expStart > 4) return -1;
+    if (i === expStart) return -1;
     e += expNeg ? -exp : exp;
   }
   if (i > end || (i < end && b[i] !== stop)) return -1;
   let v: number;
-  if (e === 0) v = m;
-  else if (e < 0) {
-    if (e < -22) return -1;
-    v = m / POW10[-e];
-  } else {
-    if (e > 22) return -1;
-    v = m * POW10[e];
+  // m only grows, so m < 2^53 at the end means every step was exact: m is the significand.
+  if (m < TWO_53 && e >= -22 && e <= 22) v = e < 0 ? m / POW10[-e] : m * POW10[e];
+  else {
+    v = m < TWO_53 ? (m === 0 ? 0 : eiselLemire(Math.floor(m / TWO_32), m >>> 0, e)) : longDecimalBytes(b, intStart, digitsEnd, e);
+    if (v !== v) v = Number(latin1(b, intStart, i)); // undecided: this field's text, without its sign
   }
   out[at] = v * (1 - 2 * minus); // exact: v or -v (-0 for a negative zero, as Number gives)
   return i;
+}
+
+/** longDecimalText on bytes. */
+function longDecimalBytes(b: Uint8Array, from: number, to: number, e: number): number {
+  let k = from;
+  while (b[k] === CH_0 || b[k] === CH_DOT) k++;
+  let head = 0;
+  let tail = 0;
+  let n = 0;
+  let dropped = 0;
+  let rest = 0;
+  for (; k < to; k++) {
+    const d = b[k] - CH_0;
+    if (d < 0) continue; // the dot
+    if (n < 10) head = head * 10 + d;
+    else if (n < 19) tail = tail * 10 + d;
+    else {
+      dropped++;
+      rest |= d;
+      continue;
+    }
+    n++;
+  }
+  return significandValue(head, tail, n, e + dropped, rest !== 0);
+}
+
+/** b[from, to) as a string, for ASCII bytes. */
+function latin1(b: Uint8Array, from: number, to: number): string {
+  let s = '';
+  for (let k = from; k < to; k++) s += String.fromCharCode(b[k]);
+  return s;
 }
 
 /** 1 when c === byte, else 0, without a branch. */
