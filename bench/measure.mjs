@@ -57,17 +57,34 @@ function median(values) {
  * { ok: true, seconds, rssMB, last } with the medians over the runs.
  */
 export async function repeat(runs, once) {
-  const results = [];
+  const [series] = await interleave(runs, [once]);
+  return series;
+}
+
+/**
+ * Runs several commands in turns, A B C A B C …, `runs` rounds: each gets the same share of the machine's
+ * changing load, so their ratios hold better than those of series run one after another. Resolves one
+ * repeat()-style series per command; a command whose run fails drops out of the later rounds.
+ */
+export async function interleave(runs, onces) {
+  const results = onces.map(() => []);
+  const failed = onces.map(() => null);
   for (let i = 0; i < runs; i++) {
-    const r = await once();
-    if (r.code) return { ok: false, last: r };
-    results.push(r);
+    for (let k = 0; k < onces.length; k++) {
+      if (failed[k]) continue;
+      const r = await onces[k]();
+      if (r.code) failed[k] = r;
+      else results[k].push(r);
+    }
   }
-  const rss = results.map((r) => r.rssMB).filter((x) => x != null);
-  return {
-    ok: true,
-    seconds: median(results.map((r) => r.seconds)),
-    rssMB: rss.length ? median(rss) : null,
-    last: results[results.length - 1],
-  };
+  return results.map((rs, k) => {
+    if (failed[k]) return { ok: false, last: failed[k] };
+    const rss = rs.map((r) => r.rssMB).filter((x) => x != null);
+    return {
+      ok: true,
+      seconds: median(rs.map((r) => r.seconds)),
+      rssMB: rss.length ? median(rss) : null,
+      last: rs[rs.length - 1],
+    };
+  });
 }

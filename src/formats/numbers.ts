@@ -8,7 +8,7 @@
  * digits at any exponent by Eisel–Lemire (eiselLemire.ts), and only what that cannot decide by Number() on the
  * field's own text.
  */
-import { eiselLemire, significandValue } from './eiselLemire.js';
+import { DECIDED, eiselLemire, eiselLemireDigits, significandValue } from './eiselLemire.js';
 
 /** Exact powers of ten: every 10^k for 0 ≤ k ≤ 22 is exactly representable as a float64. */
 const POW10: readonly number[] = [
@@ -190,24 +190,28 @@ export function parseDecimalRange(text: string, start: number, end: number): num
   }
 
   if (slow) return Number(text.slice(first, j));
-  let v: number;
+  let v = 0;
   if (long) v = longDecimalText(text, intStart, digitsEnd, exp - fracDigits);
-  else if (m === 0) v = 0;
-  else v = scaledMantissa(m, exp - fracDigits + z);
+  else if (m !== 0) v = scaledMantissa(m, exp - fracDigits + z);
   if (v !== v) v = Number(text.slice(intStart, j)); // undecided: the field's own text, without its sign
   return neg ? -v : v;
 }
 
-/** m · 10^e for an exact integer 0 < m < 2^53: Clinger's exact operations where they suffice, else Eisel–Lemire. */
+/**
+ * m · 10^e for an exact integer 0 < m < 2^53: Clinger's exact operations where they suffice, else Eisel–Lemire;
+ * NaN where that cannot decide.
+ */
 function scaledMantissa(m: number, e: number): number {
   if (e === 0) return m;
-  if (e < 0) return e >= -22 ? m / POW10[-e] : eiselLemire(Math.floor(m / TWO_32), m >>> 0, e);
-  if (e <= 22) return m * POW10[e];
-  if (e <= 22 + 15) {
+  if (e < 0) {
+    if (e >= -22) return m / POW10[-e];
+  } else if (e <= 22) {
+    return m * POW10[e];
+  } else if (e <= 22 + 15) {
     const t = m * POW10[e - 22];
     if (t < TWO_53) return t * 1e22;
   }
-  return eiselLemire(Math.floor(m / TWO_32), m >>> 0, e);
+  return eiselLemire(Math.floor(m / TWO_32), m | 0, e) ? DECIDED[0] : NaN;
 }
 
 /**
@@ -235,7 +239,7 @@ function longDecimalText(text: string, from: number, to: number, e: number): num
     }
     n++;
   }
-  return significandValue(head, tail, n, e + dropped, rest !== 0);
+  return significandValue(head, tail, n, e + dropped, rest !== 0) ? DECIDED[0] : NaN;
 }
 
 /** Number of significant digits of a JS number-to-string result ("0.00125" → 3, "1000" → 1, "1.5e-7" → 2). */
@@ -506,18 +510,39 @@ export function parsePlainDecimalBytes(b: Uint8Array, i: number, end: number, st
   let v: number;
   // m only grows, so m < 2^53 at the end means every step was exact: m is the significand.
   if (m < TWO_53 && e >= -22 && e <= 22) v = e < 0 ? m / POW10[-e] : m * POW10[e];
+  else if (m === 0) v = 0;
   else {
-    v = m < TWO_53 ? (m === 0 ? 0 : eiselLemire(Math.floor(m / TWO_32), m >>> 0, e)) : longDecimalBytes(b, intStart, digitsEnd, e);
-    if (v !== v) v = Number(latin1(b, intStart, i)); // undecided: this field's text, without its sign
+    const decided = m < TWO_53 ? eiselLemire(Math.floor(m / TWO_32), m | 0, e) : longDecimalBytes(b, intStart, digitsEnd, fracDigits, m, e);
+    // Undecided: this field's text alone, without its sign, goes to Number().
+    v = decided ? DECIDED[0] : Number(latin1(b, intStart, i));
   }
   out[at] = v * (1 - 2 * minus); // exact: v or -v (-0 for a negative zero, as Number gives)
   return i;
 }
 
-/** longDecimalText on bytes. */
-function longDecimalBytes(b: Uint8Array, from: number, to: number, e: number): number {
+/**
+ * The value of the digits b[from, to) times 10^e into DECIDED[0] (false: undecided), for a significand of 16 or
+ * more digits that m, their sum by Horner's rule, no longer holds exactly. With at most 19 significant digits the
+ * significand is head · 10^9 + tail: tail, its last nine digits, read again, and head = (m - tail) / 10^9 rounded
+ * (m is within 2 · 19 roundings of 2^-53 of the significand, far less than 10^9 / 2). Longer ones are read again
+ * whole (significandValue's first 19 digits and the rest).
+ */
+function longDecimalBytes(b: Uint8Array, from: number, to: number, fracDigits: number, m: number, e: number): boolean {
   let k = from;
   while (b[k] === CH_0 || b[k] === CH_DOT) k++;
+  const dot = fracDigits > 0 || b[to - 1] === CH_DOT ? to - fracDigits - 1 : -1;
+  const significant = to - k - (dot >= k ? 1 : 0);
+  if (significant <= 19) {
+    let tail = 0;
+    let scale = 1;
+    for (let q = to - 1, n = 0; n < 9; q--) {
+      if (q === dot) continue;
+      tail += (b[q] - CH_0) * scale;
+      scale *= 10;
+      n++;
+    }
+    return eiselLemireDigits(Math.round((m - tail) / 1e9), tail, 9, e);
+  }
   let head = 0;
   let tail = 0;
   let n = 0;
