@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { gzipSync, gunzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { expectedLinear, model, read, readSidecar, runCli, workdir } from './helpers.js';
 
 const LINEAR = model('linear.onnx');
@@ -248,4 +249,14 @@ test('MODEL_ERROR and RECORD_TOO_LARGE in JSONL form', async () => {
     { id: 4, y: 30.5 },
   ]);
   assert.deepEqual(readSidecar(dir, 'batch-score.errors.jsonl').map((e) => [e.row, e.code]), [[2, 'MODEL_ERROR'], [3, 'RECORD_TOO_LARGE']]);
+});
+
+test('a kept field holding a CR is quoted in CSV output, so the row reads back whole', async () => {
+  const dir = workdir({ 'in.jsonl': `${JSON.stringify({ id: 'a\rb', a: 1, b: 2, c: 3, d: 4 })}\n` });
+  const r = await runCli(['in.jsonl', '-m', model('linear.onnx'), '--keep', 'id', '-o', 'o.csv'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  // A reader that takes a lone CR as a line end (record_delimiter auto-detection, as batch-score reads CSV).
+  const rows = parse(read(dir, 'o.csv'), { relax_column_count: true }) as string[][];
+  assert.deepEqual(rows.map((row) => row.length), [2, 2]);
+  assert.equal(rows[1][0], 'a\rb');
 });

@@ -63,7 +63,9 @@ function delimitedFormatter(delimiter: string): RowFormatter {
   // that needs quoting is taken back and written by csv-stringify instead. Printed numbers and booleans never need
   // quoting, so only kept cells and string outputs are checked.
   const needsQuotes = new RegExp(`["\\r\\n${delimiter === '\t' ? '\\t' : delimiter}]`);
-  const quoted = (cells: string[]) => stringify([cells], { delimiter, record_delimiter: '\n' });
+  // csv-stringify quotes a field holding the record delimiter (LF) but not a lone CR, which readers that take CR as a
+  // line end (Excel for Mac, csv-parse's auto-detection, batch-score itself) would split the row at.
+  const quoted = (cells: string[]) => stringify([cells], { delimiter, record_delimiter: '\n', quoted_match: /\r/ });
   const plain = (cells: string[]) => (cells.some((c) => needsQuotes.test(c)) ? quoted(cells) : `${cells.join(delimiter)}\n`);
   const delim = delimiter.charCodeAt(0);
   return {
