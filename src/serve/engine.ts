@@ -1,0 +1,135 @@
+/**
+ * The serve command's only door into the scoring engine (DESIGN.md "One engine, many front ends"): a plan per
+ * record form, the unit function (processChunk) on a batch of records, and the output layout and formatters.
+ * Everything under src/serve/ reaches the engine through this module, so it can be re-pointed in one place.
+ */
+import type { Options } from '../options.js';
+import { RunError } from '../errors.js';
+import { planFeatures, type FeaturePlan } from '../model/featurePlan.js';
+import { planOutputs, type OutputPlan } from '../model/outputPlan.js';
+import { ModelSession, readModel, type ModelInfo } from '../model/session.js';
+import { inputFormat, formatSettings, type InputFormat } from '../formats/inputFormat.js';
+import { rowFormatter, type OutputLayout, type OutputRow, type RowFormatter } from '../formats/output.js';
+import { makeContext, makeLayout } from '../pipeline/context.js';
+import { processChunk, type ChunkContext, type ChunkResult } from '../pipeline/processChunk.js';
+import type { RawRecord } from '../pipeline/recordSplitter.js';
+import type { RecordError } from '../errors.js';
+
+export type { RawRecord, OutputRow, OutputLayout, ChunkResult, RecordError, ModelInfo };
+
+/** How a request's records are read: CSV/TSV text with a header, or JSON values (JSONL lines, documents, V2 rows). */
+export type RecordForm = 'json' | 'csv' | 'tsv';
+
+/** A plan for one record form and column list: made once, shared by every request with the same columns. */
+export interface ServePlan {
+  /** Requests whose plans have the same key are scored together. */
+  key: string;
+  form: RecordForm;
+  columns: string[];
+  keepNames: string[];
+  ctx: ChunkContext;
+  /** The engine whose session this plan scores with (the main model or the shadow). */
+  engine: Engine;
+}
+
+/** Plans kept for reuse; past this, a request's plan is made for it alone (a client inventing column names each time). */
+const MAX_PLANS = 64;
+
+export class Engine {
+  readonly outputs: OutputPlan;
+  private readonly plans = new Map<string, ServePlan>();
+  private readonly formats = new Map<RecordForm, InputFormat>();
+
+  private constructor(
+    readonly session: ModelSession,
+    private readonly options: Options,
+  ) {
+    this.outputs = planOutputs(session.info, options.outputs);
+  }
+
+  /** Loads the model; a model that cannot be loaded is a MODEL run error (exit 2), as for a run. */
+  static async load(modelPath: string, options: Options): Promise<Engine> {
+    const session = await ModelSession.fromBytes(await readModel(modelPath), options.threads);
+    return new Engine(session, options);
+  }
+
+  get info(): ModelInfo {
+    return this.session.info;
+  }
+
+  /** The format that splits and parses records of a form (CSV header rules, JSONL lines). */
+  format(form: RecordForm): InputFormat {
+    let format = this.formats.get(form);
+    if (!format) {
+      const settings = { ...formatSettings(this.options), delimiter: form === 'tsv' ? '\t' : ',', header: true };
+      format = inputFormat(form === 'json' ? 'jsonl' : form, settings);
+      this.formats.set(form, format);
+    }
+    return format;
+  }
+
+  /**
+   * The plan for records of a form with these columns; a MAPPING/MODEL RunError when they cannot feed the model.
+   * `named`: V2 tensors are fed by input name, whatever --features says.
+   */
+  plan(form: RecordForm, columns: string[], named = false): ServePlan {
+    const key = `${named ? 'v2' : form}\u0001${columns.join('\u0000')}`;
+    const known = this.plans.get(key);
+    if (known) return known;
+    const request = named ? { features: null, keep: [] } : { features: this.options.features, keep: this.options.keep };
+    const features: FeaturePlan = planFeatures(columns, this.info, request);
+    const ctx = makeContext(features, this.outputs, this.format(form), { ...this.options, onError: 'null' }, this.session);
+    const plan: ServePlan = { key, form, columns, keepNames: request.keep, ctx, engine: this };
+    if (this.plans.size < MAX_PLANS) this.plans.set(key, plan);
+    return plan;
+  }
+
+  /** The columns a JSON request's records name, read as a JSONL file's are (its first object or array). */
+  jsonColumns(records: RawRecord[]): string[] | null {
+    const found = this.format('json').columns(records, 'the request');
+    if (!found) return null;
+    // Positional arrays for a model with one input of fixed width: a short or long array then fails alone
+    // (FEATURE_COUNT) instead of deciding the plan for the whole request.
+    const width = this.fixedWidth();
+    const first = records.find((r) => r.value !== undefined && (Array.isArray(r.value) || typeof r.value === 'object'));
+    if (width !== null && Array.isArray(first?.value) && !this.options.features) return Array.from({ length: width }, (_, i) => String(i + 1));
+    return found.names;
+  }
+
+  private fixedWidth(): number | null {
+    if (this.info.inputs.length !== 1) return null;
+    const shape = this.info.inputs[0].shape;
+    if (shape.length === 1) return 1;
+    const inner = shape.slice(1);
+    return inner.every((d) => typeof d === 'number' && d > 0) ? (inner as number[]).reduce((a, b) => a * b, 1) : null;
+  }
+
+  /** Scores one batch of records with a plan: one output row per record, failures as record errors. */
+  score(plan: ServePlan, records: RawRecord[]): Promise<ChunkResult> {
+    return processChunk({ source: 'request', records }, plan.ctx);
+  }
+
+  /** Output columns for a response, from the shapes the runtime returned (or the declared ones). */
+  layout(keepNames: string[], recordShapes: number[][] | null): OutputLayout {
+    return makeLayout(keepNames, this.outputs, recordShapes, this.info.file.classLabels);
+  }
+
+  async release(): Promise<void> {
+    await this.session.release().catch(() => undefined);
+  }
+}
+
+export function formatter(format: 'csv' | 'tsv' | 'jsonl' | 'json'): RowFormatter {
+  return rowFormatter(format);
+}
+
+/** A record that failed, by its code and message (as in the sidecar). */
+export function recordErrors(result: ChunkResult): Map<number, RecordError> {
+  const errors = new Map<number, RecordError>();
+  result.failed.forEach(([index, message], k) => errors.set(index, { code: result.errors[k].code as RecordError['code'], message }));
+  return errors;
+}
+
+export function planError(err: unknown): RunError {
+  return err instanceof RunError ? err : new RunError('INTERNAL', String(err));
+}
