@@ -16,6 +16,7 @@ import type { Sidecar } from './report/sidecar.js';
 import { outputOptions, summaryLine, type RunSummary } from './report/summary.js';
 import { progressBar } from './report/progress.js';
 import { inspectModel, renderInspect } from './report/inspect.js';
+import { buildServe, runServe } from './serve/command.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -120,7 +121,7 @@ function buildInspect(): Command {
 }
 
 interface Parsed {
-  command: 'score' | 'inspect';
+  command: 'score' | 'inspect' | 'serve';
   args: string[];
   flags: RawFlags & { input?: string; json?: boolean };
 }
@@ -143,6 +144,9 @@ export async function main(argv: string[]): Promise<number> {
       parsed = { command: 'inspect', args: flags.input ? [flags.input] : [], flags: { ...flags, model: modelPath } };
     });
   program.addCommand(inspectCommand);
+  program.addCommand(buildServe().exitOverride().action((flags: Parsed['flags']) => {
+    parsed = { command: 'serve', args: [], flags };
+  }));
   try {
     program.parse(argv);
   } catch (err) {
@@ -156,6 +160,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const got = parsed as Parsed | null;
   if (!got) return EXIT.ok;
+  if (got.command === 'serve') return runServe(got.flags, (err) => reportRunError(err, got.flags.verbose === true, false), VERSION);
   let options: Options;
   try {
     options = resolveOptions(got.args, got.flags, process.env, got.command);

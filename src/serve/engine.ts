@@ -10,6 +10,8 @@ import { planOutputs, type OutputPlan } from '../model/outputPlan.js';
 import { ModelSession, readModel, type ModelInfo } from '../model/session.js';
 import { inputFormat, formatSettings, type InputFormat } from '../formats/inputFormat.js';
 import { rowFormatter, type OutputLayout, type OutputRow, type RowFormatter } from '../formats/output.js';
+import { recordValue, readJsonDocument, type JsonDocument } from '../formats/jsonRecords.js';
+import { jsonText } from '../formats/values.js';
 import { makeContext, makeLayout } from '../pipeline/context.js';
 import { processChunk, type ChunkContext, type ChunkResult } from '../pipeline/processChunk.js';
 import type { RawRecord } from '../pipeline/recordSplitter.js';
@@ -26,6 +28,8 @@ export interface ServePlan {
   key: string;
   form: RecordForm;
   columns: string[];
+  /** Fed by model input name (V2 tensors), whatever --features says. */
+  named: boolean;
   keepNames: string[];
   ctx: ChunkContext;
   /** The engine whose session this plan scores with (the main model or the shadow). */
@@ -73,13 +77,14 @@ export class Engine {
    * `named`: V2 tensors are fed by input name, whatever --features says.
    */
   plan(form: RecordForm, columns: string[], named = false): ServePlan {
+    if (named) columns = this.info.inputs.map((i) => i.name);
     const key = `${named ? 'v2' : form}\u0001${columns.join('\u0000')}`;
     const known = this.plans.get(key);
     if (known) return known;
     const request = named ? { features: null, keep: [] } : { features: this.options.features, keep: this.options.keep };
     const features: FeaturePlan = planFeatures(columns, this.info, request);
     const ctx = makeContext(features, this.outputs, this.format(form), { ...this.options, onError: 'null' }, this.session);
-    const plan: ServePlan = { key, form, columns, keepNames: request.keep, ctx, engine: this };
+    const plan: ServePlan = { key, form, columns, named, keepNames: request.keep, ctx, engine: this };
     if (this.plans.size < MAX_PLANS) this.plans.set(key, plan);
     return plan;
   }
@@ -104,6 +109,32 @@ export class Engine {
     return inner.every((d) => typeof d === 'number' && d > 0) ? (inner as number[]).reduce((a, b) => a * b, 1) : null;
   }
 
+  /**
+   * A text body's records, cut by the format's record rules (line ends, quotes, --max-record-bytes), and its
+   * columns: a CSV header, or a JSONL body's first object or array. JSON lines are parsed here, once, so that
+   * each can be routed by its value; a line that is not JSON fails alone (PARSE_ERROR).
+   */
+  textRecords(form: RecordForm, text: string): { records: RawRecord[]; columns: string[] | null } {
+    const format = this.format(form);
+    const splitter = format.splitter();
+    const records = splitter.end(splitter.push(text));
+    if (form === 'json') {
+      for (const r of records) {
+        if (r.tooLarge !== undefined) continue;
+        const parsed = recordValue(r);
+        if ('value' in parsed) r.value = parsed.value;
+        else r.invalid = parsed.error;
+      }
+      return { records, columns: this.jsonColumns(records) };
+    }
+    const columns = format.columns(records, 'the request body');
+    if (columns?.header) {
+      records.shift();
+      for (const r of records) r.row--;
+    }
+    return { records, columns: columns?.names ?? null };
+  }
+
   /** Scores one batch of records with a plan: one output row per record, failures as record errors. */
   score(plan: ServePlan, records: RawRecord[]): Promise<ChunkResult> {
     return processChunk({ source: 'request', records }, plan.ctx);
@@ -117,6 +148,16 @@ export class Engine {
   async release(): Promise<void> {
     await this.session.release().catch(() => undefined);
   }
+}
+
+/** A JSON request document (`inputs`, or a ForestFlow `schema` + `datum`); an INPUT RunError when it is neither. */
+export function jsonDocument(text: string): JsonDocument {
+  return readJsonDocument(text, 'the request body');
+}
+
+/** JSON text of an output value of a model type (as in the CLI's JSON outputs: exact int64, NaN as null). */
+export function valueJson(type: string): (v: unknown) => string {
+  return jsonText(type);
 }
 
 export function formatter(format: 'csv' | 'tsv' | 'jsonl' | 'json'): RowFormatter {

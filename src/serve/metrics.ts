@@ -20,7 +20,14 @@ export class Metrics {
     buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096],
     registers: [this.registry],
   });
-  readonly queue = new Gauge({ name: 'batch_score_queue_records', help: 'Records waiting to be scored', registers: [this.registry] });
+  /** Read when scraped. */
+  queueDepth: () => number = () => 0;
+  readonly queue: Gauge = new Gauge({
+    name: 'batch_score_queue_records',
+    help: 'Records waiting to be scored',
+    registers: [this.registry],
+    collect: (): void => this.queue.set(this.queueDepth()),
+  });
   readonly inFlight = new Gauge({ name: 'batch_score_in_flight_requests', help: 'Requests being handled', registers: [this.registry] });
   readonly shed = new Counter({ name: 'batch_score_shed_requests_total', help: 'Requests refused with 503 because --max-queue records were waiting', registers: [this.registry] });
 
