@@ -3,6 +3,7 @@
 //   node bench/serve.mjs            the figures: single-record requests (batched vs --max-batch-size 1),
 //                                   1,000-record requests vs the CLI's JSONL throughput, overload (RSS, shedding)
 //   node bench/serve.mjs --sweep    single-record requests over --max-wait-ms and --max-batch-size (for defaults)
+//   node bench/serve.mjs --waits    --max-wait-ms 0 against 2, interleaved
 //
 // autocannon runs in this process and the server in another: on a 2-core machine they share the cores, so the
 // figures are what one machine does for both sides, not the server alone. Every figure is a median of RUNS runs.
@@ -69,9 +70,9 @@ async function load(url, { connections, body, seconds = SECONDS }) {
 }
 
 /** RUNS runs of a load against a server started with `flags` (a fresh server per run, warmed with one short run). */
-async function series(flags, opts) {
+async function series(flags, opts, runCount = RUNS) {
   const runs = [];
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runCount; i++) {
     const server = await startServer(flags);
     await load(server.url, { ...opts, seconds: 1 });
     runs.push(await load(server.url, opts));
@@ -133,4 +134,17 @@ async function sweep() {
   for (const size of ['64', '256', '1024']) console.log(line(`--max-batch-size ${size}`, await series(['--max-batch-size', size], { connections: 4, body: thousand }), 1000));
 }
 
-await (process.argv.includes('--sweep') ? sweep() : figures());
+/** --max-wait-ms 0 against 2 at --max-batch-size 1024, runs interleaved so that load from elsewhere hits both alike. */
+async function waits() {
+  console.log(`- ${new Date().toISOString()}, 64 connections, one-record requests, ${RUNS} interleaved runs of ${SECONDS} s each\n`);
+  console.log(HEADER);
+  const results = { 0: [], 2: [] };
+  for (let i = 0; i < RUNS; i++) for (const wait of [0, 2]) results[wait].push(await series(['--max-wait-ms', String(wait), '--max-batch-size', '1024'], { connections: 64, body: oneRecord }, 1));
+  for (const wait of [0, 2]) {
+    const r = results[wait];
+    const rps = r.map((x) => x.rps);
+    console.log(line(`--max-wait-ms ${wait} --max-batch-size 1024`, { rps: median(rps), rpsRange: spread(rps), p50: median(r.map((x) => x.p50)), p99: median(r.map((x) => x.p99)), callsPerRequest: median(r.map((x) => x.callsPerRequest)), failures: r.reduce((a, x) => a + x.failures, 0) }));
+  }
+}
+
+await (process.argv.includes('--sweep') ? sweep() : process.argv.includes('--waits') ? waits() : figures());

@@ -40,7 +40,7 @@ export interface ServeOptions {
 export const SERVE_DEFAULTS = {
   host: '127.0.0.1',
   port: '8080',
-  maxBatchSize: '256',
+  maxBatchSize: '1024',
   maxWaitMs: '2',
   maxQueue: '16384',
   maxBodyBytes: String(4 * 1024 * 1024),
