@@ -96,7 +96,7 @@ describe('serve: limits on one server (small body limit and queue, short timeout
   test('a corpus of malformed bodies: each a 4xx with a JSON error, and the server lives on', async () => {
     const deep = '['.repeat(100000) + ']'.repeat(100000);
     const corpus: string[] = [
-      '', ' ', 'null', 'true', '42', '"x"', '[]', '{}', '{"inputs": null}', '{"inputs": {}}', '{"inputs": 3}', '{"inputs": [',
+      '', ' ', 'null', 'true', '42', '"x"', '{}', '[[[1,2,3,4]]', '{"inputs": null}', '{"inputs": {}}', '{"inputs": 3}', '{"inputs": [',
       '{"schema": [], "datum": 1}', '{"schema": [{"type": 1}], "datum": []}', '{"schema": [{"fields": ["a"]}], "datum": [{}]}',
       deep, `{"inputs": ${deep}}`, '{"__proto__": {"inputs": [[1,2,3,4]]}}', '\u0000\u0001', '\uFEFF{"inputs": [}', '{"inputs": [1e999999]}x',
       `{"inputs": [${Array.from({ length: 5 }, () => '[1,2,3,4]').join(',')}]}`,

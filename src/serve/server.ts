@@ -61,8 +61,10 @@ export function buildServer(options: ServeOptions, state: ServerState, metrics: 
     if (name !== options.name) throw new HttpError(404, `no model ${JSON.stringify(name)}; this server serves ${JSON.stringify(options.name)}`);
     return name;
   };
-  app.post('/predict', async (request, reply) => send(reply, await predict(String(request.body ?? ''), bodyKind(request.headers['content-type']), service())));
-  app.post('/v2/models/:name/infer', async (request, reply) => {
+  // A full queue refuses a request before its body is read or parsed (the count after parsing decides the rest).
+  const admit = { onRequest: async () => shedWhenFull(state, options) };
+  app.post('/predict', admit, async (request, reply) => send(reply, await predict(String(request.body ?? ''), bodyKind(request.headers['content-type']), service())));
+  app.post('/v2/models/:name/infer', admit, async (request, reply) => {
     const name = model(request);
     return send(reply, await infer(parseJsonBody(String(request.body ?? '')), name, service()));
   });
@@ -77,6 +79,10 @@ export function buildServer(options: ServeOptions, state: ServerState, metrics: 
     app.route({ method: others as never, url, handler: async () => { throw new HttpError(405, `use ${allowed.filter((m) => m !== 'HEAD').join(' or ')} on ${url}`, {}, { allow: allowed.join(', ') }); } });
   }
   return app;
+}
+
+function shedWhenFull(state: ServerState, options: ServeOptions): void {
+  if (state.batcher.depth >= options.maxQueue) throw new Overloaded(`the server is at capacity (${state.batcher.depth} records queued, --max-queue ${options.maxQueue}); retry shortly`);
 }
 
 function loaded(state: ServerState): Engine {
