@@ -83,6 +83,7 @@ describe('serve: limits on one server (small body limit and queue, short timeout
     for (const res of await Promise.all(waiting)) assert.equal(res.status, 200);
     const text = (await request(`${s.url}/metrics`)).text;
     assert.equal(metric(text, 'batch_score_http_requests_total', 'status="503"'), 1);
+    assert.equal(metric(text, 'batch_score_shed_requests_total'), 1);
   });
 
   test('a client that sends its headers too slowly, or its body too slowly, is cut off', async () => {

@@ -48,7 +48,10 @@ export function buildServer(options: ServeOptions, state: ServerState, metrics: 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   observe(app, options, metrics);
-  app.setErrorHandler((err, request, reply) => sendError(reply, errorOf(err, options), request, options));
+  app.setErrorHandler((err, request, reply) => {
+    if (err instanceof Overloaded) metrics.shed.inc();
+    return sendError(reply, errorOf(err, options), request, options);
+  });
   app.setNotFoundHandler((request, reply) => sendError(reply, new HttpError(404, `no route ${request.method} ${request.url.split('?')[0]}; see the README's "Serving" for the routes`), request, options));
 
   const service = (): ScoringService => ({
