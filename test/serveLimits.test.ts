@@ -71,19 +71,22 @@ describe('serve: limits on one server (small body limit and queue, short timeout
   });
 
   test('more queued records than --max-queue: 503 with Retry-After; more records in one request than that: 400', async () => {
+    const tooMany = await postJson(`${s.url}/predict`, { inputs: [ROW, ROW, ROW, ROW, ROW] });
+    assert.equal(tooMany.status, 400);
+    assert.match(tooMany.json.error, /holds 5 records; at most 4/);
     const waiting = Array.from({ length: 4 }, () => postJson(`${s.url}/predict`, { inputs: [ROW] }));
     await waitFor(async () => (await queued(s)) === 4, 'four queued records');
     const shed = await postJson(`${s.url}/predict`, { inputs: [ROW] });
     assert.equal(shed.status, 503);
     assert.equal(shed.headers.get('retry-after'), '1');
     assert.match(shed.json.error, /at capacity \(4 records queued, --max-queue 4\)/);
-    const tooMany = await postJson(`${s.url}/predict`, { inputs: [ROW, ROW, ROW, ROW, ROW] });
-    assert.equal(tooMany.status, 400);
-    assert.match(tooMany.json.error, /holds 5 records; at most 4/);
+    // Refused before its body was read: the queue was full.
+    const big = await postJson(`${s.url}/predict`, { inputs: [ROW, ROW] });
+    assert.equal(big.status, 503);
     for (const res of await Promise.all(waiting)) assert.equal(res.status, 200);
     const text = (await request(`${s.url}/metrics`)).text;
-    assert.equal(metric(text, 'batch_score_http_requests_total', 'status="503"'), 1);
-    assert.equal(metric(text, 'batch_score_shed_requests_total'), 1);
+    assert.equal(metric(text, 'batch_score_http_requests_total', 'status="503"'), 2);
+    assert.equal(metric(text, 'batch_score_shed_requests_total'), 2);
   });
 
   test('a client that sends its headers too slowly, or its body too slowly, is cut off', async () => {
