@@ -4,6 +4,7 @@
 //                                   1,000-record requests vs the CLI's JSONL throughput, overload (RSS, shedding)
 //   node bench/serve.mjs --sweep    single-record requests over --max-wait-ms and --max-batch-size (for defaults)
 //   node bench/serve.mjs --waits    --max-wait-ms 0 against 2, interleaved
+//   node bench/serve.mjs --overload the overload figure alone
 //
 // autocannon runs in this process and the server in another: on a 2-core machine they share the cores, so the
 // figures are what one machine does for both sides, not the server alone. Every figure is a median of RUNS runs.
@@ -112,6 +113,10 @@ async function figures() {
   for (let i = 0; i < RUNS; i++) cli.push(rows / (await runCommand(process.execPath, [BIN, jsonl, '-m', MODEL, '-o', join(tmpdir(), 'bench-serve.jsonl'), '-q'])).seconds);
   console.log(`\n- the CLI on ${fmt(rows)} JSONL records → JSONL (default workers, whole process): ${fmt(median(cli))} records/s (runs ${spread(cli)}); serve / CLI: ${(bulk.rps * 1000 / median(cli)).toFixed(2)}`);
 
+  await overload();
+}
+
+async function overload() {
   console.log('\nOverload: 128 connections sending 1,000-record requests for 8 s at --max-queue 4096 (RSS from /metrics every 0.5 s):\n');
   const server = await startServer(['--max-queue', '4096']);
   const samples = [];
@@ -147,4 +152,4 @@ async function waits() {
   }
 }
 
-await (process.argv.includes('--sweep') ? sweep() : process.argv.includes('--waits') ? waits() : figures());
+await (process.argv.includes('--sweep') ? sweep() : process.argv.includes('--waits') ? waits() : process.argv.includes('--overload') ? overload() : figures());

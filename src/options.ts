@@ -98,7 +98,7 @@ export interface RawFlags {
   threads?: string;
 }
 
-export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.ProcessEnv = process.env, command: 'score' | 'inspect' = 'score'): Options {
+export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.ProcessEnv = process.env, command: 'score' | 'inspect' | 'serve' = 'score'): Options {
   if (!flags.model) throw usage('missing required option -m, --model <path>');
   const inputs = args.length > 0 ? args : ['-'];
   if (inputs.filter((i) => i === '-').length > 1) throw usage('standard input (-) can be given only once');

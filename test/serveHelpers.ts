@@ -11,12 +11,14 @@ export interface Served {
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `batch-score serve … --port 0` and waits until it is listening and ready. */
+/**
+ * Starts `batch-score serve … --port 0` and waits until it is listening and ready. Standard input and output are
+ * both /dev/null, as under a service manager or in a container (the run's check that they differ must not apply).
+ */
 export async function startServer(args: string[], { ready = true, cwd = workdir() } = {}): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (b: Buffer) => (err += b.toString('utf8')));
-  child.stdout!.resume();
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
   const url = await new Promise<string>((resolve, reject) => {
     const check = () => {

@@ -50,7 +50,7 @@ export const SERVE_DEFAULTS = {
 
 export function resolveServeOptions(flags: ServeFlags): ServeOptions {
   // Scoring runs in the main thread beside the HTTP work: one session (see the README's "Serving").
-  const scoring = resolveOptions([], { ...flags, workers: '0' });
+  const scoring = resolveOptions([], { ...flags, workers: '0' }, process.env, 'serve');
   const model = scoring.model;
   const port = wholeNumber('--port', flags.port ?? SERVE_DEFAULTS.port);
   if (port > 65535) throw new RunError('USAGE', `--port must be at most 65535, got ${port}`);
