@@ -58,7 +58,9 @@ function parseWithCsvParse(records: RawRecord[], delimiter: string, width: numbe
 
 function parseOne(record: RawRecord, delimiter: string, width: number): ParsedRecord {
   if (record.unterminatedQuote) {
-    return { error: { code: 'PARSE_ERROR', message: `unterminated quoted field: the quote opened on line ${record.line} is never closed` } };
+    // No line number here: a block's records are numbered from the block's start until the writer places the
+    // block, which fixes the entry's `line` (the record's first line) but not the words of its message.
+    return { error: { code: 'PARSE_ERROR', message: 'unterminated quoted field: a quote in this record is never closed, so it runs to the end of the input' } };
   }
   try {
     const rows = parseCsvFields(record.text, delimiter);

@@ -7,6 +7,10 @@ import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { RunError, oneLine } from '../errors.js';
+import { sizeFromEnv } from './testSizes.js';
+
+/** Tests may cut what is read into pieces of at most this many bytes (BATCH_SCORE_READ_BYTES, see testSizes.ts). */
+const PIECE_BYTES = sizeFromEnv('BATCH_SCORE_READ_BYTES', Infinity);
 
 export interface Source {
   /** As named in the sidecar: the path given, or `-` for standard input. */
@@ -53,8 +57,11 @@ export async function openSource(name: string, stdin: NodeJS.ReadableStream = pr
   };
   const counted = async function* (): AsyncGenerator<Buffer> {
     for await (const buf of raw as AsyncIterable<Buffer>) {
-      source.bytesRead += buf.length;
-      yield buf;
+      for (let at = 0; at < buf.length; at += PIECE_BYTES) {
+        const piece = buf.length <= PIECE_BYTES ? buf : buf.subarray(at, at + PIECE_BYTES);
+        source.bytesRead += piece.length;
+        yield piece;
+      }
     }
   };
   source.bytes = readErrors(name, gunzipIfNeeded(counted()));

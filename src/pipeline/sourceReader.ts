@@ -11,6 +11,7 @@
 import type { InputFormat } from '../formats/inputFormat.js';
 import type { RawRecord } from './recordSplitter.js';
 import { BlockCutter } from './blockCutter.js';
+import { sizeFromEnv } from '../io/testSizes.js';
 
 /** Records and lines of a source before its next block (blocks number their rows and lines from their start). */
 export interface Numbering {
@@ -33,8 +34,11 @@ export interface ReaderCalls {
   room(): Promise<void>;
 }
 
-/** Bytes per block: ≈ 8,000 records of 13 numbers; big enough that handing a block to a worker costs little. */
-export const BLOCK_BYTES = 1 << 18;
+/**
+ * Bytes per block: ≈ 8,000 records of 13 numbers; big enough that handing a block to a worker costs little.
+ * Tests shrink it (BATCH_SCORE_BLOCK_BYTES, see testSizes.ts) so that a few lines make many blocks.
+ */
+export const BLOCK_BYTES = sizeFromEnv('BATCH_SCORE_BLOCK_BYTES', 1 << 18);
 const EMPTY: Buffer = Buffer.alloc(0);
 const NL = 10;
 const CR = 13;
