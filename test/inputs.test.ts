@@ -149,3 +149,22 @@ test('--on-error skip with JSON output: an errors key is the index of its record
     assert.deepEqual(Object.keys(out.errors), ['1', '3']);
   }
 });
+
+test('standard input: the format is told from the whole first line, even when a slow pipe delivers it in parts', async () => {
+  const linear = model('linear.onnx');
+  const cases: Array<[string, string, string]> = [
+    [`{ printf 'id'; sleep 1.5; printf '\\ta\\tb\\tc\\td\\nr1\\t1\\t2\\t3\\t4\\n'; }`, '--keep id', 'id\tvariable\nr1\t7.4\n'],
+    [`{ printf '['; sleep 1.5; printf '{"a":1,"b":2,"c":3,"d":4}]\\n'; }`, '', '{"predictions":[\n7.4\n],"errors":{}}\n'],
+  ];
+  // The writer pauses longer than the CLI takes to start, so its first read holds only the start of the line.
+  await Promise.all(cases.map(async ([writer, args, expected]) => {
+    const r = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = spawn('sh', ['-c', `${writer} | ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} -m ${JSON.stringify(linear)} ${args} -q`], { cwd: workdir(), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.on('data', (b: Buffer) => (stdout += b));
+      child.on('close', (code) => resolve({ code, stdout }));
+    });
+    assert.equal(r.code, 0, writer);
+    assert.equal(r.stdout, expected, writer);
+  }));
+});

@@ -35,8 +35,7 @@ export async function openInput(name: string, options: Options, signal?: AbortSi
   signal?.addEventListener('abort', stop);
   try {
     const pieces = source.bytes[Symbol.asyncIterator]();
-    const head = await pieces.next();
-    const firstPiece = head.done ? EMPTY : head.value;
+    const firstPiece = await readFirstLine(pieces);
     checkEncoding(firstPiece, source.name);
     return { source, format: sourceFormat(name, sniffText(firstPiece), options), firstPiece, pieces };
   } catch (err) {
@@ -46,6 +45,28 @@ export async function openInput(name: string, options: Options, signal?: AbortSi
   } finally {
     signal?.removeEventListener('abort', stop);
   }
+}
+
+/** Enough to tell a format by: a slow pipe may deliver `id` before the tab that makes it TSV. */
+const SNIFF_BYTES = 1 << 16;
+
+/** The first pieces, read until the first line is whole (or SNIFF_BYTES, or the end), as one buffer. */
+async function readFirstLine(pieces: AsyncIterator<Buffer>): Promise<Buffer> {
+  const got: Buffer[] = [];
+  let size = 0;
+  for (let r = await pieces.next(); !r.done; r = await pieces.next()) {
+    got.push(r.value);
+    size += r.value.length;
+    if (size >= SNIFF_BYTES || hasWholeFirstLine(got.length === 1 ? r.value : Buffer.concat(got))) break;
+  }
+  return got.length === 1 ? got[0] : got.length === 0 ? EMPTY : Buffer.concat(got);
+}
+
+/** A line break (LF, or a CR-only line's CR) after the first byte that is not white space (nor a BOM). */
+function hasWholeFirstLine(bytes: Buffer): boolean {
+  let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
+  return bytes.indexOf(0x0a, i) >= 0 || bytes.indexOf(0x0d, i) >= 0;
 }
 
 /** Throws when an input does not fit with the first: another format, or another header. */
