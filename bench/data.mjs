@@ -109,6 +109,22 @@ export async function ensureRecords(dir, rows, shapes = ['csv', 'jsonl']) {
   return paths;
 }
 
+/**
+ * The same records as Parquet (id INT64, f0…f12 FLOAT, snappy, DuckDB's row groups of 122,880 rows), written by
+ * DuckDB (a dev dependency) from the CSV; FLOAT because the model's inputs are float32.
+ */
+export async function ensureParquet(dir, rows) {
+  const { csv } = await ensureRecords(dir, rows);
+  const parquet = `${dir}/records-${rows}.parquet`;
+  if (existsSync(parquet)) return parquet;
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const db = await (await DuckDBInstance.create(':memory:')).connect();
+  const columns = ['id::BIGINT AS id', ...FEATURES.map((f) => `${f}::FLOAT AS ${f}`)].join(', ');
+  await db.run(`COPY (SELECT ${columns} FROM read_csv('${csv}', header = true, all_varchar = true)) TO '${parquet}.tmp' (FORMAT parquet)`);
+  renameSync(`${parquet}.tmp`, parquet);
+  return parquet;
+}
+
 /** Random feature matrix (row-major, R×13) for the model-only probe, which must not pay for parsing. */
 export function randomFeatures(rows) {
   const rand = prng(DATA_SEED);

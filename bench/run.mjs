@@ -25,7 +25,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ensureRecords } from './data.mjs';
+import { ensureParquet, ensureRecords } from './data.mjs';
 import { ensureModel } from './model.mjs';
 import { HAS_GNU_TIME, interleave, repeat, runCommand } from './measure.mjs';
 
@@ -59,7 +59,7 @@ function readConfig() {
 async function probeCli(cli) {
   const { stdout } = await runCommand(process.execPath, [cli, '--help']);
   const has = (flag) => new RegExp(`${flag}\\b`).test(stdout);
-  return { workers: has('--workers'), inputFormat: has('--input-format'), outputFormat: has('--output-format') };
+  return { workers: has('--workers'), inputFormat: has('--input-format'), outputFormat: has('--output-format'), parquet: has('--compression') };
 }
 
 /** The first python that imports pandas and onnx (pyenv's python3 may not see Debian's packages). */
@@ -163,6 +163,20 @@ async function jsonlFigure(ctx) {
   ];
   const series = await batchScore(ctx, [ctx.data.jsonl, '-o', output, ...formatArgs]);
   return { ...figure('batch-score JSONL→JSONL', ctx.rows, series), output };
+}
+
+/** Parquet → Parquet at R and R/4 rows (flat memory), and Parquet → CSV, beside CSV → CSV (issue 13). */
+async function parquetFigures(ctx) {
+  const labels = ['batch-score Parquet→Parquet', 'batch-score Parquet→CSV', `batch-score Parquet→Parquet at R/4`];
+  if (!ctx.cli.parquet) return labels.map((l) => skipped(l, 'n/a (no Parquet in this build)'));
+  const full = await ensureParquet(DATA_DIR, ctx.rows);
+  const toParquet = await batchScore(ctx, [full, '-o', join(OUT_DIR, 'parquet.parquet')]);
+  const toCsv = await batchScore(ctx, [full, '-o', join(OUT_DIR, 'parquet.csv')]);
+  const figures = [figure(labels[0], ctx.rows, toParquet), figure(labels[1], ctx.rows, toCsv)];
+  if (ctx.smoke) return [...figures, skipped(labels[2], 'skipped (--smoke)')];
+  const rows = Math.floor(ctx.rows / 4);
+  const quarter = await batchScore(ctx, [await ensureParquet(DATA_DIR, rows), '-o', join(OUT_DIR, 'parquet-quarter.parquet')]);
+  return [...figures, figure(labels[2], rows, quarter)];
 }
 
 async function peerFigure(ctx, format) {
@@ -513,6 +527,7 @@ async function main() {
   const warm = await probeFigure(ctx, "batch-score's per-row work only, warm, 1 thread (no start-up, I/O or threads)", 'batch-score-warm', ctx.rows);
   const csv = await csvFigures(ctx);
   const jsonl = await jsonlFigure(ctx);
+  const parquet = await parquetFigures(ctx);
   const peerCsv = await peerFigure(ctx, 'csv');
   const peerJsonl = await peerFigure(ctx, 'jsonl');
   const shapes = await shapeFigures(ctx);
@@ -521,7 +536,7 @@ async function main() {
   const [halfAlone, halvesAtOnce] = await ceilingFigures(ctx);
 
   const r = {
-    figures: [...parsers, modelOnly, warm, ...csv, jsonl, peerCsv, peerJsonl, ...shapes.flatMap((x) => [x.mine, x.peer]), startup, quarter, halfAlone, halvesAtOnce],
+    figures: [...parsers, modelOnly, warm, ...csv, jsonl, ...parquet, peerCsv, peerJsonl, ...shapes.flatMap((x) => [x.mine, x.peer]), startup, quarter, halfAlone, halvesAtOnce],
     shapes,
     warm,
     halfAlone,

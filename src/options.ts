@@ -5,12 +5,13 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { RunError } from './errors.js';
-import { parseFormat } from './formats/detect.js';
+import { outputFormatFor, parseFormat } from './formats/detect.js';
 import { checkDistinct, outputTarget, type NamedFile, type OutputTarget } from './io/outputPaths.js';
 
 export type OnError = 'null' | 'skip';
 export type MissingPolicy = 'error' | 'nan';
-export type RecordFormat = 'csv' | 'tsv' | 'jsonl' | 'json';
+export type RecordFormat = 'csv' | 'tsv' | 'jsonl' | 'json' | 'parquet';
+export type Compression = 'snappy' | 'gzip' | 'brotli' | 'none';
 
 /** Defaults of the flags that have one: applied here and shown by --help (one source for both). */
 export const DEFAULTS = {
@@ -50,6 +51,8 @@ export interface Options {
   inputFormat: RecordFormat | null;
   /** null: from the output's extension, else the input's family. */
   outputFormat: RecordFormat | null;
+  /** Parquet output's page compression. */
+  compression: Compression;
   /** null: `,` for CSV, tab for TSV. */
   delimiter: string | null;
   header: boolean;
@@ -86,6 +89,7 @@ export interface RawFlags {
   verbose?: boolean;
   inputFormat?: string;
   outputFormat?: string;
+  compression?: string;
   delimiter?: string;
   header?: boolean;
   flushMs?: string;
@@ -117,6 +121,8 @@ export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.Proc
   const features = flags.features === undefined ? null : nameList('--features', flags.features);
   const clash = [...keep, ...(features ?? [])].find((name) => ignore.includes(name));
   if (clash !== undefined) throw usage(`column ${JSON.stringify(clash)} is given to --ignore and also to --keep or --features`);
+  // An output extension batch-score does not write is told now, before the model is loaded.
+  if (command === 'score' && flags.outputFormat === undefined) outputFormatFor(null, output, 'csv');
   return {
     inputs,
     model: flags.model,
@@ -137,6 +143,7 @@ export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.Proc
     verbose: flags.verbose === true || Boolean(env.DEBUG),
     inputFormat: flags.inputFormat === undefined ? null : parseFormat('--input-format', flags.inputFormat),
     outputFormat: flags.outputFormat === undefined ? null : parseFormat('--output-format', flags.outputFormat),
+    compression: oneOf('--compression', flags.compression ?? 'snappy', ['snappy', 'gzip', 'brotli', 'none'] as const),
     delimiter: flags.delimiter === undefined ? null : delimiterOf(flags.delimiter),
     header: flags.header !== false,
     flushMs: flags.flushMs === undefined ? DEFAULTS.flushMs : nonNegativeInt('--flush-ms', flags.flushMs),

@@ -92,7 +92,8 @@ export class ByteWriter {
   /** A JSON value as JSON.stringify writes it; whole numbers (ids, mostly) without a string of their own. */
   json(v: unknown): void {
     if (typeof v === 'number' && Number.isSafeInteger(v)) this.integer(v);
-    else this.text(JSON.stringify(v));
+    else if (typeof v === 'bigint') this.text(v.toString()); // an int64 (Parquet input), exact
+    else this.text(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)));
   }
 
   /** A safe integer's decimal digits (-0 as 0, as JSON.stringify and String give it). */

@@ -2,10 +2,11 @@
  * Which format a source or an output is in: the flag wins; else a file's extension (`.csv`, `.tsv`, `.jsonl`,
  * `.ndjson`, `.json`, each optionally `.gz`); else, for input, the content is sniffed.
  */
+import path from 'node:path';
 import { RunError } from '../errors.js';
 import type { RecordFormat } from '../options.js';
 
-const EXTENSIONS: Record<string, RecordFormat> = { csv: 'csv', tsv: 'tsv', jsonl: 'jsonl', ndjson: 'jsonl', json: 'json' };
+const EXTENSIONS: Record<string, RecordFormat> = { csv: 'csv', tsv: 'tsv', jsonl: 'jsonl', ndjson: 'jsonl', json: 'json', parquet: 'parquet' };
 
 export function formatFromPath(file: string): RecordFormat | null {
   const m = /\.([a-z]+)(\.gz)?$/i.exec(file);
@@ -53,19 +54,26 @@ export function sniffFormat(text: string): RecordFormat {
   }
 }
 
-/** The output format: the flag, else the output's extension, else the input's family. */
+/**
+ * The output format: the flag, else the output's extension, else (no extension) the input's family. An extension
+ * batch-score does not write is a usage error: `-o preds.xlsx` must not silently get CSV.
+ */
 export function outputFormatFor(flag: RecordFormat | null, output: string | null, input: RecordFormat): RecordFormat {
   if (flag) return flag;
   if (output !== null) {
     const byExt = formatFromPath(output);
     if (byExt) return byExt;
+    const ext = /\.([^./]+)$/.exec(path.basename(output))?.[1];
+    if (ext !== undefined && !output.startsWith('/dev/')) {
+      throw new RunError('USAGE', `batch-score does not write .${ext} files (-o ${output}): name the output .csv, .tsv, .jsonl, .json or .parquet, or give --output-format`);
+    }
   }
   return input;
 }
 
 export function parseFormat(flag: string, value: string): RecordFormat {
   const f = value.toLowerCase();
-  if (f === 'csv' || f === 'tsv' || f === 'jsonl' || f === 'json') return f;
+  if (f === 'csv' || f === 'tsv' || f === 'jsonl' || f === 'json' || f === 'parquet') return f;
   if (f === 'ndjson') return 'jsonl';
-  throw new RunError('USAGE', `${flag} must be one of csv, tsv, jsonl, json, got ${JSON.stringify(value)}`);
+  throw new RunError('USAGE', `${flag} must be one of csv, tsv, jsonl, json, parquet, got ${JSON.stringify(value)}`);
 }

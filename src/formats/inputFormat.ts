@@ -12,6 +12,7 @@ import { csvBlockFill, type BlockFill } from './csvBlockFill.js';
 import { jsonBlockFill } from './jsonBlockFill.js';
 import { recordBounds, type RecordBounds } from '../pipeline/recordBounds.js';
 import { leadingCsvFields, leadingJsonCells } from './leadingCells.js';
+import { isParquetMagic, type SchemaElement } from './parquetInput.js';
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -22,6 +23,8 @@ export interface Columns {
   names: string[];
   /** Whether the first record was a header (and is not a record). */
   header: boolean;
+  /** Parquet: each column's schema element, which typed output keeps. */
+  types?: SchemaElement[];
 }
 
 export interface InputFormat {
@@ -58,6 +61,7 @@ export interface FormatSettings {
 
 export function inputFormat(name: RecordFormat, settings: FormatSettings): InputFormat {
   if (name === 'csv' || name === 'tsv') return csvFormat(name, settings.delimiter ?? (name === 'tsv' ? '\t' : ','), settings);
+  if (name === 'parquet') return parquetFormat();
   return jsonFormat(name, settings);
 }
 
@@ -127,6 +131,27 @@ function jsonFormat(name: RecordFormat, { named, maxRecordLength }: FormatSettin
   };
 }
 
+/**
+ * Parquet is read by the runner row group by row group (parquetSource.ts), never split as text; its records are
+ * rows as objects (`value`), which the general path reads like JSON objects.
+ */
+function parquetFormat(): InputFormat {
+  const notText = (): never => {
+    throw new RunError('INTERNAL', 'Parquet input is not read as text');
+  };
+  return {
+    name: 'parquet',
+    splitter: notText,
+    columns: () => null,
+    parser: (columns) => (records) => parseJsonRecords(records, columns),
+    fastFill: () => null,
+    blockFill: () => null,
+    recordBounds: notText,
+    bytesReadable: () => false,
+    leadingCells: leadingJsonCells, // (a row is always whole: never asked for)
+  };
+}
+
 /** Whether a CR not followed by LF is in `bytes` (a CR at the very end waits for the next bytes to tell). */
 function hasLoneCr(bytes: Buffer, afterCr: boolean): boolean {
   if (afterCr && bytes.length > 0 && bytes[0] !== LF) return true;
@@ -136,9 +161,10 @@ function hasLoneCr(bytes: Buffer, afterCr: boolean): boolean {
   return false;
 }
 
-/** A source's format: --input-format, else the file's extension, else sniffed from its first text. */
-export function sourceFormat(name: string, firstText: string, options: Options): InputFormat {
-  const format = options.inputFormat ?? (name === '-' ? null : formatFromPath(name)) ?? sniffFormat(firstText);
+/** A source's format: --input-format, else the file's extension, else sniffed from its first bytes (`PAR1`: Parquet). */
+export function sourceFormat(name: string, firstBytes: Uint8Array, options: Options): InputFormat {
+  const sniffed = () => (isParquetMagic(firstBytes) ? 'parquet' : sniffFormat(new TextDecoder('utf-8', { ignoreBOM: true }).decode(firstBytes)));
+  const format = options.inputFormat ?? (name === '-' ? null : formatFromPath(name)) ?? sniffed();
   // Tab-separated input is TSV whatever named it (so TSV in gives TSV out, as for a .tsv file).
   return inputFormat(format === 'csv' && options.delimiter === '\t' ? 'tsv' : format, formatSettings(options));
 }

@@ -5,8 +5,9 @@
 import { stringify } from 'csv-stringify/sync';
 import { cellText, jsonText, type ValueText } from './values.js';
 import { ByteWriter } from './byteWriter.js';
+import { parquetFormatter, type ParquetSettings } from './parquetOutput.js';
 
-export type OutputFormat = 'csv' | 'tsv' | 'jsonl' | 'json';
+export type OutputFormat = 'csv' | 'tsv' | 'jsonl' | 'json' | 'parquet';
 
 /** One model output's values for the records of one model call: record r's are data[r * size, (r + 1) * size). */
 export interface OutputValues {
@@ -42,15 +43,17 @@ export interface OutputLayout {
 
 export interface RowFormatter {
   /** Text before the first row (a CSV header, the JSON document's opening). */
-  head(layout: OutputLayout): string;
+  head(layout: OutputLayout): string | Uint8Array;
   /** Text of one chunk's rows (as bytes where that is faster); `first` tells whether any row was written before. */
   rows(rows: OutputRow[], layout: OutputLayout, first: boolean): string | Uint8Array;
   /** Text after the last row, given every failed record's index and message (the JSON document's `errors`). */
-  tail(errors: Array<[number, string]>): string;
+  tail(errors: Array<[number, string]>): string | Uint8Array;
 }
 
-export function rowFormatter(format: OutputFormat): RowFormatter {
+/** `settings` matter to Parquet output only (compression, the input's column types). */
+export function rowFormatter(format: OutputFormat, settings: ParquetSettings = { compression: 'snappy', columns: null }): RowFormatter {
   switch (format) {
+    case 'parquet': return parquetFormatter(settings);
     case 'csv': return delimitedFormatter(',');
     case 'tsv': return delimitedFormatter('\t');
     case 'jsonl': return jsonlFormatter();
@@ -121,12 +124,24 @@ function delimitedFormatter(delimiter: string): RowFormatter {
 
 /** A kept value as a CSV cell. */
 function keepText(v: unknown): string {
-  return v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v);
+  if (typeof v === 'bigint') return v.toString();
+  return v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v, bigintDigits);
+}
+
+/** int64 values (a Parquet input's kept INT64 columns) as their exact digits. */
+function bigintDigits(_key: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? v.toString() : v;
+}
+
+/** A kept value as JSON: int64 (bigint) as its exact digits. */
+function keepJson(v: unknown): string {
+  if (v === undefined) return 'null';
+  return typeof v === 'bigint' ? v.toString() : JSON.stringify(v, bigintDigits);
 }
 
 /** `{keep…, output: value | [values] | null}` for one record. */
 function jsonObject(row: OutputRow, layout: OutputLayout, json: ValueText[]): string {
-  const parts: string[] = layout.keepNames.map((name, i) => `${JSON.stringify(name)}:${row.keep[i] === undefined ? 'null' : JSON.stringify(row.keep[i])}`);
+  const parts: string[] = layout.keepNames.map((name, i) => `${JSON.stringify(name)}:${keepJson(row.keep[i])}`);
   layout.outputNames.forEach((name, k) => parts.push(`${JSON.stringify(name)}:${predictionJson(row, layout, json, k)}`));
   return `{${parts.join(',')}}`;
 }

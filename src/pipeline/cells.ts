@@ -63,6 +63,7 @@ export function cellWriter(type: ElementType, missing: MissingPolicy): CellWrite
 
 function toNumber(value: unknown, column: string, missing: MissingPolicy): number | RecordError {
   if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value); // a Parquet INT64
   if (typeof value === 'string') {
     const n = parseDecimal(value);
     if (n !== undefined) return n;
@@ -74,6 +75,7 @@ function toNumber(value: unknown, column: string, missing: MissingPolicy): numbe
 }
 
 function toInteger(value: unknown, column: string): bigint | RecordError {
+  if (typeof value === 'bigint') return value; // a Parquet INT64, exact
   if (typeof value === 'number') {
     if (!Number.isInteger(value)) return invalid(column, `${show(value)} is not an integer`);
     // JSON numbers beyond 2^53 have already lost digits; say so rather than feed a rounded value.
@@ -112,7 +114,7 @@ function invalid(column: string, reason: string): RecordError {
 }
 
 function show(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const text = typeof value === 'string' ? value : typeof value === 'bigint' ? value.toString() : value instanceof Date ? value.toISOString() : JSON.stringify(value) ?? String(value);
   return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 }
 

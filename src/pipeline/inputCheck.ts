@@ -37,7 +37,7 @@ export async function openInput(name: string, options: Options, signal?: AbortSi
     const pieces = source.bytes[Symbol.asyncIterator]();
     const firstPiece = await readFirstLine(pieces);
     checkEncoding(firstPiece, source.name);
-    return { source, format: sourceFormat(name, sniffText(firstPiece), options), firstPiece, pieces };
+    return { source, format: sourceFormat(name, firstPiece, options), firstPiece, pieces };
   } catch (err) {
     source.close();
     if (signal?.aborted) throw signal.reason;
@@ -129,9 +129,4 @@ async function headerOf(input: OpenedInput, options: Options, read: Buffer[], si
 async function* prepend(read: Buffer[], rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
   yield* read;
   for (let r = await rest.next(); !r.done; r = await rest.next()) yield r.value;
-}
-
-/** The start of a source's text, for telling its format. */
-export function sniffText(bytes: Buffer): string {
-  return new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
 }

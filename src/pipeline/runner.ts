@@ -21,7 +21,9 @@ import { makeContext, makeLayout } from './context.js';
 import { formatChunk, type FormattedChunk } from './formatChunk.js';
 import { WorkerPool, type Scored, type Work } from './workerPool.js';
 import { Chunker } from './chunker.js';
-import { processChunk, type ChunkContext, type ChunkResult } from './processChunk.js';
+import { processChunk, type ChunkContext, type ChunkResult, type RecordBatch } from './processChunk.js';
+import { checkNested, parquetBatches } from '../formats/parquetInput.js';
+import { openParquetInput, scoreParquetBatch } from './parquetSource.js';
 import { processBlock } from './processBlock.js';
 import { BLOCK_BYTES, readLines, type Numbering } from './sourceReader.js';
 import type { BlockCutter } from './blockCutter.js';
@@ -105,7 +107,9 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
   let failure: unknown;
   let wake: (() => void) | null = null;
 
-  const scoreInline = async (work: Work): Promise<Scored> => {
+  // Parquet batches are scored in the main thread (their columns are not sent to workers).
+  type RunWork = Work | { batch: RecordBatch };
+  const scoreInline = async (work: RunWork): Promise<Scored> => {
     let rowsBefore = counts.written;
     const format = (result: ChunkResult): FormattedChunk => {
       if (layout === null) {
@@ -116,6 +120,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
       rowsBefore += formatted.rows;
       return formatted;
     };
+    if ('batch' in work) return format(await scoreParquetBatch(work.batch, ctx!));
     return 'block' in work ? processBlock(work.block, ctx!, format) : format(await processChunk(work.chunk, ctx!));
   };
 
@@ -130,7 +135,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
         // A block numbers its rows and lines from its start.
         for (const e of chunk.errors) {
           e.row += numbering!.rows;
-          e.line += numbering!.lines;
+          e.line = (e.line ?? 0) + numbering!.lines;
         }
       }
       await s.sidecar.add(chunk.errors);
@@ -149,7 +154,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
 
   /** The worker pool (started early by the caller, or here), told the plan; JSON documents are written by the main thread alone. */
   const workerFor = (): WorkerPool | null => {
-    if (options.workers === 0 || outputFormat === 'json') return null;
+    if (options.workers === 0 || outputFormat === 'json' || outputFormat === 'parquet') return null;
     pool ??= new WorkerPool(options.workers, options, s.model);
     pool.configure({ inputFormat: first!.format.name, columns: first!.columns.names, outputFormat: outputFormat! });
     return pool;
@@ -174,15 +179,15 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
   };
 
   let closed = false; // after the run has ended, a late flush timer must not start anything
-  const submit = (source: Source, work: Work, numbering: Numbering | null = null): void => {
+  const submit = (source: Source, work: RunWork, numbering: Numbering | null = null): void => {
     if (closed) return;
     queued++;
-    const workers = ++submitted > INLINE_CHUNKS ? workerFor() : null;
+    const workers = ++submitted > INLINE_CHUNKS && !('batch' in work) ? workerFor() : null;
     // Work for a worker waits for the output layout, which the first record scored inline makes. When its turn
     // comes and no record has been scored yet (the blocks before held only blank lines), it is scored inline
     // instead: waiting for a layout that nothing ahead will make would hang the run.
     let inline = false;
-    const scored = workers ? layoutReady.then((l) => (inline ? null : workers.run(work, l))) : null;
+    const scored = workers ? layoutReady.then((l) => (inline ? null : workers.run(work as Work, l))) : null;
     scored?.catch(() => undefined); // rejections are handled in turn below
     tail = tail.then(async () => {
       if (failure !== undefined) return;
@@ -209,11 +214,18 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
       // `errors` key is the index of its record in `predictions` (and in the input).
       const onError = outputFormat === 'json' ? 'null' : options.onError;
       ctx = makeContext(plan, outputs, format, { ...options, onError }, s.session);
-      formatter = rowFormatter(outputFormat);
+      formatter = rowFormatter(outputFormat, { compression: options.compression, columns });
       s.onPlan?.(plan, outputs);
       return;
     }
     checkSameShape(first, source.name, format, columns);
+  };
+
+  /** Waits while too many chunks are queued (a slow output holds reading back). */
+  const room = async (): Promise<void> => {
+    checkAbort();
+    checkFailure();
+    while (queued >= maxQueued && failure === undefined) await new Promise<void>((r) => (wake = r));
   };
 
   try {
@@ -259,6 +271,19 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
           if (doc.columns) columns = { names: doc.columns, header: false };
           if (columns) useColumns(source, format, columns);
           take(doc.records);
+        } else if (format.name === 'parquet') {
+          // Row group by row group, from the file (standard input is spooled to one first).
+          const parquet = await openParquetInput(opened);
+          try {
+            useColumns(source, format, (columns = parquet.columns));
+            checkNested(parquet, ctx!.plan);
+            for await (const batch of parquetBatches(parquet, ctx!.plan, options.batchSize)) {
+              await room();
+              submit(source, { batch });
+            }
+          } finally {
+            await parquet.close();
+          }
         } else {
           await readLines(format, pieces, firstPiece, options, {
             records: take,
@@ -270,11 +295,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
               await tail;
               checkFailure();
             },
-            room: async () => {
-              checkAbort();
-              checkFailure();
-              while (queued >= maxQueued && failure === undefined) await new Promise<void>((r) => (wake = r));
-            },
+            room,
           }, (c) => (cutter = c));
           checkAbort();
         }
@@ -303,7 +324,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
     checkFailure();
     checkAbort(); // a source stopped by a signal may look like one that ended: its output must not be committed
     checkThresholds(counts, options, true);
-    formatter ??= rowFormatter(s.outputFormatFor(options.inputFormat ?? 'csv'));
+    formatter ??= rowFormatter(s.outputFormatFor(options.inputFormat ?? 'csv'), { compression: options.compression, columns: null });
     // An empty input still gets its header (and the JSON document its shell).
     if (counts.written === 0) {
       layout ??= makeLayout(options.keep, outputs, null, s.session.info.file.classLabels);
@@ -330,11 +351,12 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
  * thread alone). Otherwise the runner starts them once that much input has come (standard input).
  */
 export function earlyWorkers(options: Options, model: ModelBytes): WorkerPool | null {
-  const json = /\.json(\.gz)?$/;
-  if (options.workers === 0 || options.outputFormat === 'json' || json.test(options.output ?? '')) return null;
+  // JSON documents and Parquet (in or out) are scored in the main thread.
+  const json = /\.(json|parquet)(\.gz)?$/i;
+  if (options.workers === 0 || options.outputFormat === 'json' || options.outputFormat === 'parquet' || json.test(options.output ?? '')) return null;
   let bytes = 0;
   for (const input of options.inputs) {
-    if (input === '-' || json.test(input)) return null;
+    if (input === '-' || json.test(input) || options.inputFormat === 'parquet') return null;
     try {
       bytes += statSync(input).size;
     } catch {

@@ -7,9 +7,11 @@ import type { Options } from '../options.js';
 import { planFeatures, type FeaturePlan } from '../model/featurePlan.js';
 import { planOutputs } from '../model/outputPlan.js';
 import { describeSpec, type ModelSession } from '../model/session.js';
-import { sourceFormat } from '../formats/inputFormat.js';
-import { openSource } from '../io/sources.js';
-import { processChunk } from '../pipeline/processChunk.js';
+import type { InputFormat } from '../formats/inputFormat.js';
+import { checkNested, describeField, parquetBatches } from '../formats/parquetInput.js';
+import { openInput, type OpenedInput } from '../pipeline/inputCheck.js';
+import { openParquetInput, scoreParquetBatch } from '../pipeline/parquetSource.js';
+import { processChunk, type ChunkContext, type ChunkResult } from '../pipeline/processChunk.js';
 import type { RawRecord } from '../pipeline/recordSplitter.js';
 import { makeContext, makeLayout } from '../pipeline/context.js';
 import type { SidecarEntry } from './sidecar.js';
@@ -35,6 +37,8 @@ export interface InspectReport {
     input: string;
     format: string;
     columns: string[];
+    /** Parquet: each column's type, as the schema says. */
+    types?: string[];
     rule: string | null;
     feeds: Array<{ input: string; type: string; shape: Array<number | string>; columns: string[]; fromArray: boolean }>;
     keep: string[];
@@ -74,11 +78,12 @@ export async function inspectModel(session: ModelSession, options: Options, inpu
 }
 
 async function inspectInput(session: ModelSession, options: Options, input: string): Promise<NonNullable<InspectReport['mapping']>> {
-  const source = await openSource(input);
-  const pieces = source.text[Symbol.asyncIterator]();
+  const opened = await openInput(input, options);
+  if (opened.format.name === 'parquet') return inspectParquet(session, options, opened);
+  const { source, format } = opened;
+  const pieces = textOf(opened);
   const head = await pieces.next();
   const firstText = head.done ? '' : head.value;
-  const format = sourceFormat(input, firstText, options);
   let records: RawRecord[] = [];
   if (format.document) {
     let text = firstText;
@@ -95,21 +100,7 @@ async function inspectInput(session: ModelSession, options: Options, input: stri
   }
   source.close();
 
-  const mapping: NonNullable<InspectReport['mapping']> = {
-    input,
-    format: format.name,
-    columns: [],
-    rule: null,
-    feeds: [],
-    keep: options.keep,
-    outputColumns: [],
-    fixedBatch: null,
-    problems: [],
-    sampled: 0,
-    scored: 0,
-    failed: 0,
-    recordErrors: [],
-  };
+  const mapping = emptyMapping(input, format.name, options);
   const columns = format.columns(records, input);
   if (!columns) {
     mapping.problems.push('no record in the sample names the columns');
@@ -119,7 +110,41 @@ async function inspectInput(session: ModelSession, options: Options, input: stri
     records.shift();
     for (const r of records) r.row--;
   }
-  mapping.columns = columns.names;
+  const sample = records.slice(0, SAMPLE_RECORDS);
+  return mapInput(session, options, mapping, columns.names, format, (ctx) => processChunk({ source: input, records: sample }, ctx));
+}
+
+type Mapping = NonNullable<InspectReport['mapping']>;
+
+function emptyMapping(input: string, format: string, options: Options): Mapping {
+  return { input, format, columns: [], rule: null, feeds: [], keep: options.keep, outputColumns: [], fixedBatch: null, problems: [], sampled: 0, scored: 0, failed: 0, recordErrors: [] };
+}
+
+/** The schema (each column's type), the mapping, and a sample of the first row group's rows scored. */
+async function inspectParquet(session: ModelSession, options: Options, opened: OpenedInput): Promise<Mapping> {
+  const parquet = await openParquetInput(opened);
+  try {
+    const mapping = emptyMapping(opened.source.name, 'parquet', options);
+    mapping.types = parquet.fields.map(describeField);
+    return await mapInput(session, options, mapping, parquet.columns.names, opened.format, async (ctx) => {
+      checkNested(parquet, ctx.plan);
+      const first = await parquetBatches(parquet, ctx.plan, SAMPLE_RECORDS).next();
+      return first.done ? null : scoreParquetBatch(first.value, ctx);
+    });
+  } catch (err) {
+    if (!(err instanceof RunError) || err.code !== 'MAPPING') throw err;
+    const mapping = emptyMapping(opened.source.name, 'parquet', options);
+    mapping.problems.push(oneLine(err));
+    return mapping;
+  } finally {
+    await parquet.close();
+  }
+}
+
+/** The plan for these columns, and the first problems met scoring a sample (`score`: null when there are no records). */
+async function mapInput(session: ModelSession, options: Options, mapping: Mapping, names: string[], format: InputFormat, score: (ctx: ChunkContext) => Promise<ChunkResult | null>): Promise<Mapping> {
+  const columns = { names };
+  mapping.columns = names;
   let plan: FeaturePlan;
   try {
     plan = planFeatures(columns.names, session.info, { features: options.features, keep: options.keep, ignore: options.ignore });
@@ -138,15 +163,27 @@ async function inspectInput(session: ModelSession, options: Options, input: stri
     mapping.problems.push(oneLine(err));
     return mapping;
   }
-  const sample = records.slice(0, SAMPLE_RECORDS);
-  const result = await processChunk({ source: input, records: sample }, makeContext(plan, outputs, format, options, session));
-  const layout = makeLayout(options.keep, outputs, result.recordShapes, session.info.file.classLabels);
+  const result = await score(makeContext(plan, outputs, format, options, session));
+  const layout = makeLayout(options.keep, outputs, result?.recordShapes ?? null, session.info.file.classLabels);
   mapping.outputColumns = [...layout.keepNames, ...layout.columnNames.flat()];
-  mapping.sampled = sample.length;
-  mapping.scored = result.scored;
-  mapping.failed = result.errors.length;
-  mapping.recordErrors = result.errors.slice(0, 5);
+  mapping.sampled = result?.records ?? 0;
+  mapping.scored = result?.scored ?? 0;
+  mapping.failed = result?.errors.length ?? 0;
+  mapping.recordErrors = result?.errors.slice(0, 5) ?? [];
   return mapping;
+}
+
+/** An opened input's text, piece by piece. */
+async function* textOf(opened: OpenedInput): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  const first = decoder.decode(opened.firstPiece, { stream: true });
+  if (first) yield first;
+  for (let r = await opened.pieces.next(); !r.done; r = await opened.pieces.next()) {
+    const text = decoder.decode(r.value, { stream: true });
+    if (text) yield text;
+  }
+  const rest = decoder.decode();
+  if (rest) yield rest;
 }
 
 export function renderInspect(r: InspectReport): string {
@@ -166,14 +203,15 @@ export function renderInspect(r: InspectReport): string {
   if (meta.length) lines.push('metadata', ...meta.map(([k, v]) => `  ${k}: ${v}`));
   const map = r.mapping;
   if (map) {
-    lines.push(`input     ${map.input} (${map.format}), columns: ${map.columns.join(', ') || '(none)'}`);
+    const columns = map.types ? map.columns.map((c, i) => `${c} ${map.types![i]}`) : map.columns;
+    lines.push(`input     ${map.input} (${map.format}), columns: ${columns.join(', ') || '(none)'}`);
     if (map.rule) lines.push(`mapping   rule: ${map.rule}${map.fixedBatch !== null ? `, fixed batch of ${map.fixedBatch}` : ''}`);
     for (const f of map.feeds) lines.push(`  ${f.input} (${f.type}[${f.shape.join(',')}]) ← ${f.fromArray ? `array in ${f.columns[0]}` : f.columns.join(', ')}`);
     if (map.outputColumns.length) lines.push(`output columns: ${map.outputColumns.join(', ')}`);
     for (const p of map.problems) lines.push(`problem: ${p}`);
     if (map.rule) {
       lines.push(`sample    ${sampleLine(map)}`);
-      for (const e of map.recordErrors) lines.push(`  row ${e.row} (line ${e.line}): ${e.code} ${e.message}`);
+      for (const e of map.recordErrors) lines.push(`  row ${e.row}${e.line === null ? '' : ` (line ${e.line})`}: ${e.code} ${e.message}`);
     }
   }
   return `${lines.join('\n')}\n`;

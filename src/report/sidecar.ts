@@ -18,7 +18,8 @@ import { AtomicFileSink, InPlaceSink, StdoutSink, type Sink } from '../io/sinks.
 export interface SidecarEntry {
   source: string;
   row: number;
-  line: number;
+  /** null for a Parquet record (a row, not a line of text). */
+  line: number | null;
   code: RecordErrorCode;
   message: string;
   record: string;

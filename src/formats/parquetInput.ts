@@ -1,0 +1,183 @@
+/**
+ * Parquet input: a file is read row group by row group (memory bounded by a row group, not the file), only the
+ * columns the plan uses. Each slice of --batch-size rows is a RecordBatch whose fast path copies typed column
+ * values straight into the model's feeds (no text); a null or a value of another kind is declined and decided by
+ * the general path, which reads the row as a JSON-like object (MISSING_VALUE, INVALID_VALUE naming the column).
+ */
+import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
+import type { AsyncBuffer, ColumnData, FileMetaData, SchemaElement, SchemaTree } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import { RunError, oneLine } from '../errors.js';
+import type { FeaturePlan } from '../model/featurePlan.js';
+import type { FeedData } from '../model/session.js';
+import type { RecordBatch } from '../pipeline/processChunk.js';
+import type { RawRecord } from '../pipeline/recordSplitter.js';
+import type { Columns } from './inputFormat.js';
+
+/** The 4 bytes a Parquet file starts (and ends) with. */
+export function isParquetMagic(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x41 && bytes[2] === 0x52 && bytes[3] === 0x31;
+}
+
+export interface ParquetFile {
+  name: string;
+  file: AsyncBuffer;
+  metadata: FileMetaData;
+  /** Top-level columns, in schema order. */
+  fields: SchemaTree[];
+  columns: Columns;
+}
+
+/** Opens a Parquet file and reads its footer; an INPUT error says why when it is not one. */
+export async function openParquet(path: string, name: string): Promise<ParquetFile> {
+  try {
+    const file = await asyncBufferFromFile(path);
+    const metadata = await parquetMetadataAsync(file);
+    const fields = parquetSchema(metadata).children;
+    const names = fields.map((f) => f.element.name);
+    return { name, file, metadata, fields, columns: { names, header: true, types: fields.map((f) => f.element) } };
+  } catch (err) {
+    throw new RunError('INPUT', `cannot read ${name === '-' ? 'standard input' : name} as Parquet: ${oneLine(err)}`);
+  }
+}
+
+/** A column's kind as the schema says, for messages and inspect: `DOUBLE`, `INT64`, `UTF8`, `LIST`… */
+export function describeField(field: SchemaTree): string {
+  const e = field.element;
+  if (field.children.length) return e.logical_type?.type ?? e.converted_type ?? 'STRUCT';
+  if (e.logical_type?.type === 'DECIMAL' || e.converted_type === 'DECIMAL') return `DECIMAL(${e.precision ?? '?'},${e.scale ?? 0})`;
+  if (e.converted_type === 'UTF8' || e.logical_type?.type === 'STRING') return 'UTF8';
+  // INT_64 and friends only restate the physical type
+  return e.converted_type && !/^INT_/.test(e.converted_type) ? e.converted_type : (e.type ?? 'unknown');
+}
+
+/**
+ * Nested columns can feed only an `[N,K]` input by name (a fixed-length LIST of K values); any other nested
+ * feature column is a run error, told before anything is scored.
+ */
+export function checkNested(pf: ParquetFile, plan: FeaturePlan): void {
+  for (const feed of plan.feeds) {
+    for (const c of feed.columns) {
+      const field = pf.fields[c];
+      if (!field?.children.length) continue;
+      const kind = describeField(field);
+      if (feed.fromArray && kind === 'LIST') continue;
+      throw new RunError('MAPPING', `column ${JSON.stringify(field.element.name)} of ${pf.name} is a ${kind} column; a nested column can feed only an [N,K] input named like it, as a LIST of K values`);
+    }
+  }
+}
+
+/** Rows of one row group, slice by slice: each slice is a batch of at most `batchSize` rows. */
+export async function* parquetBatches(pf: ParquetFile, plan: FeaturePlan, batchSize: number): AsyncGenerator<RecordBatch> {
+  const wanted = [...new Set([...plan.feeds.flatMap((f) => f.columns), ...plan.keep])].sort((a, b) => a - b);
+  let groupStart = 0;
+  for (const group of pf.metadata.row_groups) {
+    const rows = Number(group.num_rows);
+    const cols = await readGroup(pf, plan, wanted, groupStart, groupStart + rows);
+    for (let start = 0; start < rows; start += batchSize) {
+      yield parquetBatch(pf.name, plan, wanted, cols, start, Math.min(batchSize, rows - start), groupStart + start + 1);
+    }
+    groupStart += rows;
+  }
+}
+
+/** The wanted columns of rows [start, end), as arrays indexed from `start` (sparse: by plan column index). */
+async function readGroup(pf: ParquetFile, plan: FeaturePlan, wanted: number[], start: number, end: number): Promise<ArrayLike<unknown>[]> {
+  const cols: ArrayLike<unknown>[] = [];
+  const byName = new Map(wanted.map((c) => [plan.columns[c], c]));
+  const onChunk = (chunk: ColumnData): void => {
+    const c = byName.get(chunk.columnName);
+    if (c === undefined) return;
+    // A chunk may hold rows outside the range, and a column may come in several chunks (pages).
+    if (chunk.rowStart <= start && chunk.rowEnd >= end) {
+      const from = start - chunk.rowStart;
+      cols[c] = from === 0 && chunk.columnData.length === end - start ? chunk.columnData : chunk.columnData.slice(from, from + end - start);
+      return;
+    }
+    const into = (cols[c] ??= new Array(end - start)) as unknown[];
+    for (let r = Math.max(start, chunk.rowStart); r < Math.min(end, chunk.rowEnd); r++) into[r - start] = chunk.columnData[r - chunk.rowStart];
+  };
+  try {
+    await parquetRead({ file: pf.file, metadata: pf.metadata, columns: wanted.map((c) => plan.columns[c]), rowStart: start, rowEnd: end, compressors, onChunk });
+  } catch (err) {
+    throw new RunError('INPUT', `cannot read rows ${start + 1}–${end} of ${pf.name}: ${oneLine(err)}`);
+  }
+  for (const c of wanted) cols[c] ??= new Array(end - start).fill(null);
+  return cols;
+}
+
+/** A value's copy into a feed; false when the fast path cannot take it (the general path decides). */
+type Put = (v: unknown, target: FeedData, at: number) => boolean;
+
+const PUT: Record<string, Put> = {
+  float: (v, t, at) => {
+    if (typeof v === 'number') (t as Float32Array)[at] = v;
+    else if (typeof v === 'bigint') (t as Float32Array)[at] = Number(v);
+    else return false;
+    return true;
+  },
+  int32: (v, t, at) => {
+    if (typeof v !== 'number' || (v | 0) !== v) return false;
+    (t as Int32Array)[at] = v;
+    return true;
+  },
+  int64: (v, t, at) => {
+    if (typeof v === 'bigint') (t as BigInt64Array)[at] = v;
+    else if (Number.isSafeInteger(v)) (t as BigInt64Array)[at] = BigInt(v as number);
+    else return false;
+    return true;
+  },
+  bool: (v, t, at) => {
+    if (typeof v !== 'boolean') return false;
+    (t as Uint8Array)[at] = v ? 1 : 0;
+    return true;
+  },
+  string: (v, t, at) => {
+    if (typeof v !== 'string' || v === '') return false;
+    (t as string[])[at] = v;
+    return true;
+  },
+};
+
+function parquetBatch(source: string, plan: FeaturePlan, wanted: number[], cols: ArrayLike<unknown>[], start: number, count: number, firstRow: number): RecordBatch {
+  const feeds = plan.feeds.map((f) => ({
+    width: f.width,
+    columns: f.columns.map((c) => cols[c]),
+    put: f.fromArray ? null : PUT[f.type === 'float32' || f.type === 'float64' ? 'float' : f.type],
+  }));
+  const keeps = plan.keep.map((c) => cols[c]);
+  return {
+    source,
+    count,
+    fastFill(i, slot, data) {
+      const r = start + i;
+      for (let k = 0; k < feeds.length; k++) {
+        const { width, columns, put } = feeds[k];
+        if (put === null) return null;
+        const target = data[k];
+        const base = slot * width;
+        for (let j = 0; j < width; j++) if (!put(columns[j][r], target, base + j)) return null;
+      }
+      return keeps.map((col) => col[r]);
+    },
+    record(i): RawRecord {
+      const value: Record<string, unknown> = {};
+      const fields: string[] = [];
+      for (const c of wanted) {
+        const v = (value[plan.columns[c]] = cols[c][start + i]);
+        // int64 as its exact digits (a JSON number), which JSON.stringify cannot write
+        fields.push(`${JSON.stringify(plan.columns[c])}:${typeof v === 'bigint' ? v : (JSON.stringify(v, jsonSafe) ?? 'null')}`);
+      }
+      return { row: firstRow + i, line: 0, text: `{${fields.join(',')}}`, value };
+    },
+  };
+}
+
+/** JSON for values JSON.stringify cannot write, inside lists: int64 as its digits (a string), bytes as base64. */
+export function jsonSafe(_key: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+  return v;
+}
+
+export type { SchemaElement };
