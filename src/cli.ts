@@ -9,14 +9,14 @@ import { EXIT, RunError, exitCodeOf, oneLine, printable, type RunErrorCode } fro
 import { DEFAULTS, defaultWorkers, resolveOptions, type Options, type RawFlags, type RecordFormat } from './options.js';
 import { ModelSession, readModel, runtimeVersion, setRuntimeLogging, type ModelBytes } from './model/session.js';
 import { outputFormatFor } from './formats/detect.js';
-import { BrokenPipe, temporaryFiles } from './io/sinks.js';
-import { RunOutputs, keptAfterStop, writeSummary } from './runOutputs.js';
-import { earlyWorkers, newCounts, runPipeline, type RunCounts } from './pipeline/runner.js';
-import type { Sidecar } from './report/sidecar.js';
+import { BrokenPipe, temporaryFiles } from './output/sinks.js';
+import { RunOutputs, keptAfterStop, writeSummary } from './output/runOutputs.js';
+import { earlyWorkers, newCounts, runPipeline, type RunCounts } from './run/runner.js';
+import type { Sidecar } from './output/sidecar.js';
 import { outputOptions, summaryLine, type RunSummary } from './report/summary.js';
 import { progressBar } from './report/progress.js';
-import { inspectModel, renderInspect } from './report/inspect.js';
-import { buildServe, runServe } from './serve/command.js';
+import { inspectModel, renderInspect } from './commands/inspect.js';
+import { buildServe, runServe } from './commands/serve.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 

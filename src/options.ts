@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { RunError } from './errors.js';
 import { outputFormatFor, parseFormat } from './formats/detect.js';
-import { checkDistinct, outputTarget, type NamedFile, type OutputTarget } from './io/outputPaths.js';
+import { checkDistinct, outputTarget, type NamedFile, type OutputTarget } from './output/outputPaths.js';
 
 export type OnError = 'null' | 'skip';
 export type MissingPolicy = 'error' | 'nan';

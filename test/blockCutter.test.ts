@@ -2,9 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { BlockCutter } from '../src/pipeline/blockCutter.js';
-import { csvRecordEnd, newScan } from '../src/pipeline/csvScan.js';
-import { recordBounds } from '../src/pipeline/recordBounds.js';
+import { BlockCutter } from '../src/input/blockCutter.js';
+import { csvRecordEnd, newScan } from '../src/input/csvScan.js';
+import { recordBounds } from '../src/input/recordBounds.js';
 
 const lines = fc.array(fc.string({ unit: fc.constantFrom('a', 'b', ',', 'é', '\r'), maxLength: 30 }), { maxLength: 60 });
 

@@ -10,12 +10,12 @@ import { ModelSession } from '../src/model/session.js';
 import { planFeatures } from '../src/model/featurePlan.js';
 import { planOutputs } from '../src/model/outputPlan.js';
 import { resolveOptions } from '../src/options.js';
-import { formatSettings, inputFormat } from '../src/formats/inputFormat.js';
-import { rowFormatter } from '../src/formats/output.js';
-import { makeContext, makeLayout } from '../src/pipeline/context.js';
-import { processChunk } from '../src/pipeline/processChunk.js';
-import { processBlock } from '../src/pipeline/processBlock.js';
-import { formatChunk } from '../src/pipeline/formatChunk.js';
+import { formatSettings, inputFormat } from '../src/input/inputFormat.js';
+import { rowFormatter } from '../src/output/formatters.js';
+import { makeContext, makeLayout } from '../src/score/context.js';
+import { processChunk } from '../src/score/processChunk.js';
+import { processBlock } from '../src/score/processBlock.js';
+import { formatChunk } from '../src/score/formatChunk.js';
 import { model, read, readSidecar, runCli, workdir } from './helpers.js';
 
 const LINEAR = model('linear.onnx');

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ByteWriter } from '../src/formats/byteWriter.js';
+import { ByteWriter } from '../src/output/byteWriter.js';
 
 const written = (write: (out: ByteWriter) => void): string => {
   const out = new ByteWriter(4); // small, so that growing is exercised too

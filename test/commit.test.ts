@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { commitTogether, type CommitStep } from '../src/io/commit.js';
+import { commitTogether, type CommitStep } from '../src/output/commit.js';
 import { workdir } from './helpers.js';
 
 const step = fc.record({ existed: fc.boolean(), remove: fc.boolean() });

@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { csvRecordEnd, lastRecordEnd, newScan, Quote } from '../src/pipeline/csvScan.js';
-import { RecordSplitter } from '../src/pipeline/recordSplitter.js';
+import { csvRecordEnd, lastRecordEnd, newScan, Quote } from '../src/input/csvScan.js';
+import { RecordSplitter } from '../src/input/recordSplitter.js';
 
 const COMMA = 44;
 // CR only as part of CRLF: bytes with a lone CR (a CR-only line end, which the splitter reads as a record end) are

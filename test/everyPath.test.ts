@@ -5,7 +5,7 @@
  * (but for the source's name) and the same exit code as the reference run (workers 0, batch 1024, normal blocks,
  * LF, a plain file), whose failures the table states.
  *
- * Tiny blocks and reads (BATCH_SCORE_BLOCK_BYTES, BATCH_SCORE_READ_BYTES, see src/io/testSizes.ts) make inputs of
+ * Tiny blocks and reads (BATCH_SCORE_BLOCK_BYTES, BATCH_SCORE_READ_BYTES, see src/input/testSizes.ts) make inputs of
  * a few lines reach what otherwise takes megabytes: a block boundary after nearly every record, records and CRLF
  * split across reads, workers taking over after the blocks scored inline, a long record making the reader fall
  * back to text. The full cross product (216 runs per input) is too slow for the suite: each run starts node and
@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { exists, model, read, runCli, workdir } from './helpers.js';
-import { sizeFromEnv } from '../src/io/testSizes.js';
+import { sizeFromEnv } from '../src/input/testSizes.js';
 
 type Eol = 'LF' | 'CRLF' | 'CR';
 

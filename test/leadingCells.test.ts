@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { stringify } from 'csv-stringify/sync';
 import { parse } from 'csv-parse/sync';
-import { leadingCsvFields, leadingJsonValue } from '../src/formats/leadingCells.js';
+import { leadingCsvFields, leadingJsonValue } from '../src/input/leadingCells.js';
 
 const field = fc.string({ unit: fc.constantFrom('a', 'b', '1', ',', '\t', '"', ' ', '\n', 'é') , maxLength: 6 });
 const BROKEN_TAILS = ['x"y,1', '"open,2,3', '"closed"junk,4', 'cut-off-without-delimiter', ''];

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { RecordSplitter, type RawRecord } from '../src/pipeline/recordSplitter.js';
+import { RecordSplitter, type RawRecord } from '../src/input/recordSplitter.js';
 
 function split(pieces: string[], quoted = true): RawRecord[] {
   const s = new RecordSplitter(',', quoted);

@@ -7,14 +7,14 @@ import type { RecordError } from '../errors.js';
 import type { OnError } from '../options.js';
 import type { FeaturePlan } from '../model/featurePlan.js';
 import type { FeedData, ModelSession } from '../model/session.js';
-import type { OutputRow } from '../formats/output.js';
-import type { ParsedRecord } from '../formats/csvRecords.js';
-import type { SidecarEntry } from '../report/sidecar.js';
-import type { FastFill } from '../formats/csvFastFill.js';
-import type { BlockFill } from '../formats/csvBlockFill.js';
+import type { OutputRow } from '../output/formatters.js';
+import type { ParsedRecord } from '../input/csvRecords.js';
+import type { SidecarEntry } from '../output/sidecar.js';
+import type { FastFill } from '../input/csvFastFill.js';
+import type { BlockFill } from '../input/csvBlockFill.js';
 import { allocate, type CellWriter } from './cells.js';
-import type { RawRecord } from './recordSplitter.js';
-import type { RecordBounds } from './recordBounds.js';
+import type { RawRecord } from '../input/recordSplitter.js';
+import type { RecordBounds } from '../input/recordBounds.js';
 import { scoreRows, type ScoreSettings } from './scorer.js';
 
 export interface Chunk {

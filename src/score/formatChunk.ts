@@ -1,6 +1,6 @@
 /** A scored chunk or block → the text to write and what the writer counts; the same in the main thread and in workers. */
-import type { OutputLayout, RowFormatter } from '../formats/output.js';
-import type { SidecarEntry } from '../report/sidecar.js';
+import type { OutputLayout, RowFormatter } from '../output/formatters.js';
+import type { SidecarEntry } from '../output/sidecar.js';
 import type { ChunkResult } from './processChunk.js';
 
 export interface FormattedChunk {

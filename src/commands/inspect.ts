@@ -7,14 +7,14 @@ import type { Options } from '../options.js';
 import { planFeatures, type FeaturePlan } from '../model/featurePlan.js';
 import { planOutputs } from '../model/outputPlan.js';
 import { describeSpec, type ModelSession } from '../model/session.js';
-import type { InputFormat } from '../formats/inputFormat.js';
-import { checkNested, describeField, parquetBatches } from '../formats/parquetInput.js';
-import { openInput, type OpenedInput } from '../pipeline/inputCheck.js';
-import { openParquetInput, scoreParquetBatch } from '../pipeline/parquetSource.js';
-import { processChunk, type ChunkContext, type ChunkResult } from '../pipeline/processChunk.js';
-import type { RawRecord } from '../pipeline/recordSplitter.js';
-import { makeContext, makeLayout } from '../pipeline/context.js';
-import type { SidecarEntry } from './sidecar.js';
+import type { InputFormat } from '../input/inputFormat.js';
+import { checkNested, describeField, parquetBatches } from '../input/parquetInput.js';
+import { openInput, type OpenedInput } from '../input/inputCheck.js';
+import { openParquetInput, scoreParquetBatch } from '../input/parquetSource.js';
+import { processChunk, type ChunkContext, type ChunkResult } from '../score/processChunk.js';
+import type { RawRecord } from '../input/recordSplitter.js';
+import { makeContext, makeLayout } from '../score/context.js';
+import type { SidecarEntry } from '../output/sidecar.js';
 
 /** Records scored to find the first problems of an input. */
 const SAMPLE_RECORDS = 1000;

@@ -6,14 +6,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { planFeatures } from '../model/featurePlan.js';
 import { planOutputs } from '../model/outputPlan.js';
 import { ModelSession, setRuntimeLogging } from '../model/session.js';
-import { formatSettings, inputFormat } from '../formats/inputFormat.js';
-import { rowFormatter } from '../formats/output.js';
+import { formatSettings, inputFormat } from '../input/inputFormat.js';
+import { rowFormatter } from '../output/formatters.js';
 import { formatChunk } from './formatChunk.js';
 import { processChunk, type ChunkContext, type ChunkResult } from './processChunk.js';
 import { processBlock } from './processBlock.js';
 import { makeContext } from './context.js';
 import { toWorkerError, type ScoringSetup, type ToWorker, type WorkerSetup } from './workerPool.js';
-import type { RowFormatter } from '../formats/output.js';
+import type { RowFormatter } from '../output/formatters.js';
 
 const setup = workerData as WorkerSetup;
 const { options } = setup;

@@ -8,7 +8,7 @@
  * number — is declined (null) and the record takes the text path (JSON.parse), which gives the exact value or
  * error. Only what JSON.parse accepts is accepted.
  */
-import { parsePlainDecimalBytes } from './numbers.js';
+import { parsePlainDecimalBytes } from '../formats/numbers.js';
 import type { FeaturePlan } from '../model/featurePlan.js';
 import { columnRoles } from './columnRoles.js';
 import type { BlockFill } from './csvBlockFill.js';

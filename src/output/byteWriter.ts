@@ -3,7 +3,7 @@
  * ~250 ns per row for a two-cell CSV row, several times the cost of writing the same bytes; and bytes can be
  * transferred from a worker instead of copied. The buffer is not pooled, so it can be transferred.
  */
-import { writeFloat32 } from './numbers.js';
+import { writeFloat32 } from '../formats/numbers.js';
 
 /** Text up to this long is copied by `ascii`. */
 const SHORT = 32;

@@ -5,7 +5,7 @@
  * else — a quote, a wrong field count, a field that is not a plain number — returns null, and the record takes
  * the general path, which gives the exact error.
  */
-import { parseDecimalRange } from './numbers.js';
+import { parseDecimalRange } from '../formats/numbers.js';
 import type { FeaturePlan } from '../model/featurePlan.js';
 import { columnRoles } from './columnRoles.js';
 import type { FeedData } from '../model/session.js';

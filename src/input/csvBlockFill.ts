@@ -5,7 +5,7 @@
  * and declines (null) everything else,
  * which is then decoded and read by the text path, so both paths give the same values and errors.
  */
-import { parsePlainDecimalBytes } from './numbers.js';
+import { parsePlainDecimalBytes } from '../formats/numbers.js';
 
 const QUOTE = 0x22;
 import type { FeaturePlan } from '../model/featurePlan.js';

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { RunError, type RunErrorCode } from '../errors.js';
 import type { Options, RecordFormat } from '../options.js';
 import type { ModelBytes } from '../model/session.js';
-import type { OutputFormat, OutputLayout } from '../formats/output.js';
+import type { OutputFormat, OutputLayout } from '../output/formatters.js';
 import type { FormattedBlock, FormattedChunk } from './formatChunk.js';
 import type { Chunk } from './processChunk.js';
 import type { Block } from './processBlock.js';

@@ -8,10 +8,10 @@
  * splitter then cuts it as it always does), which keeps memory bounded. Both ways give the same records, row and
  * line numbers, and errors.
  */
-import type { InputFormat } from '../formats/inputFormat.js';
+import type { InputFormat } from './inputFormat.js';
 import type { RawRecord } from './recordSplitter.js';
 import { BlockCutter } from './blockCutter.js';
-import { sizeFromEnv } from '../io/testSizes.js';
+import { sizeFromEnv } from './testSizes.js';
 
 /** Records and lines of a source before its next block (blocks number their rows and lines from their start). */
 export interface Numbering {

@@ -7,8 +7,8 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
 import type { Compression } from '../options.js';
-import type { Columns } from './inputFormat.js';
-import type { OutputLayout, OutputRow, RowFormatter } from './output.js';
+import type { Columns } from '../input/inputFormat.js';
+import type { OutputLayout, OutputRow, RowFormatter } from './formatters.js';
 
 type WriterSchema = ConstructorParameters<typeof ParquetWriter>[0]['schema'];
 

@@ -6,7 +6,7 @@
 import { parse } from 'csv-parse/sync';
 import type { RecordError } from '../errors.js';
 import { oneLine } from '../errors.js';
-import type { RawRecord } from '../pipeline/recordSplitter.js';
+import type { RawRecord } from './recordSplitter.js';
 
 /** Fields of one record, or why it has none usable. A record with the wrong field count keeps its cells (for --keep). */
 export type ParsedRecord = { cells: unknown[]; error?: undefined } | { cells?: unknown[]; error: RecordError };

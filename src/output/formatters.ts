@@ -3,7 +3,7 @@
  * (so it can run beside the scorer, in a worker) and the writer adds the header/footer once.
  */
 import { stringify } from 'csv-stringify/sync';
-import { cellText, jsonText, type ValueText } from './values.js';
+import { cellText, jsonText, type ValueText } from '../formats/values.js';
 import { ByteWriter } from './byteWriter.js';
 import { parquetFormatter, type ParquetSettings } from './parquetOutput.js';
 

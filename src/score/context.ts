@@ -3,8 +3,8 @@ import type { Options } from '../options.js';
 import type { FeaturePlan } from '../model/featurePlan.js';
 import { declaredRecordShape, outputColumnNames, type OutputPlan } from '../model/outputPlan.js';
 import type { ModelSession } from '../model/session.js';
-import type { InputFormat } from '../formats/inputFormat.js';
-import type { OutputLayout } from '../formats/output.js';
+import type { InputFormat } from '../input/inputFormat.js';
+import type { OutputLayout } from '../output/formatters.js';
 import { cellWriter } from './cells.js';
 import type { ChunkContext } from './processChunk.js';
 

@@ -2,17 +2,17 @@
  * The files one scoring run writes — the output, the error sidecar, the summary — opened before any input is
  * read, and committed together or not at all (issue 10):
  * - success: every file is finished first (all write errors surface), then the output, the sidecar (or the
- *   removal of a stale one) and the summary are renamed into place in one commit (io/commit.ts);
+ *   removal of a stale one) and the summary are renamed into place in one commit (output/commit.ts);
  * - failure: the output is not committed (an older file is untouched); a streamed sidecar keeps what it has;
  * - over the error thresholds (exit 4): as a failure, and a file sidecar is kept as `<sidecar>.aborted.jsonl`,
  *   so it is never mistaken for the sidecar of the older output at the output path.
  */
-import type { Options } from './options.js';
-import { isGzipPath } from './formats/detect.js';
-import { commitTogether, type CommitStep } from './io/commit.js';
-import type { OutputTarget } from './io/outputPaths.js';
-import { AtomicFileSink, InPlaceSink, StdoutSink, type Sink } from './io/sinks.js';
-import { Sidecar } from './report/sidecar.js';
+import type { Options } from '../options.js';
+import { isGzipPath } from '../formats/detect.js';
+import { commitTogether, type CommitStep } from './commit.js';
+import type { OutputTarget } from './outputPaths.js';
+import { AtomicFileSink, InPlaceSink, StdoutSink, type Sink } from './sinks.js';
+import { Sidecar } from './sidecar.js';
 
 export class RunOutputs {
   private summaryDone = false;

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { RunError, oneLine } from '../errors.js';
-import { openParquet, type ParquetFile } from '../formats/parquetInput.js';
+import { openParquet, type ParquetFile } from './parquetInput.js';
 import type { OpenedInput } from './inputCheck.js';
-import { processBatch, type ChunkContext, type ChunkResult, type RecordBatch } from './processChunk.js';
+import { processBatch, type ChunkContext, type ChunkResult, type RecordBatch } from '../score/processChunk.js';
 
 export interface OpenedParquet extends ParquetFile {
   /** Removes the spooled copy of standard input, if any. */

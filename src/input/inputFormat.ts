@@ -4,13 +4,13 @@
  */
 import { RunError, oneLine, someNames } from '../errors.js';
 import type { Options, RecordFormat } from '../options.js';
-import { formatFromPath, sniffFormat } from './detect.js';
-import { RecordSplitter, type RawRecord } from '../pipeline/recordSplitter.js';
+import { formatFromPath, sniffFormat } from '../formats/detect.js';
+import { RecordSplitter, type RawRecord } from './recordSplitter.js';
 import { parseCsvHeader, parseCsvFields, parseCsvRecords, type ParsedRecord } from './csvRecords.js';
 import { csvFastFill, type FastFill } from './csvFastFill.js';
 import { csvBlockFill, type BlockFill } from './csvBlockFill.js';
 import { jsonBlockFill } from './jsonBlockFill.js';
-import { recordBounds, type RecordBounds } from '../pipeline/recordBounds.js';
+import { recordBounds, type RecordBounds } from './recordBounds.js';
 import { leadingCsvFields, leadingJsonCells } from './leadingCells.js';
 import { isParquetMagic, type SchemaElement } from './parquetInput.js';
 

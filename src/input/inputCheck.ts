@@ -7,8 +7,8 @@
 import { RunError } from '../errors.js';
 import type { Options } from '../options.js';
 import { checkEncoding } from '../formats/detect.js';
-import { sourceFormat, type Columns, type InputFormat } from '../formats/inputFormat.js';
-import { openSource, type Source } from '../io/sources.js';
+import { sourceFormat, type Columns, type InputFormat } from './inputFormat.js';
+import { openSource, type Source } from './sources.js';
 
 /** An input opened and its first piece read. */
 export interface OpenedInput {

@@ -11,9 +11,9 @@
 import path from 'node:path';
 import { rm } from 'node:fs/promises';
 import type { RecordErrorCode } from '../errors.js';
-import { acquireLock, type CommitStep, type Lock } from '../io/commit.js';
-import type { OutputTarget } from '../io/outputPaths.js';
-import { AtomicFileSink, InPlaceSink, StdoutSink, type Sink } from '../io/sinks.js';
+import { acquireLock, type CommitStep, type Lock } from './commit.js';
+import type { OutputTarget } from './outputPaths.js';
+import { AtomicFileSink, InPlaceSink, StdoutSink, type Sink } from './sinks.js';
 
 export interface SidecarEntry {
   source: string;

@@ -5,12 +5,12 @@
  */
 import { Command, Option } from 'commander';
 import { RunError, printable, oneLine } from '../errors.js';
-import { Batcher } from './batcher.js';
-import { Engine } from './engine.js';
-import { Metrics, ShadowMetrics } from './metrics.js';
-import { SERVE_DEFAULTS, resolveServeOptions, type ServeFlags, type ServeOptions } from './options.js';
-import { buildServer, type ServerState } from './server.js';
-import { Shadow } from './shadow.js';
+import { Batcher } from '../serve/batcher.js';
+import { Engine } from '../serve/engine.js';
+import { Metrics, ShadowMetrics } from '../serve/metrics.js';
+import { SERVE_DEFAULTS, resolveServeOptions, type ServeFlags, type ServeOptions } from '../serve/options.js';
+import { buildServer, type ServerState } from '../serve/server.js';
+import { Shadow } from '../serve/shadow.js';
 
 export function buildServe(): Command {
   return new Command('serve')

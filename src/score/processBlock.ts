@@ -8,8 +8,8 @@
  * block's start; the runner, which writes blocks in order, adds what came before.
  */
 import type { FeedData } from '../model/session.js';
-import { isBlank, previewOf, type RawRecord } from './recordSplitter.js';
-import { recordBounds, type RecordBounds } from './recordBounds.js';
+import { isBlank, previewOf, type RawRecord } from '../input/recordSplitter.js';
+import { recordBounds, type RecordBounds } from '../input/recordBounds.js';
 import { processBatch, type ChunkContext, type ChunkResult } from './processChunk.js';
 import type { FormattedBlock, FormattedChunk } from './formatChunk.js';
 
