@@ -130,7 +130,7 @@ PROBES['batch-score-warm'] = async (csv, model, rows, build) => {
     start = performance.now();
     checksum = 0;
     for (const b of blocks) {
-      const done = await processBlock({ source: csv, bytes: new Uint8Array(b) }, ctx, (r) => formatChunk(r, formatter, layout, false));
+      const done = await processBlock({ source: csv, bytes: new Uint8Array(b) }, ctx, (r) => formatChunk(r, formatter, layout));
       for (const part of done.parts) checksum += part.rows;
     }
   }

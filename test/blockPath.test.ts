@@ -102,9 +102,9 @@ async function blockVsText(name: 'csv' | 'jsonl'): Promise<{ check: (bytes: Buff
     const records = [...splitter.push(new TextDecoder().decode(bytes)), ...splitter.end()];
     const byText = [];
     for (let i = 0; i < records.length; i += 4) {
-      byText.push(formatChunk(await processChunk({ source: 'in', records: records.slice(i, i + 4) }, ctx), formatter, layout, false));
+      byText.push(formatChunk(await processChunk({ source: 'in', records: records.slice(i, i + 4) }, ctx), formatter, layout));
     }
-    const byBlock = await processBlock({ source: 'in', bytes: new Uint8Array(bytes) }, ctx, (r) => formatChunk(r, formatter, layout, false));
+    const byBlock = await processBlock({ source: 'in', bytes: new Uint8Array(bytes) }, ctx, (r) => formatChunk(r, formatter, layout));
     assert.equal(byBlock.parts.map((p) => text(p.text)).join(''), byText.map((p) => text(p.text)).join(''));
     assert.deepEqual(byBlock.parts.flatMap((p) => p.errors), byText.flatMap((p) => p.errors));
     assert.equal(byBlock.parts.reduce((a, p) => a + p.records, 0), records.length);

@@ -10,7 +10,6 @@ import { once } from 'node:events';
 import { RunError, oneLine } from '../errors.js';
 import { openParquet, type ParquetFile } from './parquetInput.js';
 import type { OpenedInput } from './inputCheck.js';
-import { processBatch, type ChunkContext, type ChunkResult, type RecordBatch } from '../score/processChunk.js';
 
 export interface OpenedParquet extends ParquetFile {
   /** Removes the spooled copy of standard input, if any. */
@@ -52,11 +51,4 @@ async function spool(input: OpenedInput, file: string): Promise<void> {
     out.end();
   }
   await Promise.race([once(out, 'close'), failed]);
-}
-
-/** Scores a Parquet batch; its sidecar entries have no line (`line: null`): a Parquet row is not a line of text. */
-export async function scoreParquetBatch(batch: RecordBatch, ctx: ChunkContext): Promise<ChunkResult> {
-  const result = await processBatch(batch, ctx);
-  for (const e of result.errors) e.line = null;
-  return result;
 }

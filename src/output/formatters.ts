@@ -44,8 +44,10 @@ export interface OutputLayout {
 export interface RowFormatter {
   /** Text before the first row (a CSV header, the JSON document's opening). */
   head(layout: OutputLayout): string | Uint8Array;
-  /** Text of one chunk's rows (as bytes where that is faster); `first` tells whether any row was written before. */
-  rows(rows: OutputRow[], layout: OutputLayout, first: boolean): string | Uint8Array;
+  /** Text of one batch's rows (as bytes where that is faster). */
+  rows(rows: OutputRow[], layout: OutputLayout): string | Uint8Array;
+  /** Written between the texts of two batches (the JSON document's comma), by the ordered writer. */
+  separator?: string;
   /** Text after the last row, given every failed record's index and message (the JSON document's `errors`). */
   tail(errors: Array<[number, string]>): string | Uint8Array;
 }
@@ -202,7 +204,7 @@ function jsonlFormatter(): RowFormatter {
 function jsonFormatter(): RowFormatter {
   return {
     head: () => '{"predictions":[',
-    rows(rows, layout, first) {
+    rows(rows, layout) {
       const json = layout.outputTypes.map(jsonText);
       const single = layout.outputNames.length === 1 && layout.keepNames.length === 0;
       const items = rows.map((row) => {
@@ -210,8 +212,9 @@ function jsonFormatter(): RowFormatter {
         return row.scored || layout.keepNames.length ? jsonObject(row, layout, json) : 'null';
       });
       if (!items.length) return '';
-      return (first ? '\n' : ',\n') + items.join(',\n');
+      return '\n' + items.join(',\n');
     },
+    separator: ',',
     tail(errors) {
       const entries = errors.map(([i, message]) => `${JSON.stringify(String(i))}:${JSON.stringify(message)}`);
       return `\n],"errors":{${entries.join(',')}}}\n`;

@@ -1,33 +1,31 @@
 /**
- * Wires one run: sources → splitter → chunker → processChunk → formatter → sink, plus the sidecar.
- * Chunks are processed and written strictly in input order through one queue; reading pauses while too many
- * chunks wait (backpressure from a slow output). The only place where streams meet the pure stages.
+ * Wires one run: readers (one per input, in order) → the scheduler (the unit function, in the main thread or a
+ * worker) → the ordered writer (order, backpressure, counts, thresholds, sidecar, the document). The plan is made
+ * once, from the first input's columns; later inputs must agree with it. The only place where streams meet the
+ * pure stages.
  */
 import { statSync } from 'node:fs';
-import { constants } from 'node:buffer';
-import { getHeapStatistics } from 'node:v8';
-import { RunError } from '../errors.js';
 import type { Options, RecordFormat } from '../options.js';
-import { planFeatures, type FeaturePlan } from '../model/featurePlan.js';
+import type { FeaturePlan } from '../model/featurePlan.js';
 import { planOutputs, type OutputPlan } from '../model/outputPlan.js';
 import type { ModelBytes, ModelSession } from '../model/session.js';
 import type { Columns, InputFormat } from '../input/inputFormat.js';
-import { rowFormatter, type OutputFormat, type OutputLayout, type RowFormatter } from '../output/formatters.js';
+import { checkInputs, checkSameShape, openInput, type InputShape, type OpenedInput } from '../input/inputCheck.js';
 import type { Source } from '../input/sources.js';
-import { checkInputs, checkSameShape, openInput } from '../input/inputCheck.js';
-import type { Sink } from '../output/sinks.js';
-import type { Sidecar } from '../output/sidecar.js';
-import { makeContext, makeLayout } from '../score/context.js';
-import { formatChunk, type FormattedChunk } from '../score/formatChunk.js';
-import { WorkerPool, type Scored, type Work } from '../score/workerPool.js';
 import { Chunker } from '../input/chunker.js';
-import { processChunk, type ChunkContext, type ChunkResult, type RecordBatch } from '../score/processChunk.js';
 import { checkNested, parquetBatches } from '../input/parquetInput.js';
-import { openParquetInput, scoreParquetBatch } from '../input/parquetSource.js';
-import { processBlock } from '../score/processBlock.js';
-import { BLOCK_BYTES, readLines, type Numbering } from '../input/sourceReader.js';
+import { openParquetInput } from '../input/parquetSource.js';
+import { BLOCK_BYTES, readLines } from '../input/sourceReader.js';
 import type { BlockCutter } from '../input/blockCutter.js';
 import type { RawRecord } from '../input/recordSplitter.js';
+import { readDocumentText } from '../input/documentText.js';
+import { rowFormatter, type OutputFormat } from '../output/formatters.js';
+import { OrderedWriter, newCounts as newWriterCounts, type Numbering, type WriterCounts } from '../output/orderedWriter.js';
+import type { Sink } from '../output/sinks.js';
+import type { Sidecar } from '../output/sidecar.js';
+import { makeRunPlan, type Scoring } from '../score/plan.js';
+import { Scheduler } from '../score/scheduler.js';
+import { WorkerPool, type Unit } from '../score/workerPool.js';
 
 export interface RunSettings {
   options: Options;
@@ -53,357 +51,228 @@ export interface Progress {
   failed: number;
 }
 
-export interface RunCounts {
-  scored: number;
-  failed: number;
-  written: number;
-  /** Model calls made, retries and isolation included. */
-  modelCalls: number;
+export interface RunCounts extends WriterCounts {
   /** The ForestFlow request's `configs`, when the input was one. */
   configs?: unknown;
 }
 
-interface FirstSource {
-  source: string;
-  format: InputFormat;
-  columns: Columns;
-}
-
 /**
- * How many chunks or blocks may be in flight (being scored or waiting for the writer) before reading pauses.
- * Writing in order means a slow block holds up those behind it; with 4 both threads sat idle ~10% of a run,
+ * How many units may be in flight (being scored or waiting for the writer) before reading pauses.
+ * Writing in order means a slow unit holds up those behind it; with 4 both threads sat idle ~10% of a run,
  * 8 was 5–10% faster end to end (CSV and JSONL, alternating runs) for ~5 MB more.
  */
-const MAX_QUEUED_CHUNKS = 8;
-/** Chunks or blocks scored in the main thread before workers take over: small inputs never pay for workers. */
-const INLINE_CHUNKS = 2;
+const MAX_QUEUED_UNITS = 8;
+/** Units scored in the main thread before workers take over (see scheduler.ts); here to start workers early. */
+const INLINE_UNITS = 2;
 
 export function newCounts(): RunCounts {
-  return { scored: 0, failed: 0, written: 0, modelCalls: 0 };
+  return newWriterCounts();
 }
 
-/** Runs the pipeline, keeping `counts` up to date as chunks are written (so a failed run still says how far it got). */
+/** One run's parts, shared by the readers of its inputs. */
+interface Run {
+  s: RunSettings;
+  outputs: OutputPlan;
+  scheduler: Scheduler;
+  writer: OrderedWriter;
+  counts: RunCounts;
+  /** The first input's shape and the scoring made from it: the plan, once made. */
+  first: (InputShape & { scoring: Scoring }) | null;
+}
+
+/** Runs the pipeline, keeping `counts` up to date as units are written (so a failed run still says how far it got). */
 export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<void> {
   const { options } = s;
   const outputs = planOutputs(s.session.info, options.outputs);
-  let first: FirstSource | null = null;
-  let ctx: ChunkContext | null = null;
-  let formatter: RowFormatter | null = null;
-  let outputFormat: OutputFormat | null = null;
-  let layout: OutputLayout | null = null;
-  let pool: WorkerPool | null = s.pool ?? null;
-  let submitted = 0;
-  const maxQueued = Math.max(MAX_QUEUED_CHUNKS, 2 * options.workers + 2);
-  let recordsWritten = 0;
-  const jsonErrors: Array<[number, string]> = [];
-  // The output columns come from the first chunk scored (inline); workers may start before, and wait for them.
-  let layoutKnown: (layout: OutputLayout) => void = () => undefined;
-  const layoutReady = new Promise<OutputLayout>((resolve) => (layoutKnown = resolve));
-
-  // The ordered queue: chunks are scored as soon as they are submitted (by workers, in parallel) or when their
-  // turn comes (in the main thread), and written strictly in input order.
-  let tail: Promise<void> = Promise.resolve();
-  let queued = 0;
-  let failure: unknown;
-  let wake: (() => void) | null = null;
-
-  // Parquet batches are scored in the main thread (their columns are not sent to workers).
-  type RunWork = Work | { batch: RecordBatch };
-  const scoreInline = async (work: RunWork): Promise<Scored> => {
-    let rowsBefore = counts.written;
-    const format = (result: ChunkResult): FormattedChunk => {
-      if (layout === null) {
-        layout = makeLayout(options.keep, outputs, result.recordShapes, s.session.info.file.classLabels);
-        layoutKnown(layout);
-      }
-      const formatted = formatChunk(result, formatter!, layout, rowsBefore === 0);
-      rowsBefore += formatted.rows;
-      return formatted;
-    };
-    if ('batch' in work) return format(await scoreParquetBatch(work.batch, ctx!));
-    return 'block' in work ? processBlock(work.block, ctx!, format) : format(await processChunk(work.chunk, ctx!));
-  };
-
-  /** Writes a chunk, or a block's batches (whose rows and lines `numbering` places in their source). */
-  const write = async (done: Scored, numbering: Numbering | null): Promise<void> => {
-    const block = 'parts' in done;
-    for (const chunk of block ? done.parts : [done]) {
-      if (counts.written === 0) await s.sink.write(formatter!.head(layout!));
-      if (chunk.text.length) await s.sink.write(chunk.text);
-      counts.written += chunk.rows;
-      if (block) {
-        // A block numbers its rows and lines from its start.
-        for (const e of chunk.errors) {
-          e.row += numbering!.rows;
-          e.line = (e.line ?? 0) + numbering!.lines;
-        }
-      }
-      await s.sidecar.add(chunk.errors);
-      counts.scored += chunk.scored;
-      counts.failed += chunk.errors.length;
-      counts.modelCalls += chunk.calls;
-      for (const [i, message] of chunk.failed) jsonErrors.push([recordsWritten + i, message]);
-      recordsWritten += chunk.records;
-      checkThresholds(counts, options);
-    }
-    if (block) {
-      numbering!.rows += done.parts.reduce((a, p) => a + p.records, 0);
-      numbering!.lines += done.lines;
-    }
-  };
-
-  /** The worker pool (started early by the caller, or here), told the plan; JSON documents are written by the main thread alone. */
-  const workerFor = (): WorkerPool | null => {
-    if (options.workers === 0 || outputFormat === 'json' || outputFormat === 'parquet') return null;
-    pool ??= new WorkerPool(options.workers, options, s.model);
-    pool.configure({ inputFormat: first!.format.name, columns: first!.columns.names, outputFormat: outputFormat! });
-    return pool;
-  };
-
-  /**
-   * Work sharing: while the writer waits for a worker's result, the main thread scores queued work no worker has
-   * taken yet, instead of idling (it would otherwise only read and write, a fraction of a core).
-   */
-  const helpWhileWaiting = async (result: Promise<Scored>): Promise<Scored> => {
-    let settled = false;
-    result.then(() => (settled = true), () => (settled = true));
-    await Promise.resolve(); // let an already settled result say so
-    for (let item = settled ? null : pool?.steal(); item; item = settled ? null : pool?.steal()) {
-      try {
-        item.resolve(await scoreInline(item.work));
-      } catch (err) {
-        item.reject(err);
-      }
-    }
-    return result;
-  };
-
-  let closed = false; // after the run has ended, a late flush timer must not start anything
-  const submit = (source: Source, work: RunWork, numbering: Numbering | null = null): void => {
-    if (closed) return;
-    queued++;
-    const workers = ++submitted > INLINE_CHUNKS && !('batch' in work) ? workerFor() : null;
-    // Work for a worker waits for the output layout, which the first record scored inline makes. When its turn
-    // comes and no record has been scored yet (the blocks before held only blank lines), it is scored inline
-    // instead: waiting for a layout that nothing ahead will make would hang the run.
-    let inline = false;
-    const scored = workers ? layoutReady.then((l) => (inline ? null : workers.run(work as Work, l))) : null;
-    scored?.catch(() => undefined); // rejections are handled in turn below
-    tail = tail.then(async () => {
-      if (failure !== undefined) return;
-      try {
-        inline = scored === null || layout === null;
-        await write(inline ? await scoreInline(work) : (await helpWhileWaiting(scored as Promise<Scored>))!, numbering);
-        s.onProgress?.({ source, scored: counts.scored, failed: counts.failed });
-      } catch (err) {
-        failure ??= err;
-      } finally {
-        queued--;
-        wake?.();
-      }
-    });
-  };
-
-  /** Makes the plan from the first source's columns (once), or checks a later source against it. */
-  const useColumns = (source: Source, format: InputFormat, columns: Columns): void => {
-    if (first === null) {
-      first = { source: source.name, format, columns };
-      const plan = planFeatures(columns.names, s.session.info, { features: options.features, keep: options.keep, ignore: options.ignore });
-      outputFormat = s.outputFormatFor(format.name);
-      // The JSON response keeps every record's place (null for a failed one) under --on-error skip too, so that an
-      // `errors` key is the index of its record in `predictions` (and in the input).
-      const onError = outputFormat === 'json' ? 'null' : options.onError;
-      ctx = makeContext(plan, outputs, format, { ...options, onError }, s.session);
-      formatter = rowFormatter(outputFormat, { compression: options.compression, columns });
-      s.onPlan?.(plan, outputs);
-      return;
-    }
-    checkSameShape(first, source.name, format, columns);
-  };
-
-  /** Waits while too many chunks are queued (a slow output holds reading back). */
-  const room = async (): Promise<void> => {
-    checkAbort();
-    checkFailure();
-    while (queued >= maxQueued && failure === undefined) await new Promise<void>((r) => (wake = r));
-  };
-
+  const scheduler = new Scheduler({ options, session: s.session, model: s.model, outputs, pool: s.pool ?? null });
+  const maxQueued = Math.max(MAX_QUEUED_UNITS, 2 * options.workers + 2);
+  const writer = new OrderedWriter({ sink: s.sink, sidecar: s.sidecar, limits: options, maxQueued, counts });
+  const run: Run = { s, outputs, scheduler, writer, counts, first: null };
   try {
     // Several inputs: all are checked to agree before anything is written.
     let stdin = options.inputs.length > 1 ? await checkInputs(options, s.signal) : null;
     for (const name of options.inputs) {
-      checkAbort();
+      checkAbort(s.signal);
       const opened = name === '-' && stdin !== null ? stdin : await openInput(name, options, s.signal);
       if (name === '-') stdin = null;
-      const { source, format, firstPiece, pieces } = opened;
-      // A signal stops reading at once, even while waiting for input that may never come.
-      const stop = () => source.close();
-      s.signal?.addEventListener('abort', stop);
-      let stopTimer = (): void => undefined;
-      try {
-        const chunker = new Chunker(options.batchSize, options.flushMs, (records) => submit(source, { chunk: { source: source.name, records } }));
-        let cutter: BlockCutter | null = null;
-        stopTimer = () => {
-          chunker.stop();
-          cutter?.stop();
-        };
-        // Later sources without a header (JSON, --no-header) take the first source's columns.
-        const known = first as FirstSource | null;
-        let columns: Columns | null = known !== null && !known.columns.header ? known.columns : null;
-        let held: RawRecord[] = [];
-        const take = (records: RawRecord[]): void => {
-          if (columns === null) {
-            for (const r of records) held.push(r); // not push(...records): a document's records overflow the stack
-            columns = format.columns(held, source.name);
-            if (columns === null) return;
-            useColumns(source, format, columns);
-            records = held;
-            held = [];
-            if (columns.header) records.shift();
-          }
-          if (columns.header) for (const r of records) r.row--; // the header is not a record
-          if (records.length) chunker.add(records);
-        };
-        if (format.document) {
-          const text = await readAll(source.name, firstPiece, pieces);
-          const doc = format.document(text, source.name);
-          if (doc.configs !== undefined) counts.configs = doc.configs;
-          if (doc.columns) columns = { names: doc.columns, header: false };
-          if (columns) useColumns(source, format, columns);
-          take(doc.records);
-        } else if (format.name === 'parquet') {
-          // Row group by row group, from the file (standard input is spooled to one first).
-          const parquet = await openParquetInput(opened);
-          try {
-            useColumns(source, format, (columns = parquet.columns));
-            checkNested(parquet, ctx!.plan);
-            for await (const batch of parquetBatches(parquet, ctx!.plan, options.batchSize)) {
-              await room();
-              submit(source, { batch });
-            }
-          } finally {
-            await parquet.close();
-          }
-        } else {
-          await readLines(format, pieces, firstPiece, options, {
-            records: take,
-            columns: () => columns,
-            block: (bytes, at) => submit(source, { block: { source: source.name, bytes } }, at),
-            flushRecords: () => chunker.flush(),
-            drain: async () => {
-              chunker.flush();
-              await tail;
-              checkFailure();
-            },
-            room,
-          }, (c) => (cutter = c));
-          checkAbort();
-        }
-        if (columns === null && held.length > 0) {
-          // No record could name the columns (none parsed): they all fail as they are, against positional names.
-          const width = s.session.info.inputs[0]?.shape[1];
-          columns = { names: Array.from({ length: typeof width === 'number' && width > 0 ? width : 1 }, (_, i) => String(i + 1)), header: false };
-          useColumns(source, format, columns);
-          chunker.add(held);
-        }
-        chunker.flush();
-        await tail;
-        checkFailure();
-        s.onProgress?.({ source, scored: counts.scored, failed: counts.failed });
-      } catch (err) {
-        checkAbort(); // a source closed by a signal may end with an error of its own: the signal is the reason
-        throw err;
-      } finally {
-        stopTimer();
-        s.signal?.removeEventListener('abort', stop);
-        source.close();
-      }
+      await readInput(run, opened);
     }
-
-    await tail;
-    checkFailure();
-    checkAbort(); // a source stopped by a signal may look like one that ended: its output must not be committed
-    checkThresholds(counts, options, true);
-    formatter ??= rowFormatter(s.outputFormatFor(options.inputFormat ?? 'csv'), { compression: options.compression, columns: null });
+    await writer.drain();
+    checkAbort(s.signal); // a source stopped by a signal may look like one that ended: its output must not be committed
     // An empty input still gets its header (and the JSON document its shell).
-    if (counts.written === 0) {
-      layout ??= makeLayout(options.keep, outputs, null, s.session.info.file.classLabels);
-      await s.sink.write(formatter.head(layout));
-    }
-    await s.sink.write(formatter.tail(jsonErrors));
+    if (!writer.isOpen) writer.open(rowFormatter(s.outputFormatFor(options.inputFormat ?? 'csv'), { compression: options.compression, columns: null }), () => scheduler.outputLayout());
+    await writer.finish();
   } finally {
-    closed = true;
-    await (pool as WorkerPool | null)?.close();
+    writer.close();
+    await scheduler.close();
+  }
+}
+
+/** Reads one input to its end, everything it held written; a signal stops it at once. */
+async function readInput(run: Run, opened: OpenedInput): Promise<void> {
+  const { s } = run;
+  const { source, format } = opened;
+  // A signal stops reading at once, even while waiting for input that may never come.
+  const stop = () => source.close();
+  s.signal?.addEventListener('abort', stop);
+  const timers: Array<{ stop(): void }> = [];
+  try {
+    if (format.document) await readDocument(run, opened);
+    else if (format.name === 'parquet') await readParquet(run, opened);
+    else await readRecords(run, opened, timers);
+    await run.writer.drain();
+    s.onProgress?.({ source, scored: run.counts.scored, failed: run.counts.failed });
+  } catch (err) {
+    checkAbort(s.signal); // a source closed by a signal may end with an error of its own: the signal is the reason
+    throw err;
+  } finally {
+    for (const t of timers) t.stop();
+    s.signal?.removeEventListener('abort', stop);
+    source.close();
+  }
+}
+
+/** Hands a unit to the scheduler and its result to the writer (nothing once the run has ended). */
+function submit(run: Run, source: Source, unit: Unit, numbering: Numbering | null = null): void {
+  if (run.writer.isClosed) return; // a late flush timer
+  const progress = () => run.s.onProgress?.({ source, scored: run.counts.scored, failed: run.counts.failed });
+  run.writer.submit(run.scheduler.schedule(unit), numbering, progress);
+}
+
+/** Makes the plan from the first source's columns (once), or checks a later source against it. */
+function useColumns(run: Run, source: Source, format: InputFormat, columns: Columns): Scoring {
+  if (run.first !== null) {
+    checkSameShape(run.first, source.name, format, columns);
+    return run.first.scoring;
+  }
+  const { s } = run;
+  const plan = makeRunPlan(format.name, columns, s.outputFormatFor(format.name), s.options);
+  const scoring = run.scheduler.start(plan);
+  run.first = { source: source.name, format, columns, scoring };
+  run.writer.open(scoring.formatter, () => run.scheduler.outputLayout());
+  s.onPlan?.(scoring.features, run.outputs);
+  return scoring;
+}
+
+/** Waits while the writer has too many units queued; stops at a signal or a failure. */
+async function room(run: Run): Promise<void> {
+  checkAbort(run.s.signal);
+  await run.writer.room();
+}
+
+/** Parquet: row group by row group, from the file (standard input is spooled to one first). */
+async function readParquet(run: Run, opened: OpenedInput): Promise<void> {
+  const parquet = await openParquetInput(opened);
+  try {
+    const { ctx } = useColumns(run, opened.source, opened.format, parquet.columns);
+    checkNested(parquet, ctx.plan);
+    for await (const batch of parquetBatches(parquet, ctx.plan, run.s.options.batchSize)) {
+      await room(run);
+      submit(run, opened.source, { batch });
+    }
+  } finally {
+    await parquet.close();
+  }
+}
+
+/** A whole JSON document: its records, read at once, in chunks of --batch-size. */
+async function readDocument(run: Run, opened: OpenedInput): Promise<void> {
+  const { source, format } = opened;
+  const text = await readDocumentText(source.name, opened.firstPiece, opened.pieces);
+  const doc = format.document!(text, source.name);
+  if (doc.configs !== undefined) run.counts.configs = doc.configs;
+  const records = new TextRecords(run, source, format);
+  if (doc.columns) records.columns = { names: doc.columns, header: false };
+  if (records.columns) useColumns(run, source, format, records.columns);
+  records.take(doc.records);
+  records.end();
+}
+
+/** CSV, TSV, JSONL: in blocks of bytes, once the columns are known (see sourceReader.ts). */
+async function readRecords(run: Run, opened: OpenedInput, timers: Array<{ stop(): void }>): Promise<void> {
+  const { source, format } = opened;
+  const records = new TextRecords(run, source, format);
+  timers.push(records.chunker);
+  await readLines(format, opened.pieces, opened.firstPiece, run.s.options, {
+    records: (r) => records.take(r),
+    columns: () => records.columns,
+    block: (bytes, at) => submit(run, source, { block: { source: source.name, bytes } }, at),
+    flushRecords: () => records.chunker.flush(),
+    drain: async () => {
+      records.chunker.flush();
+      await run.writer.drain();
+    },
+    room: () => room(run),
+  }, (cutter: BlockCutter) => timers.push(cutter));
+  checkAbort(run.s.signal);
+  records.end();
+}
+
+/** Records read as text (a source's head, a document's records), into chunks once the columns are known. */
+class TextRecords {
+  columns: Columns | null;
+  readonly chunker: Chunker;
+  private held: RawRecord[] = [];
+
+  constructor(
+    private readonly run: Run,
+    private readonly source: Source,
+    private readonly format: InputFormat,
+  ) {
+    const { options } = run.s;
+    this.chunker = new Chunker(options.batchSize, options.flushMs, (records) => submit(run, source, { chunk: { source: source.name, records } }));
+    // Later sources without a header (JSON, --no-header) take the first source's columns.
+    const known = run.first;
+    this.columns = known !== null && !known.columns.header ? known.columns : null;
   }
 
-  function checkFailure(): void {
-    if (failure !== undefined) throw failure;
+  take(records: RawRecord[]): void {
+    if (this.columns === null) {
+      for (const r of records) this.held.push(r); // not push(...records): a document's records overflow the stack
+      this.columns = this.format.columns(this.held, this.source.name);
+      if (this.columns === null) return;
+      useColumns(this.run, this.source, this.format, this.columns);
+      records = this.held;
+      this.held = [];
+      if (this.columns.header) records.shift();
+    }
+    if (this.columns.header) for (const r of records) r.row--; // the header is not a record
+    if (records.length) this.chunker.add(records);
   }
 
-  function checkAbort(): void {
-    if (s.signal?.aborted) throw s.signal.reason;
+  /** End of the source: records held because no record could name the columns fail against positional names. */
+  end(): void {
+    if (this.columns === null && this.held.length > 0) {
+      const width = this.run.s.session.info.inputs[0]?.shape[1];
+      this.columns = { names: Array.from({ length: typeof width === 'number' && width > 0 ? width : 1 }, (_, i) => String(i + 1)), header: false };
+      useColumns(this.run, this.source, this.format, this.columns);
+      this.chunker.add(this.held);
+    }
+    this.chunker.flush();
   }
+}
+
+function checkAbort(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason;
 }
 
 /**
  * Workers started before the run, so they load the model while the main thread loads its own: when the input is
- * known to be larger than the blocks scored inline, and its output is not a JSON document (written by the main
- * thread alone). Otherwise the runner starts them once that much input has come (standard input).
+ * known to be larger than the units scored inline, and its output is not Parquet (written by the main thread
+ * alone). Otherwise the scheduler starts them once that much input has come (standard input).
  */
 export function earlyWorkers(options: Options, model: ModelBytes): WorkerPool | null {
-  // JSON documents and Parquet (in or out) are scored in the main thread.
-  const json = /\.(json|parquet)(\.gz)?$/i;
-  if (options.workers === 0 || options.outputFormat === 'json' || options.outputFormat === 'parquet' || json.test(options.output ?? '')) return null;
+  const inMainThread = /\.(json|parquet)(\.gz)?$/i;
+  if (options.workers === 0 || options.outputFormat === 'parquet' || /\.parquet(\.gz)?$/i.test(options.output ?? '')) return null;
   let bytes = 0;
   for (const input of options.inputs) {
-    if (input === '-' || json.test(input) || options.inputFormat === 'parquet') return null;
+    // A JSON document and Parquet input are read in the main thread.
+    if (input === '-' || inMainThread.test(input) || options.inputFormat === 'parquet') return null;
     try {
       bytes += statSync(input).size;
     } catch {
       return null; // reported when the input is opened
     }
   }
-  return bytes > INLINE_CHUNKS * BLOCK_BYTES ? new WorkerPool(options.workers, options, model) : null;
+  return bytes > INLINE_UNITS * BLOCK_BYTES ? new WorkerPool(options.workers, options, model) : null;
 }
-
-/**
- * The most bytes read as one JSON document. Parsed, a document takes 13–24× its size in memory (measured RSS
- * growth: 14 MB of `{"inputs": [[4 decimals], …]}` +180 MB, 7 MB of short records `[i,0.5,-2,1]` +166 MB), so
- * with room for the collector, beyond 1/48 of the heap limit the process would die of an out-of-memory abort
- * instead of saying why; and no text may exceed V8's string length limit (~512 MiB).
- */
-export function maxDocumentBytes(): number {
-  return Math.min(constants.MAX_STRING_LENGTH, Math.floor(getHeapStatistics().heap_size_limit / 48));
-}
-
-/** A whole document's text, or an INPUT error naming the remedy when it cannot be held in memory. */
-async function readAll(name: string, first: Buffer, pieces: AsyncIterator<Buffer>): Promise<string> {
-  const limit = maxDocumentBytes();
-  const all = [first];
-  let bytes = first.length;
-  const tooLarge = () =>
-    new RunError('INPUT', `${name} is too large to read as one JSON document (over ${Math.floor(limit / 2 ** 20)} MiB); write it as JSONL, one record per line (e.g. jq -c '.inputs[]'), which is read as a stream`);
-  for (let r = await pieces.next(); !r.done && bytes <= limit; r = await pieces.next()) {
-    all.push(r.value);
-    bytes += r.value.length;
-  }
-  if (bytes > limit) throw tooLarge();
-  return new TextDecoder('utf-8', { ignoreBOM: true }).decode(Buffer.concat(all));
-}
-
-/**
- * --max-errors and --max-error-rate: exceeding either stops the run (exit 4). While reading, the rate waits for
- * --batch-size records (one bad first record is not a rate); at the end of the input (`atEnd`) it is checked
- * whatever the count, so a short input over the rate fails too.
- */
-function checkThresholds(counts: RunCounts, options: Options, atEnd = false): void {
-  const read = counts.scored + counts.failed;
-  const where = atEnd ? `at the end of the input, ${read} records (${counts.failed} failed)` : `after ${read} records (${counts.failed} failed)`;
-  if (options.maxErrors !== null && counts.failed > options.maxErrors) {
-    throw new RunError('THRESHOLD', `more than --max-errors ${options.maxErrors} records failed; stopped ${where}`);
-  }
-  if (options.maxErrorRate !== null && (atEnd || read >= options.batchSize) && read > 0 && counts.failed / read > options.maxErrorRate) {
-    throw new RunError('THRESHOLD', `more than --max-error-rate ${options.maxErrorRate} of the records failed; stopped ${where}`);
-  }
-}
-

@@ -1,19 +1,15 @@
 /**
- * A scoring worker: its own model session, the same plan and formatter as the main thread, and the same chunk
- * function (processChunk + formatChunk), so results are byte-identical to a single-threaded run.
+ * A scoring worker: its own model session, the run's plan as the main thread made it, and the same unit function
+ * (processBlock / processChunk + formatChunk), so results are byte-identical to a single-threaded run.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { planFeatures } from '../model/featurePlan.js';
-import { planOutputs } from '../model/outputPlan.js';
 import { ModelSession, setRuntimeLogging } from '../model/session.js';
-import { formatSettings, inputFormat } from '../input/inputFormat.js';
-import { rowFormatter } from '../output/formatters.js';
+import type { FormattedUnit } from '../output/orderedWriter.js';
 import { formatChunk } from './formatChunk.js';
-import { processChunk, type ChunkContext, type ChunkResult } from './processChunk.js';
+import { processChunk, type ChunkResult } from './processChunk.js';
 import { processBlock } from './processBlock.js';
-import { makeContext } from './context.js';
-import { toWorkerError, type ScoringSetup, type ToWorker, type WorkerSetup } from './workerPool.js';
-import type { RowFormatter } from '../output/formatters.js';
+import { scoringFor, type Scoring } from './plan.js';
+import { toWorkerError, type ToWorker, type WorkerSetup, type WorkMessage } from './workerPool.js';
 
 const setup = workerData as WorkerSetup;
 const { options } = setup;
@@ -21,16 +17,9 @@ setRuntimeLogging(options.verbose);
 const session = await ModelSession.fromBytes(setup.model, options.threads, false);
 // The session holds its own copy of the model: this thread's copy of the bytes can go.
 setup.model.bytes = new Uint8Array(0);
-let scoring: { ctx: ChunkContext; formatter: RowFormatter } | null = null;
+let scoring: Scoring | null = null;
 
-function configure(setup: ScoringSetup): void {
-  const plan = planFeatures(setup.columns, session.info, { features: options.features, keep: options.keep, ignore: options.ignore });
-  const outputs = planOutputs(session.info, options.outputs);
-  const format = inputFormat(setup.inputFormat, formatSettings(options));
-  scoring = { ctx: makeContext(plan, outputs, format, options, session), formatter: rowFormatter(setup.outputFormat) };
-}
-
-// Messages are handled one after another, so 'close' never releases the session while a chunk is being scored.
+// Messages are handled one after another, so 'close' never releases the session while a unit is being scored.
 let queue: Promise<void> = Promise.resolve();
 parentPort!.on('message', (message: ToWorker) => {
   queue = queue.then(() => handle(message));
@@ -42,16 +31,24 @@ async function handle(message: ToWorker): Promise<void> {
     parentPort!.close();
     return;
   }
-  if ('setup' in message) return configure(message.setup);
+  if ('plan' in message) {
+    scoring = scoringFor(message.plan, options, session);
+    return;
+  }
   try {
-    const { ctx, formatter } = scoring!;
-    const { work } = message;
-    const format = (result: ChunkResult) => formatChunk(result, formatter, message.layout, false);
-    const result = 'block' in work ? await processBlock(work.block, ctx, format) : format(await processChunk(work.chunk, ctx));
-    const texts = ('parts' in result ? result.parts : [result]).map((p) => p.text);
+    const result = await score(message);
+    const texts = result.parts.map((p) => p.text);
     parentPort!.postMessage({ id: message.id, result }, texts.flatMap((t) => (typeof t === 'string' ? [] : [t.buffer as ArrayBuffer])));
   } catch (err) {
     parentPort!.postMessage({ id: message.id, error: toWorkerError(err) });
   }
+}
+
+async function score({ work, layout }: WorkMessage): Promise<FormattedUnit> {
+  const { ctx, formatter } = scoring!;
+  const format = (result: ChunkResult) => formatChunk(result, formatter, layout);
+  if ('block' in work) return processBlock(work.block, ctx, format);
+  if ('chunk' in work) return { parts: [format(await processChunk(work.chunk, ctx))], lines: 0 };
+  throw new Error('a unit of rows in memory is scored in the main thread');
 }
 parentPort!.postMessage('ready');

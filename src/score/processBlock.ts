@@ -11,7 +11,7 @@ import type { FeedData } from '../model/session.js';
 import { isBlank, previewOf, type RawRecord } from '../input/recordSplitter.js';
 import { recordBounds, type RecordBounds } from '../input/recordBounds.js';
 import { processBatch, type ChunkContext, type ChunkResult } from './processChunk.js';
-import type { FormattedBlock, FormattedChunk } from './formatChunk.js';
+import type { FormattedPart, FormattedUnit } from '../output/orderedWriter.js';
 
 export interface Block {
   source: string;
@@ -44,7 +44,7 @@ interface Found {
  * Scores the block batch by batch and formats each batch as soon as it is scored (so its rows die young, which
  * the worker profiles showed as a fifth of their time spent in GC when a whole block's rows were kept).
  */
-export async function processBlock(block: Block, ctx: ChunkContext, format: (batch: ChunkResult) => FormattedChunk): Promise<FormattedBlock> {
+export async function processBlock(block: Block, ctx: ChunkContext, format: (batch: ChunkResult) => FormattedPart): Promise<FormattedUnit> {
   let bytes = Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength);
   const inputEnd = bytes.length;
   // Every record ends with a line break (the number parser reads up to one without bounds checks); adding one to
@@ -67,7 +67,7 @@ export async function processBlock(block: Block, ctx: ChunkContext, format: (bat
   const texts: (string | undefined)[] = [];
   const rowOf: number[] = [];
   const lineOf: number[] = [];
-  const parts: FormattedChunk[] = [];
+  const parts: FormattedPart[] = [];
   let records = 0;
   let lines = 0;
 

@@ -205,3 +205,10 @@ function parseRecords(records: RawRecord[], ctx: ChunkContext): ParsedRecord[] {
 function trim(data: FeedData, length: number): FeedData {
   return Array.isArray(data) ? data.slice(0, length) : (data.subarray(0, length) as FeedData);
 }
+
+/** Scores a Parquet batch; its sidecar entries have no line (`line: null`): a Parquet row is not a line of text. */
+export async function scoreParquetBatch(batch: RecordBatch, ctx: ChunkContext): Promise<ChunkResult> {
+  const result = await processBatch(batch, ctx);
+  for (const e of result.errors) e.line = null;
+  return result;
+}

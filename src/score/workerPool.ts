@@ -6,25 +6,19 @@
  */
 import { Worker } from 'node:worker_threads';
 import { RunError, type RunErrorCode } from '../errors.js';
-import type { Options, RecordFormat } from '../options.js';
+import type { Options } from '../options.js';
 import type { ModelBytes } from '../model/session.js';
-import type { OutputFormat, OutputLayout } from '../output/formatters.js';
-import type { FormattedBlock, FormattedChunk } from './formatChunk.js';
-import type { Chunk } from './processChunk.js';
+import type { OutputLayout } from '../output/formatters.js';
+import type { FormattedUnit } from '../output/orderedWriter.js';
+import type { Chunk, RecordBatch } from './processChunk.js';
 import type { Block } from './processBlock.js';
+import type { RunPlan } from './plan.js';
 
-/** What a worker returns: a formatted chunk, or a block's formatted batches. */
-export type Scored = FormattedChunk | FormattedBlock;
-
-/** What a worker scores: text records, or a block of bytes (transferred, not copied). */
-export type Work = { chunk: Chunk } | { block: Block };
-
-/** What workers need to score, known once the first input's columns are read (after the workers have started). */
-export interface ScoringSetup {
-  inputFormat: RecordFormat;
-  columns: string[];
-  outputFormat: OutputFormat;
-}
+/**
+ * A unit of work: a block of bytes (transferred to a worker, not copied), text records, or records already in
+ * memory (Parquet rows, scored in the main thread).
+ */
+export type Unit = { block: Block } | { chunk: Chunk } | { batch: RecordBatch };
 
 /** What a worker starts with: the options and the model's bytes (copied to each worker). */
 export interface WorkerSetup {
@@ -47,23 +41,23 @@ function fromWorker(error: WorkerError): RunError {
 }
 
 /** Messages to a worker, handled in order: the setup, then work, then 'close'. */
-export type ToWorker = { setup: ScoringSetup } | WorkMessage | 'close';
+export type ToWorker = { plan: RunPlan } | WorkMessage | 'close';
 
 export interface WorkMessage {
   id: number;
-  work: Work;
+  work: Unit;
   /** Output columns: known once the first chunk is scored, which may be after the pool has started. */
   layout: OutputLayout;
 }
 
 interface Pending {
-  resolve(result: Scored): void;
+  resolve(result: FormattedUnit): void;
   reject(err: unknown): void;
 }
 
 /** Work no worker has taken yet: a worker takes it when it has room, or the caller takes it back (steal). */
 export interface Queued extends Pending {
-  work: Work;
+  work: Unit;
   layout: OutputLayout;
 }
 
@@ -92,7 +86,7 @@ export class WorkerPool {
       // Listened for from the start: a worker that failed to load the model has exited long before close().
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       const slot = { worker, busy: 0, ready: false, exited };
-      worker.on('message', (msg: 'ready' | { id: number; result?: Scored; error?: WorkerError }) => {
+      worker.on('message', (msg: 'ready' | { id: number; result?: FormattedUnit; error?: WorkerError }) => {
         if (msg === 'ready') {
           slot.ready = true;
           this.dispatch();
@@ -110,15 +104,15 @@ export class WorkerPool {
     }
   }
 
-  /** Tells the workers what they score (once; later calls are ignored). */
-  configure(setup: ScoringSetup): void {
+  /** Sends the workers the run's plan (once; later calls are ignored). */
+  configure(plan: RunPlan): void {
     if (this.configured) return;
     this.configured = true;
-    for (const { worker } of this.workers) worker.postMessage({ setup });
+    for (const { worker } of this.workers) worker.postMessage({ plan });
   }
 
   /** Queues work for the next worker with room; resolves with its formatted result. */
-  run(work: Work, layout: OutputLayout): Promise<Scored> {
+  run(work: Unit, layout: OutputLayout): Promise<FormattedUnit> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.queue.push({ work, layout, resolve, reject });

@@ -84,7 +84,7 @@ export class Shadow {
 /** Each record as the CLI's JSONL output line (kept columns and predictions). */
 function lines(engine: Engine, keepNames: string[], rows: OutputRow[], shapes: number[][] | null): string[] {
   const layout: OutputLayout = engine.layout(keepNames, shapes);
-  const text = formatter('jsonl').rows(rows, layout, true);
+  const text = formatter('jsonl').rows(rows, layout);
   return (typeof text === 'string' ? text : new TextDecoder().decode(text)).split('\n').slice(0, rows.length);
 }
 

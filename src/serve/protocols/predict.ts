@@ -34,7 +34,7 @@ export async function predict(text: string, kind: BodyKind, service: ScoringServ
   const failed = scored.errors.size;
   const headers = { 'x-records-failed': String(failed) };
   if (kind === 'ndjson') {
-    const lines = new TextDecoder().decode(formatter('jsonl').rows(scored.rows, layout, true) as Uint8Array).split('\n');
+    const lines = new TextDecoder().decode(formatter('jsonl').rows(scored.rows, layout) as Uint8Array).split('\n');
     // A failed record's line also says why: `"error": "..."` before its closing brace.
     for (const [i, error] of scored.errors) lines[i] = `${lines[i].slice(0, -1)},"error":${JSON.stringify(error.message)}}`;
     return { status: 200, type: 'application/x-ndjson', body: lines.join('\n'), records: records.length, failed, headers };
@@ -50,7 +50,7 @@ async function predictDocument(text: string, service: ScoringService): Promise<R
   const scored = await service.submit(plan, doc.records);
   const layout = service.engine.layout(plan.keepNames, scored.recordShapes);
   const json = formatter('json');
-  const body = json.head(layout) + (json.rows(scored.rows, layout, true) as string) + json.tail(failedList(scored));
+  const body = json.head(layout) + (json.rows(scored.rows, layout) as string) + json.tail(failedList(scored));
   return { status: 200, type: 'application/json', body, records: doc.records.length, failed: scored.errors.size };
 }
 
@@ -68,7 +68,7 @@ function delimited(kind: 'csv' | 'tsv', scored: import('../batcher.js').Scored, 
   const cell = (message: string): string => stringify([[message]], { delimiter, record_delimiter: '\n' }).slice(0, -1);
   let out = `${rows.head(layout).slice(0, -1)}${delimiter}error\n`;
   scored.rows.forEach((row, i) => {
-    const text = rows.rows([row], layout, false);
+    const text = rows.rows([row], layout);
     const line = typeof text === 'string' ? text : decoder.decode(text);
     const error = scored.errors.get(i);
     out += `${line.slice(0, -1)}${delimiter}${error ? cell(error.message) : ''}\n`;

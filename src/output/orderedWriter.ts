@@ -1,0 +1,209 @@
+/**
+ * The ordered writer: units of work are scored in any order (workers, the main thread) and written strictly in
+ * the order they were submitted. It owns everything "written" means for a run, so the runner only wires:
+ * - order: one queue; a unit is written when all before it are;
+ * - backpressure: `room()` waits while too many units are queued (a slow output holds reading back);
+ * - counts: `read` and `failed` are added from each part, `scored` is what is left (read = scored + failed);
+ * - thresholds: --max-errors / --max-error-rate, checked as parts are written and at the end;
+ * - the sidecar: each part's record errors, renumbered from their unit's start to their source's;
+ * - the document: the head once, the formatter's separator between parts' rows, the tail with every failed
+ *   record's index (the JSON document's `errors`).
+ * The first failure (a unit that failed, a threshold, the output) stops it: nothing after is written.
+ */
+import { RunError } from '../errors.js';
+import type { OutputLayout, RowFormatter } from './formatters.js';
+import type { SidecarEntry } from './sidecar.js';
+
+/** One scored batch of records, formatted: what the writer writes and counts. */
+export interface FormattedPart {
+  text: string | Uint8Array;
+  /** Record errors; rows and lines numbered from the unit's start when the unit is submitted with a numbering. */
+  errors: SidecarEntry[];
+  /** Output rows in `text`. */
+  rows: number;
+  /** Records read (scored or failed). */
+  records: number;
+  /** Model calls made, retries and isolation included. */
+  calls: number;
+  /** 0-based index in the part and message of each failed record (the JSON document's `errors`). */
+  failed: Array<[number, string]>;
+}
+
+/** A unit of work, scored and formatted: its parts in order, and the lines it spans (to number what follows). */
+export interface FormattedUnit {
+  parts: FormattedPart[];
+  lines: number;
+}
+
+/** Records and lines of a source before the next unit (units number their rows and lines from their start). */
+export interface Numbering {
+  rows: number;
+  lines: number;
+}
+
+export interface WriterCounts {
+  read: number;
+  scored: number;
+  failed: number;
+  /** Output rows written. */
+  written: number;
+  modelCalls: number;
+}
+
+export interface ErrorLimits {
+  maxErrors: number | null;
+  maxErrorRate: number | null;
+  /** The rate is judged from this many records on (one bad first record is not a rate). */
+  batchSize: number;
+}
+
+export interface WriterSettings {
+  sink: { write(text: string | Uint8Array): Promise<void> };
+  sidecar: { add(entries: SidecarEntry[]): Promise<void> };
+  limits: ErrorLimits;
+  /** Units queued (being scored or waiting to be written) before `room()` waits. */
+  maxQueued: number;
+  /** Kept up to date as parts are written, so a failed run still says how far it got. */
+  counts: WriterCounts;
+}
+
+export function newCounts(): WriterCounts {
+  return { read: 0, scored: 0, failed: 0, written: 0, modelCalls: 0 };
+}
+
+export class OrderedWriter {
+  private tail: Promise<void> = Promise.resolve();
+  private queued = 0;
+  private failure: unknown;
+  private waiting: Array<() => void> = [];
+  private closed = false;
+  private document: { formatter: RowFormatter; layout: () => OutputLayout } | null = null;
+  private headWritten = false;
+  private textWritten = false;
+  private readonly jsonErrors: Array<[number, string]> = [];
+
+  constructor(private readonly s: WriterSettings) {}
+
+  /** The output's formatter, and its layout (asked for when the head is written, after the first unit is scored). */
+  open(formatter: RowFormatter, layout: () => OutputLayout): void {
+    this.document ??= { formatter, layout };
+  }
+
+  get isOpen(): boolean {
+    return this.document !== null;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Queues a unit: `scored` is called when the units before it are written (a unit scored elsewhere returns the
+   * promise it already has), and its parts are written in order. `numbering` places a unit numbered from its
+   * start in its source, and moves on past it; without it, the unit's rows and lines are the source's already.
+   */
+  submit(scored: () => Promise<FormattedUnit>, numbering: Numbering | null = null, written?: () => void): void {
+    if (this.closed) return;
+    this.queued++;
+    this.tail = this.tail.then(async () => {
+      if (this.failure !== undefined) return;
+      try {
+        await this.write(await scored(), numbering);
+        written?.();
+      } catch (err) {
+        this.failure ??= err;
+      } finally {
+        this.queued--;
+        for (const wake of this.waiting.splice(0)) wake();
+      }
+    });
+  }
+
+  /** Resolves when fewer than `maxQueued` units are queued; throws the failure that stopped the writer, if any. */
+  async room(): Promise<void> {
+    this.check();
+    while (this.queued >= this.s.maxQueued && this.failure === undefined) await new Promise<void>((r) => this.waiting.push(r));
+    this.check();
+  }
+
+  /** Resolves once every unit submitted is written; throws the failure that stopped the writer, if any. */
+  async drain(): Promise<void> {
+    await this.tail;
+    this.check();
+  }
+
+  /** After the last unit: the end-of-input threshold check, the head if nothing was written, and the tail. */
+  async finish(): Promise<void> {
+    await this.drain();
+    checkThresholds(this.s.counts, this.s.limits, true);
+    await this.writeHead();
+    await this.s.sink.write(this.formatter().tail(this.jsonErrors));
+  }
+
+  /** Takes no more units (a flush timer firing after the run has ended starts nothing). */
+  close(): void {
+    this.closed = true;
+  }
+
+  private check(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private formatter(): RowFormatter {
+    if (this.document === null) throw new RunError('INTERNAL', 'the output was written before its format was known');
+    return this.document.formatter;
+  }
+
+  private async writeHead(): Promise<void> {
+    if (this.headWritten) return;
+    this.headWritten = true;
+    await this.s.sink.write(this.formatter().head(this.document!.layout()));
+  }
+
+  private async write(unit: FormattedUnit, numbering: Numbering | null): Promise<void> {
+    const { counts } = this.s;
+    for (const part of unit.parts) {
+      await this.writeHead();
+      if (part.text.length) {
+        const separator = this.formatter().separator;
+        if (this.textWritten && separator) await this.s.sink.write(separator);
+        await this.s.sink.write(part.text);
+        this.textWritten = true;
+      }
+      if (numbering) {
+        for (const e of part.errors) {
+          e.row += numbering.rows;
+          e.line = (e.line ?? 0) + numbering.lines;
+        }
+      }
+      await this.s.sidecar.add(part.errors);
+      for (const [i, message] of part.failed) this.jsonErrors.push([counts.read + i, message]);
+      counts.written += part.rows;
+      counts.read += part.records;
+      counts.failed += part.errors.length;
+      counts.scored = counts.read - counts.failed;
+      counts.modelCalls += part.calls;
+      checkThresholds(counts, this.s.limits);
+    }
+    if (numbering) {
+      for (const part of unit.parts) numbering.rows += part.records;
+      numbering.lines += unit.lines;
+    }
+  }
+}
+
+/**
+ * --max-errors and --max-error-rate: exceeding either stops the run (exit 4). While reading, the rate waits for
+ * --batch-size records (one bad first record is not a rate); at the end of the input (`atEnd`) it is checked
+ * whatever the count, so a short input over the rate fails too.
+ */
+function checkThresholds(counts: WriterCounts, limits: ErrorLimits, atEnd = false): void {
+  const { read, failed } = counts;
+  const where = atEnd ? `at the end of the input, ${read} records (${failed} failed)` : `after ${read} records (${failed} failed)`;
+  if (limits.maxErrors !== null && failed > limits.maxErrors) {
+    throw new RunError('THRESHOLD', `more than --max-errors ${limits.maxErrors} records failed; stopped ${where}`);
+  }
+  if (limits.maxErrorRate !== null && (atEnd || read >= limits.batchSize) && read > 0 && failed / read > limits.maxErrorRate) {
+    throw new RunError('THRESHOLD', `more than --max-error-rate ${limits.maxErrorRate} of the records failed; stopped ${where}`);
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Where each unit is scored. The first few in the main thread: small inputs never pay for workers, and the first
+ * unit scored gives the output layout (the shapes the runtime returns). After that, by the worker pool, when the
+ * run has one; while the writer waits for a worker's result, the main thread scores queued units no worker has
+ * taken yet instead of idling. Whichever thread scores a unit, the same unit function gives the same bytes.
+ */
+import type { Options } from '../options.js';
+import type { OutputPlan } from '../model/outputPlan.js';
+import type { ModelBytes, ModelSession } from '../model/session.js';
+import type { OutputLayout } from '../output/formatters.js';
+import type { FormattedUnit } from '../output/orderedWriter.js';
+import { makeLayout } from './context.js';
+import { formatChunk } from './formatChunk.js';
+import { processChunk, scoreParquetBatch, type ChunkResult } from './processChunk.js';
+import { processBlock } from './processBlock.js';
+import { scoringFor, type RunPlan, type Scoring } from './plan.js';
+import { WorkerPool, type Unit } from './workerPool.js';
+
+/** Units scored in the main thread before workers take over: small inputs never pay for workers. */
+const INLINE_UNITS = 2;
+
+export interface SchedulerSettings {
+  options: Options;
+  session: ModelSession;
+  model: ModelBytes;
+  outputs: OutputPlan;
+  /** Workers started early by the caller (they load the model while the main thread does), else null. */
+  pool: WorkerPool | null;
+}
+
+export class Scheduler {
+  private scoring: Scoring | null = null;
+  private plan: RunPlan | null = null;
+  private layout: OutputLayout | null = null;
+  private layoutKnown: (layout: OutputLayout) => void = () => undefined;
+  private readonly layoutReady = new Promise<OutputLayout>((resolve) => (this.layoutKnown = resolve));
+  private pool: WorkerPool | null;
+  private submitted = 0;
+
+  constructor(private readonly s: SchedulerSettings) {
+    this.pool = s.pool;
+  }
+
+  /** Takes the run's plan (once) and returns the main thread's scoring under it. */
+  start(plan: RunPlan): Scoring {
+    if (this.scoring === null) {
+      this.plan = plan;
+      this.scoring = scoringFor(plan, this.s.options, this.s.session);
+    }
+    return this.scoring;
+  }
+
+  /** The output columns: from the first unit scored, or (nothing scored yet) the declared ones. */
+  outputLayout(): OutputLayout {
+    return this.layout ?? makeLayout(this.s.options.keep, this.s.outputs, null, this.s.session.info.file.classLabels);
+  }
+
+  /**
+   * Schedules a unit; the result is for the ordered writer, which calls it when the unit's turn comes. A unit for a
+   * worker is handed over at once; one for the main thread is scored when its turn comes.
+   */
+  schedule(unit: Unit): () => Promise<FormattedUnit> {
+    const workers = ++this.submitted > INLINE_UNITS && !('batch' in unit) ? this.workers() : null;
+    if (workers === null) return () => this.scoreInline(unit);
+    // Work for a worker waits for the output layout, which the first record scored inline makes. When its turn
+    // comes and no record has been scored yet (the units before held only blank lines), it is scored inline
+    // instead: waiting for a layout that nothing ahead will make would hang the run.
+    let inline = false;
+    const scored = this.layoutReady.then((l) => (inline ? null : workers.run(unit, l)));
+    scored.catch(() => undefined); // rejections are handled in the writer's turn
+    return async () => {
+      inline = this.layout === null;
+      return inline ? this.scoreInline(unit) : (await this.helpWhileWaiting(scored as Promise<FormattedUnit>));
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+  }
+
+  /** The worker pool (started early by the caller, or here), told the plan; Parquet output is written by the main thread alone. */
+  private workers(): WorkerPool | null {
+    const { options } = this.s;
+    if (options.workers === 0 || this.plan === null || this.plan.outputFormat === 'parquet') return null;
+    this.pool ??= new WorkerPool(options.workers, options, this.s.model);
+    this.pool.configure(this.plan);
+    return this.pool;
+  }
+
+  private async scoreInline(unit: Unit): Promise<FormattedUnit> {
+    const { ctx, formatter } = this.scoring!;
+    const format = (result: ChunkResult) => {
+      if (this.layout === null) {
+        this.layout = makeLayout(this.s.options.keep, this.s.outputs, result.recordShapes, this.s.session.info.file.classLabels);
+        this.layoutKnown(this.layout);
+      }
+      return formatChunk(result, formatter, this.layout);
+    };
+    if ('block' in unit) return processBlock(unit.block, ctx, format);
+    const result = 'batch' in unit ? await scoreParquetBatch(unit.batch, ctx) : await processChunk(unit.chunk, ctx);
+    return { parts: [format(result)], lines: 0 };
+  }
+
+  /**
+   * Work sharing: while the writer waits for a worker's result, the main thread scores queued work no worker has
+   * taken yet, instead of idling (it would otherwise only read and write, a fraction of a core).
+   */
+  private async helpWhileWaiting(result: Promise<FormattedUnit>): Promise<FormattedUnit> {
+    let settled = false;
+    result.then(() => (settled = true), () => (settled = true));
+    await Promise.resolve(); // let an already settled result say so
+    for (let item = settled ? null : this.pool?.steal(); item; item = settled ? null : this.pool?.steal()) {
+      try {
+        item.resolve(await this.scoreInline(item.work));
+      } catch (err) {
+        item.reject(err);
+      }
+    }
+    return result;
+  }
+}
