@@ -107,7 +107,7 @@ PROBES['batch-score-warm'] = async (csv, model, rows, build) => {
   const { rowFormatter } = await load('output/formatters.js');
   const { makeContext, makeLayout } = await load('score/context.js');
   const { processBlock } = await load('score/processBlock.js');
-  const { formatChunk } = await load('score/formatChunk.js');
+  const { formatBatch } = await load('score/formatBatch.js');
   const { BLOCK_BYTES } = await load('input/sourceReader.js');
   const session = await ModelSession.load(model, 1, false);
   const options = resolveOptions([csv], { model, keep: 'id', workers: '0' });
@@ -130,8 +130,8 @@ PROBES['batch-score-warm'] = async (csv, model, rows, build) => {
     start = performance.now();
     checksum = 0;
     for (const b of blocks) {
-      const done = await processBlock({ source: csv, bytes: new Uint8Array(b) }, ctx, (r) => formatChunk(r, formatter, layout));
-      for (const part of done.parts) checksum += part.rows;
+      const done = await processBlock({ source: csv, bytes: new Uint8Array(b) }, ctx, (r) => formatBatch(r, formatter, layout));
+      for (const part of done.batches) checksum += part.rows;
     }
   }
   return { seconds: (performance.now() - start) / 1000, rows, checksum };

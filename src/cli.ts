@@ -82,7 +82,7 @@ function buildProgram(): Command {
     .addOption(flag('--compression <codec>', "Parquet output's page compression: snappy, gzip, brotli or none", 'snappy'))
     .addOption(flag('--delimiter <char>', 'field delimiter of CSV-like input (tab or \\t for a tab)', ', (tab for .tsv)'))
     .addOption(flag('--no-header', 'CSV input has no header row: columns are named 1, 2, 3…'))
-    .addOption(flag('--flush-ms <ms>', 'score what has gathered when input stalls this long (0: only full chunks)', DEFAULTS.flushMs))
+    .addOption(flag('--flush-ms <ms>', 'score what has gathered when input stalls this long (0: only full blocks)', DEFAULTS.flushMs))
     .addOption(flag('--workers <n>', 'worker threads scoring beside the main thread, each with its own model session (0: the main thread alone; at most 4 × cores)', `cores - 1, here ${defaultWorkers()}`))
     .addOption(flag('--threads <n>', 'onnxruntime intra-op threads per session', 'cores / (workers + 1)'))
     .addOption(flag('--retries <n>', 'retry a failed model call this many times before isolating the failing records', DEFAULTS.retries))

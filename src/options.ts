@@ -64,7 +64,7 @@ export interface Options {
   /** Abort (exit 4) when this fraction of the records read fail (checked from --batch-size records on). */
   maxErrorRate: number | null;
   maxRecordBytes: number;
-  /** Worker threads scoring chunks; 0 scores in the main thread. */
+  /** Worker threads scoring blocks; 0 scores in the main thread. */
   workers: number;
   /** onnxruntime intra-op threads per session. */
   threads: number;

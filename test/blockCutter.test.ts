@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { BlockCutter } from '../src/input/blockCutter.js';
 import { csvRecordEnd, newScan } from '../src/input/csvScan.js';
 import { recordBounds } from '../src/input/recordBounds.js';
+import { previewOf, recordAt, scanBlock } from '../src/input/recordRules.js';
 
 const lines = fc.array(fc.string({ unit: fc.constantFrom('a', 'b', ',', 'é', '\r'), maxLength: 30 }), { maxLength: 60 });
 
@@ -26,7 +27,7 @@ test('property: blocks hold the input exactly, end at line breaks, and pass the 
       const text = ls.join('\n') + (lastNewline && ls.length ? '\n' : '');
       const bytes = Buffer.from(text);
       const blocks: Buffer[] = [];
-      const cutter = new BlockCutter(size, 0, (b) => blocks.push(Buffer.from(b)));
+      const cutter = new BlockCutter(size, 0, (b) => blocks.push(Buffer.from(b)), () => recordBounds(null));
       for (const piece of piecesOf(bytes, cuts)) cutter.push(piece);
       const beforeEnd = blocks.length;
       cutter.end();
@@ -44,7 +45,7 @@ test('property: blocks hold the input exactly, end at line breaks, and pass the 
 
 test('a block is handed on once its oldest line has waited flushMs', async () => {
   const blocks: string[] = [];
-  const cutter = new BlockCutter(1 << 20, 20, (b) => blocks.push(Buffer.from(b).toString()));
+  const cutter = new BlockCutter(1 << 20, 20, (b) => blocks.push(Buffer.from(b).toString()), () => recordBounds(null));
   cutter.push(Buffer.from('a,1\nb,'));
   assert.deepEqual(blocks, []);
   await new Promise((r) => setTimeout(r, 60));
@@ -54,14 +55,50 @@ test('a block is handed on once its oldest line has waited flushMs', async () =>
   assert.deepEqual(blocks, ['a,1\n', 'b,2\n']);
 });
 
-test('takeBack returns what was not handed on, so it can be read another way', () => {
-  const blocks: string[] = [];
-  const cutter = new BlockCutter(8, 0, (b) => blocks.push(Buffer.from(b).toString()));
-  cutter.push(Buffer.from('1234567\nab\ncd'));
-  assert.deepEqual(blocks, ['1234567\n']);
-  assert.equal(cutter.takeBack().toString(), 'ab\ncd');
+test('a record growing past --max-record-bytes is handed on as its beginning, cut at the first line break at or past the limit', () => {
+  const blocks: Array<[string, number | null]> = [];
+  const cutter = new BlockCutter(1 << 20, 0, (b, cut) => blocks.push([Buffer.from(b).toString(), cut?.lines ?? null]), () => recordBounds(',', 8), 8);
+  // The quoted record spans lines; the first line break at or past 8 bytes from its start is inside its quotes.
+  for (const piece of ['ok,1\n"abc', 'de\nfghij', 'kl\nmn"', ',2\nnext,3\n']) cutter.push(Buffer.from(piece));
   cutter.end();
-  assert.deepEqual(blocks, ['1234567\n']);
+  assert.deepEqual(blocks, [['ok,1\n', null], ['"abcde\nfg', 2], ['mn",2\nnext,3\n', null]]);
+});
+
+test('property: with --max-record-bytes, the records read from the blocks are the same however the input arrives', () => {
+  const csv = fc.string({ unit: fc.constantFrom('a', ',', '"', '\n', '\n'), maxLength: 80 });
+  fc.assert(
+    fc.property(csv, fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 8 }), fc.integer({ min: 2, max: 20 }), (text, cuts, limit) => {
+      const run = (pieces: Buffer[]) => {
+        const out: Array<[string, number, boolean]> = [];
+        let lines = 0;
+        const decoder = new TextDecoder();
+        const cutter = new BlockCutter(1 << 20, 0, (b, cut) => {
+          if (cut) {
+            out.push([previewOf(decoder.decode(b), limit), lines + 1, true]);
+            lines += cut.lines;
+            return;
+          }
+          const records = scanBlock(b, () => recordBounds(',', limit), limit, false);
+          records.starts.forEach((_, i) => {
+            const r = recordAt(records, i, decoder, limit);
+            out.push([r.text, lines + r.line, r.tooLarge !== undefined]);
+          });
+          lines += records.lines;
+        }, () => recordBounds(',', limit), limit);
+        for (const p of pieces) {
+          cutter.push(p);
+          cutter.flush();
+        }
+        cutter.end();
+        return out;
+      };
+      const bytes = Buffer.from(text);
+      const whole = run([bytes]);
+      assert.deepEqual(run(piecesOf(bytes, cuts)), whole);
+      for (const [t, , tooLarge] of whole) if (!tooLarge) assert.ok(Buffer.byteLength(t) <= limit);
+    }),
+    { numRuns: 3000 },
+  );
 });
 
 test('property: CSV blocks end at record ends, never inside a quoted field, however the input arrives', () => {
@@ -73,7 +110,7 @@ test('property: CSV blocks end at record ends, never inside a quoted field, howe
       const scan = newScan();
       for (let pos = 0, nl = csvRecordEnd(bytes, 0, bytes.length, 44, scan); nl >= 0; pos = nl + 1, nl = csvRecordEnd(bytes, pos, bytes.length, 44, scan)) ends.add(nl + 1);
       const blocks: Buffer[] = [];
-      const cutter = new BlockCutter(size, 0, (b) => blocks.push(Buffer.from(b)), recordBounds(','));
+      const cutter = new BlockCutter(size, 0, (b) => blocks.push(Buffer.from(b)), () => recordBounds(','));
       for (const piece of piecesOf(bytes, cuts)) cutter.push(piece);
       const beforeEnd = blocks.length;
       cutter.end();

@@ -1,7 +1,8 @@
 /**
- * The byte path (blocks split and parsed where they are scored) must give exactly what the text path (the record
- * splitter + processChunk) gives: the same output bytes, the same sidecar entries with the same rows and lines.
- * A property test over random line-based CSV, then the CLI over many blocks, workers, and a switch back to text.
+ * The fast byte readers (csvBlockFill, jsonBlockFill) must give exactly what the exact general reader (csv-parse,
+ * JSON.parse) gives for every record they accept, and decline the rest: a block scored with its byte reader and
+ * with the general reader alone gives the same output bytes, sidecar entries, rows and lines. A property test over
+ * random line-based CSV and JSONL, then the CLI over many blocks, workers, quotes and CR-only line ends.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,9 +14,8 @@ import { resolveOptions } from '../src/options.js';
 import { formatSettings, inputFormat } from '../src/input/inputFormat.js';
 import { rowFormatter } from '../src/output/formatters.js';
 import { makeContext, makeLayout } from '../src/score/context.js';
-import { processChunk } from '../src/score/processChunk.js';
 import { processBlock } from '../src/score/processBlock.js';
-import { formatChunk } from '../src/score/formatChunk.js';
+import { formatBatch } from '../src/score/formatBatch.js';
 import { model, read, readSidecar, runCli, workdir } from './helpers.js';
 
 const LINEAR = model('linear.onnx');
@@ -82,10 +82,10 @@ function inputOf(line: fc.Arbitrary<string>): fc.Arbitrary<Buffer> {
 }
 
 /**
- * A checker for one format: scores `bytes` as one block and as text records (in chunks of --batch-size, as the
- * runner does) and asserts the same output bytes, sidecar entries, record and line counts.
+ * A checker for one format: scores `bytes` as one block with the format's byte reader and with the general reader
+ * alone, and asserts the same output bytes, sidecar entries, record and line counts.
  */
-async function blockVsText(name: 'csv' | 'jsonl'): Promise<{ check: (bytes: Buffer) => Promise<void>; release: () => Promise<void> }> {
+async function fastVsGeneral(name: 'csv' | 'jsonl'): Promise<{ check: (bytes: Buffer) => Promise<void>; release: () => Promise<void> }> {
   const session = await ModelSession.load(LINEAR, 1);
   const options = resolveOptions([`in.${name}`], { model: LINEAR, keep: 'id', batchSize: '4', maxRecordBytes: '60', workers: '0' });
   const format = inputFormat(name, formatSettings(options));
@@ -95,19 +95,15 @@ async function blockVsText(name: 'csv' | 'jsonl'): Promise<{ check: (bytes: Buff
   const layout = makeLayout(['id'], outputs, null, session.info.file.classLabels);
   const formatter = rowFormatter(name);
   const text = (t: string | Uint8Array) => (typeof t === 'string' ? t : Buffer.from(t).toString());
+  const general = { ...ctx, blockFill: null };
+  assert.notEqual(ctx.blockFill, null, 'the format has a byte reader for this plan');
   const check = async (bytes: Buffer): Promise<void> => {
-    // Bytes the format keeps off the byte path (CSV with a lone CR, `\r\r\n`) are read as text only.
-    if (!format.bytesReadable(bytes)) return;
-    const splitter = format.splitter();
-    const records = [...splitter.push(new TextDecoder().decode(bytes)), ...splitter.end()];
-    const byText = [];
-    for (let i = 0; i < records.length; i += 4) {
-      byText.push(formatChunk(await processChunk({ source: 'in', records: records.slice(i, i + 4) }, ctx), formatter, layout));
-    }
-    const byBlock = await processBlock({ source: 'in', bytes: new Uint8Array(bytes) }, ctx, (r) => formatChunk(r, formatter, layout));
-    assert.equal(byBlock.parts.map((p) => text(p.text)).join(''), byText.map((p) => text(p.text)).join(''));
-    assert.deepEqual(byBlock.parts.flatMap((p) => p.errors), byText.flatMap((p) => p.errors));
-    assert.equal(byBlock.parts.reduce((a, p) => a + p.records, 0), records.length);
+    const score = (c: typeof ctx) => processBlock({ source: 'in', bytes: new Uint8Array(bytes) }, c, (r) => formatBatch(r, formatter, layout));
+    const byGeneral = await score(general);
+    const byBlock = await score(ctx);
+    assert.equal(byBlock.batches.map((p) => text(p.text)).join(''), byGeneral.batches.map((p) => text(p.text)).join(''));
+    assert.deepEqual(byBlock.batches.flatMap((p) => p.errors), byGeneral.batches.flatMap((p) => p.errors));
+    assert.equal(byBlock.batches.reduce((a, p) => a + p.records, 0), byGeneral.batches.reduce((a, p) => a + p.records, 0));
     const newlines = bytes.filter((b) => b === 10).length;
     assert.equal(byBlock.lines, newlines + (bytes.length > 0 && bytes[bytes.length - 1] !== 10 ? 1 : 0));
   };
@@ -115,8 +111,8 @@ async function blockVsText(name: 'csv' | 'jsonl'): Promise<{ check: (bytes: Buff
 }
 
 for (const [name, line] of [['csv', csvLine], ['jsonl', jsonLine]] as const) {
-  test(`property: a block scores exactly as the text path does (${name}: output, sidecar rows, lines and records)`, async () => {
-    const { check, release } = await blockVsText(name);
+  test(`property: a block scores exactly as the general reader alone scores it (${name}: output, sidecar rows, lines and records)`, async () => {
+    const { check, release } = await fastVsGeneral(name);
     try {
       await fc.assert(fc.asyncProperty(inputOf(line), check), { numRuns: 400 });
     } finally {
@@ -153,7 +149,7 @@ test('compact JSONL lines: the one-pass reader keeps every JSON rule (each line 
     `{"id":1,"b":-2,"a":1,"c":0,"d":0.25}`, // out of order: the general reader
     `{"id":1,"a":1,"a":1,"c":0,"d":0.25}`,
   ];
-  const { check, release } = await blockVsText('jsonl');
+  const { check, release } = await fastVsGeneral('jsonl');
   try {
     for (const line of lines) await check(Buffer.from(`${line}\n`));
   } finally {
@@ -161,7 +157,7 @@ test('compact JSONL lines: the one-pass reader keeps every JSON rule (each line 
   }
 });
 
-test('many blocks and workers, then a quote: rows, lines and order hold across blocks and the switch back to text', async () => {
+test('many blocks and workers, then a quote: rows, lines and order hold across blocks', async () => {
   // ~1 MB: several blocks; bad records, blank lines and CRLF spread over them; a quoted field near the end.
   const lines: string[] = ['id,a,b,c,d'];
   const bad = new Map<number, number>(); // row → line
@@ -191,7 +187,7 @@ test('many blocks and workers, then a quote: rows, lines and order hold across b
   assert.equal(read(dir, 'o0.csv'), read(dir, 'o2.csv'));
 });
 
-test('CR-only line ends score as LF ones: from the start (text), and from the middle of a many-block file (blocks, then text)', async () => {
+test('CR-only line ends score as LF ones: from the start, and from the middle of a many-block file', async () => {
   const lines: string[] = ['id,a,b,c,d'];
   for (let row = 1; row <= 30_000; row++) lines.push(row % 1_234 === 0 ? `r${row},bad,1,2,3` : `r${row},${row % 5},0.5,-2,${row % 3}`);
   const lf = lines.join('\n') + '\n';
@@ -199,7 +195,7 @@ test('CR-only line ends score as LF ones: from the start (text), and from the mi
   const files = {
     'lf.csv': lf,
     'cr.csv': lf.replace(/\n/g, '\r'),
-    // LF for ~600 KB (blocks handed to workers), then CR only: the source goes on as text from there.
+    // LF for ~600 KB (blocks handed to workers), then CR only.
     'mixed.csv': lf.slice(0, half) + lf.slice(half).replace(/\n/g, '\r'),
   };
   const dir = workdir(files);

@@ -1,10 +1,10 @@
 /**
- * The ordered writer on its own: units finishing out of order, a failure mid-queue, backpressure, thresholds,
+ * The ordered writer on its own: blocks finishing out of order, a failure mid-queue, backpressure, thresholds,
  * renumbering, the JSON document's separators; and through the CLI, the head written once.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OrderedWriter, newCounts, type FormattedPart, type FormattedUnit, type WriterSettings } from '../src/output/orderedWriter.js';
+import { OrderedWriter, newCounts, type FormattedBatch, type FormattedBlock, type WriterSettings } from '../src/output/orderedWriter.js';
 import { rowFormatter, type OutputLayout, type OutputRow } from '../src/output/formatters.js';
 import type { SidecarEntry } from '../src/output/sidecar.js';
 import { RunError } from '../src/errors.js';
@@ -30,15 +30,15 @@ function writer(settings: Partial<WriterSettings> = {}, format: 'csv' | 'json' =
   return { w, written, sidecar, counts, text: () => written.join('') };
 }
 
-/** A part of `records` records, those in `bad` failed (--on-error null: one row each). */
-function part(text: string, records: number, bad: number[] = []): FormattedPart {
+/** A batch of `records` records, those in `bad` failed (--on-error null: one row each). */
+function batch(text: string, records: number, bad: number[] = []): FormattedBatch {
   const errors = bad.map((i) => ({ source: 'in', row: i + 1, line: i + 2, code: 'INVALID_VALUE' as const, message: `bad ${i}`, record: `r${i}` }));
   return { text, errors, rows: records, records, calls: 1, failed: bad.map((i) => [i, `bad ${i}`]) };
 }
 
-const unit = (...parts: FormattedPart[]): FormattedUnit => ({ parts, lines: parts.reduce((a, p) => a + p.records, 0) });
+const block = (...batches: FormattedBatch[]): FormattedBlock => ({ batches, lines: batches.reduce((a, b) => a + b.records, 0) });
 
-/** A promise and its resolvers, to finish units in any order. */
+/** A promise and its resolvers, to finish blocks in any order. */
 function deferred<T>() {
   let resolve!: (v: T) => void;
   let reject!: (e: unknown) => void;
@@ -46,85 +46,85 @@ function deferred<T>() {
   return { promise, resolve, reject };
 }
 
-test('units finishing out of order are written in the order they were submitted; read = scored + failed', async () => {
+test('blocks finishing out of order are written in the order they were submitted; read = scored + failed', async () => {
   const { w, text, counts } = writer();
-  const units = [deferred<FormattedUnit>(), deferred<FormattedUnit>(), deferred<FormattedUnit>()];
-  for (const u of units) w.submit(() => u.promise);
-  units[2].resolve(unit(part('c\n', 1)));
-  units[0].resolve(unit(part('a1\n', 1), part('a2\n', 2, [1])));
+  const blocks = [deferred<FormattedBlock>(), deferred<FormattedBlock>(), deferred<FormattedBlock>()];
+  for (const u of blocks) w.submit(() => u.promise);
+  blocks[2].resolve(block(batch('c\n', 1)));
+  blocks[0].resolve(block(batch('a1\n', 1), batch('a2\n', 2, [1])));
   await new Promise((r) => setImmediate(r));
-  units[1].resolve(unit(part('b\n', 1, [0])));
+  blocks[1].resolve(block(batch('b\n', 1, [0])));
   await w.finish();
   assert.equal(text(), 'id,y\na1\na2\nb\nc\n');
   assert.deepEqual({ ...counts }, { read: 5, scored: 3, failed: 2, written: 5, modelCalls: 4 });
 });
 
-test('a unit that fails mid-queue stops the writer: those before it are written, none after, and the failure is thrown', async () => {
+test('a block that fails mid-queue stops the writer: those before it are written, none after, and the failure is thrown', async () => {
   const { w, text, counts } = writer();
   const failure = new RunError('INTERNAL', 'a scoring worker failed');
-  w.submit(async () => unit(part('a\n', 1)));
+  w.submit(async () => block(batch('a\n', 1)));
   w.submit(async () => {
     throw failure;
   });
-  w.submit(async () => unit(part('c\n', 1)));
+  w.submit(async () => block(batch('c\n', 1)));
   await assert.rejects(w.drain(), failure);
   await assert.rejects(w.room(), failure);
   assert.equal(text(), 'id,y\na\n');
   assert.equal(counts.read, 1);
 });
 
-test('backpressure: room() waits while maxQueued units are queued and resolves when one is written', async () => {
+test('backpressure: room() waits while maxQueued blocks are queued and resolves when one is written', async () => {
   const { w } = writer({ maxQueued: 2 });
-  const first = deferred<FormattedUnit>();
-  const second = deferred<FormattedUnit>();
+  const first = deferred<FormattedBlock>();
+  const second = deferred<FormattedBlock>();
   w.submit(() => first.promise);
   w.submit(() => second.promise);
   let roomy = false;
   const room = w.room().then(() => (roomy = true));
   await new Promise((r) => setTimeout(r, 20));
   assert.equal(roomy, false, 'room() resolved with the queue full');
-  second.resolve(unit(part('b\n', 1))); // finished, but waits for the first to be written
+  second.resolve(block(batch('b\n', 1))); // finished, but waits for the first to be written
   await new Promise((r) => setTimeout(r, 20));
-  assert.equal(roomy, false, 'a unit done out of turn is still queued');
-  first.resolve(unit(part('a\n', 1)));
+  assert.equal(roomy, false, 'a block done out of turn is still queued');
+  first.resolve(block(batch('a\n', 1)));
   await room;
   assert.equal(roomy, true);
 });
 
-test('--max-errors: the part that passes it stops the run with THRESHOLD; nothing after it is written', async () => {
+test('--max-errors: the batch that passes it stops the run with THRESHOLD; nothing after it is written', async () => {
   const { w, text } = writer({ limits: { maxErrors: 1, maxErrorRate: null, batchSize: 1024 } });
-  w.submit(async () => unit(part('a\n', 2, [0])));
-  w.submit(async () => unit(part('b\n', 2, [1])));
-  w.submit(async () => unit(part('c\n', 1)));
+  w.submit(async () => block(batch('a\n', 2, [0])));
+  w.submit(async () => block(batch('b\n', 2, [1])));
+  w.submit(async () => block(batch('c\n', 1)));
   await assert.rejects(w.drain(), (err: unknown) => err instanceof RunError && err.code === 'THRESHOLD' && /after 4 records \(2 failed\)/.test(err.message));
   assert.equal(text(), 'id,y\na\nb\n');
 });
 
 test('--max-error-rate is judged at the end whatever the count', async () => {
   const { w } = writer({ limits: { maxErrors: null, maxErrorRate: 0.4, batchSize: 1024 } });
-  w.submit(async () => unit(part('a\n', 2, [0])));
+  w.submit(async () => block(batch('a\n', 2, [0])));
   await w.drain(); // under --batch-size records: no rate yet
   await assert.rejects(w.finish(), (err: unknown) => err instanceof RunError && err.code === 'THRESHOLD' && /at the end of the input, 2 records/.test(err.message));
 });
 
-test('a unit numbered from its start: its sidecar rows and lines follow those of the units before it', async () => {
+test('a block numbered from its start: its sidecar rows and lines follow those of the blocks before it', async () => {
   const { w, sidecar } = writer();
   const numbering = { rows: 10, lines: 11 };
-  w.submit(async () => unit(part('a\n', 2, [1])), numbering);
-  w.submit(async () => unit(part('b\n', 1, [0])), numbering);
+  w.submit(async () => block(batch('a\n', 2, [1])), numbering);
+  w.submit(async () => block(batch('b\n', 1, [0])), numbering);
   await w.finish();
   assert.deepEqual(sidecar.map((e) => [e.row, e.line]), [[12, 14], [13, 15]]);
   assert.deepEqual(numbering, { rows: 13, lines: 14 });
 });
 
-test('JSON document: the head once, a comma between parts with rows (not around empty ones), every failure by its index', async () => {
+test('JSON document: the head once, a comma between batches with rows (not around empty ones), every failure by its index', async () => {
   const { w, text } = writer({}, 'json');
   const json = rowFormatter('json');
   const rows = (ids: string[]): OutputRow[] => ids.map((id) => ({ keep: [id], scored: [{ data: [0.5], size: 1 }], at: 0 }));
-  const jsonPart = (ids: string[], bad: number[] = []) => ({ ...part(json.rows(rows(ids), LAYOUT) as string, ids.length, bad), rows: ids.length });
-  w.submit(async () => unit({ ...part('', 1, [0]), rows: 0 })); // a part whose only record failed under --on-error skip
-  w.submit(async () => unit(jsonPart(['a', 'b'], [1])));
-  w.submit(async () => unit(jsonPart(['c'])));
+  const jsonBatch = (ids: string[], bad: number[] = []) => ({ ...batch(json.rows(rows(ids), LAYOUT) as string, ids.length, bad), rows: ids.length });
+  w.submit(async () => block({ ...batch('', 1, [0]), rows: 0 })); // a batch whose only record failed under --on-error skip
+  w.submit(async () => block(jsonBatch(['a', 'b'], [1])));
+  w.submit(async () => block(jsonBatch(['c'])));
   await w.finish();
   const doc = JSON.parse(text()) as { predictions: unknown[]; errors: Record<string, string> };
   assert.deepEqual(doc.predictions, [{ id: 'a', y: 0.5 }, { id: 'b', y: 0.5 }, { id: 'c', y: 0.5 }]);

@@ -7,17 +7,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Batcher, Overloaded } from '../src/serve/batcher.js';
-import type { ChunkResult, RawRecord, ServePlan } from '../src/serve/engine.js';
+import type { BatchResult, RawRecord, ServePlan } from '../src/serve/engine.js';
 
 const plans = ['a', 'b', 'c'].map((key) => ({ key }) as unknown as ServePlan);
 
 /** A stand-in for the unit function: echoes each record's value as its row, fails the negative ones. */
 function fakeScore(batches: Array<{ plan: string; size: number }>) {
-  return async (plan: ServePlan, records: RawRecord[]): Promise<ChunkResult> => {
+  return async (plan: ServePlan, records: RawRecord[]): Promise<BatchResult> => {
     batches.push({ plan: plan.key, size: records.length });
     await new Promise((r) => setImmediate(r));
     const failed: Array<[number, string]> = [];
-    const errors: ChunkResult['errors'] = [];
+    const errors: BatchResult['errors'] = [];
     records.forEach((r, i) => {
       if ((r.value as number) < 0) {
         failed.push([i, `bad ${String(r.value)}`]);

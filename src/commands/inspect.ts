@@ -11,8 +11,10 @@ import type { InputFormat } from '../input/inputFormat.js';
 import { checkNested, describeField, parquetBatches } from '../input/parquetInput.js';
 import { openInput, type OpenedInput } from '../input/inputCheck.js';
 import { openParquetInput } from '../input/parquetSource.js';
-import { processChunk, scoreParquetBatch, type ChunkContext, type ChunkResult } from '../score/processChunk.js';
-import type { RawRecord } from '../input/recordSplitter.js';
+import { processBatch, recordsBatch, scoreParquetBatch, type ScoringContext, type BatchResult } from '../score/processBatch.js';
+import { recordsOf } from '../input/sourceReader.js';
+import { readDocumentText } from '../input/documentText.js';
+import type { RawRecord } from '../input/recordRules.js';
 import { makeContext, makeLayout } from '../score/context.js';
 import type { SidecarEntry } from '../output/sidecar.js';
 
@@ -81,23 +83,7 @@ async function inspectInput(session: ModelSession, options: Options, input: stri
   const opened = await openInput(input, options);
   if (opened.format.name === 'parquet') return inspectParquet(session, options, opened);
   const { source, format } = opened;
-  const pieces = textOf(opened);
-  const head = await pieces.next();
-  const firstText = head.done ? '' : head.value;
-  let records: RawRecord[] = [];
-  if (format.document) {
-    let text = firstText;
-    for (let r = await pieces.next(); !r.done; r = await pieces.next()) text += r.value;
-    records = format.document(text, input).records.slice(0, SAMPLE_RECORDS + 1);
-  } else {
-    const splitter = format.splitter();
-    for (let text: string | undefined = firstText; text !== undefined && records.length <= SAMPLE_RECORDS; ) {
-      splitter.push(text, records);
-      const r = await pieces.next();
-      text = r.done ? undefined : r.value;
-      if (text === undefined) splitter.end(records);
-    }
-  }
+  const records = format.document ? await documentSample(opened) : await recordSample(opened, options.maxRecordBytes);
   source.close();
 
   const mapping = emptyMapping(input, format.name, options);
@@ -111,7 +97,7 @@ async function inspectInput(session: ModelSession, options: Options, input: stri
     for (const r of records) r.row--;
   }
   const sample = records.slice(0, SAMPLE_RECORDS);
-  return mapInput(session, options, mapping, columns.names, format, (ctx) => processChunk({ source: input, records: sample }, ctx));
+  return mapInput(session, options, mapping, columns.names, format, (ctx) => processBatch(recordsBatch(input, sample, ctx), ctx));
 }
 
 type Mapping = NonNullable<InspectReport['mapping']>;
@@ -142,7 +128,7 @@ async function inspectParquet(session: ModelSession, options: Options, opened: O
 }
 
 /** The plan for these columns, and the first problems met scoring a sample (`score`: null when there are no records). */
-async function mapInput(session: ModelSession, options: Options, mapping: Mapping, names: string[], format: InputFormat, score: (ctx: ChunkContext) => Promise<ChunkResult | null>): Promise<Mapping> {
+async function mapInput(session: ModelSession, options: Options, mapping: Mapping, names: string[], format: InputFormat, score: (ctx: ScoringContext) => Promise<BatchResult | null>): Promise<Mapping> {
   const columns = { names };
   mapping.columns = names;
   let plan: FeaturePlan;
@@ -173,17 +159,21 @@ async function mapInput(session: ModelSession, options: Options, mapping: Mappin
   return mapping;
 }
 
-/** An opened input's text, piece by piece. */
-async function* textOf(opened: OpenedInput): AsyncGenerator<string> {
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  const first = decoder.decode(opened.firstPiece, { stream: true });
-  if (first) yield first;
+/** A JSON document's first records (it is read whole, as a run reads it). */
+async function documentSample(opened: OpenedInput): Promise<RawRecord[]> {
+  const text = await readDocumentText(opened.source.name, opened.firstPiece, opened.pieces);
+  return opened.format.document!(text, opened.source.name).records.slice(0, SAMPLE_RECORDS + 1);
+}
+
+/** The first records of a CSV, TSV or JSONL input, by the run's record rules (a header among them). */
+async function recordSample(opened: OpenedInput, maxRecordBytes: number): Promise<RawRecord[]> {
+  const read = [opened.firstPiece];
   for (let r = await opened.pieces.next(); !r.done; r = await opened.pieces.next()) {
-    const text = decoder.decode(r.value, { stream: true });
-    if (text) yield text;
+    read.push(r.value);
+    const records = recordsOf(read, opened.format, maxRecordBytes, false);
+    if (records.length > SAMPLE_RECORDS) return records.slice(0, SAMPLE_RECORDS + 1);
   }
-  const rest = decoder.decode();
-  if (rest) yield rest;
+  return recordsOf(read, opened.format, maxRecordBytes).slice(0, SAMPLE_RECORDS + 1);
 }
 
 export function renderInspect(r: InspectReport): string {

@@ -3,13 +3,22 @@
  * into blocks of whole records and hands them on, without decoding or parsing (workers split, parse and score them
  * in parallel). Record ends are line breaks, outside quoted fields for CSV (see recordBounds.ts): a quote-free run
  * of bytes costs one backwards search, a quoted one a few forward searches per quoted field.
- * A block is handed on when it holds `blockBytes` or when its oldest byte has waited `flushMs` — the Chunker's
+ * A block is handed on when it holds `blockBytes` or when its oldest byte has waited `flushMs` — a log batcher's
  * max-size / max-wait rule, so a slow pipe still gets timely predictions.
+ *
+ * A record growing past --max-record-bytes before it ends is not held: the cutter hands on its beginning as a block
+ * of its own (`cut`) and drops the rest up to where the record ends — its line break, or for one spanning lines the
+ * first line break at or past the limit, as the scan cuts it (csvScan.ts) — so memory stays bounded by the limit.
  *
  * Each block is copied into an ArrayBuffer of its own, so it can be transferred to a worker (not copied again),
  * and so no pooled buffer is ever detached.
  */
-import { recordBounds, type RecordBounds } from './recordBounds.js';
+import { loneCrsIn, previewBytes } from './recordRules.js';
+import type { RecordBounds, ScanPosition } from './recordBounds.js';
+
+
+/** Hands on a block: whole records, or the beginning of one cut off for its size (spanning `cut.lines` lines). */
+export type EmitBlock = (bytes: Uint8Array, cut?: { lines: number }) => void;
 
 export class BlockCutter {
   /** Whole records waiting to be handed on. */
@@ -19,20 +28,38 @@ export class BlockCutter {
   private partial: Buffer[] = [];
   private partialBytes = 0;
   private timer: NodeJS.Timeout | null = null;
+  private readonly bounds: RecordBounds;
+  /** Dropping the rest of a record cut off for its size: its beginning, kept for the preview. */
+  private dropping: Uint8Array | null = null;
+  /** Lone CRs seen in the record being dropped (CSV: inside quoted fields, each a line). */
+  private droppedCrs = 0;
 
   constructor(
     private readonly blockBytes: number,
     private readonly flushMs: number,
-    private readonly emit: (bytes: Uint8Array) => void,
-    private readonly bounds: RecordBounds = recordBounds(null),
-  ) {}
+    private readonly emit: EmitBlock,
+    bounds: () => RecordBounds,
+    private readonly maxRecordBytes = Infinity,
+    /** CSV: a lone CR (left inside a quoted field by LoneCrs) counts as a line. */
+    private readonly crLines = false,
+  ) {
+    this.bounds = bounds();
+  }
 
-  /** Bytes of the record not complete yet (for bounding memory). */
-  get pendingLine(): number {
-    return this.partialBytes;
+  /** Where the scan stands after the bytes pushed so far: inside a quoted field or not, how far into a record. */
+  get position(): ScanPosition {
+    return this.bounds.position;
   }
 
   push(piece: Buffer): void {
+    if (this.dropping) piece = this.drop(piece);
+    if (piece.length === 0) return;
+    this.cutWhole(piece);
+    if (this.partialBytes > this.maxRecordBytes) this.cutOversized();
+  }
+
+  /** Whole blocks first, then whole records; the rest is the start of a record not complete yet. */
+  private cutWhole(piece: Buffer): void {
     let start = 0; // piece bytes before `start` are taken
     let scanned = 0; // the bounds have scanned piece bytes before `scanned`
     let end = 0; // just past the last record end found
@@ -52,6 +79,8 @@ export class BlockCutter {
           break;
         }
         end = scanned = nl + 1;
+        this.bounds.takeInnerLines(); // what the scan counted of that record is not the next one's
+        this.bounds.takeCut();
       }
       this.addRecords(piece.subarray(start, end));
       this.flush();
@@ -93,6 +122,7 @@ export class BlockCutter {
 
   /** End of input: everything held, the last record even without its line break. */
   end(): void {
+    if (this.dropping) this.emitCut(this.bounds.takeInnerLines() + 1);
     for (const p of this.partial) this.records.push(p);
     this.recordsBytes += this.partialBytes;
     this.partial = [];
@@ -100,14 +130,33 @@ export class BlockCutter {
     this.flush();
   }
 
-  /** Takes back what is held and not handed on (to read it another way); the cutter is then empty. */
-  takeBack(): Buffer {
-    this.stop();
-    const all = Buffer.concat([...this.records, ...this.partial]);
-    this.records = [];
+  /**
+   * The record held is longer than the limit: the records before it go on, its beginning is kept for the preview,
+   * and it ends at the first line break at or past the limit (maybe in pieces still to come).
+   */
+  private cutOversized(): void {
+    this.flush();
+    const held = Buffer.concat(this.partial);
     this.partial = [];
-    this.recordsBytes = this.partialBytes = 0;
-    return all;
+    this.partialBytes = 0;
+    this.dropping = new Uint8Array(held.subarray(0, previewBytes(this.maxRecordBytes)));
+    this.droppedCrs = this.crLines ? loneCrsIn(held, 0, held.length) : 0;
+  }
+
+  /** Drops bytes of a cut record up to its end (the scan goes on over them); hands it on there, returns what follows. */
+  private drop(piece: Buffer): Buffer {
+    const nl = this.bounds.next(piece, 0, piece.length);
+    if (this.crLines) this.droppedCrs += loneCrsIn(piece, 0, nl < 0 ? piece.length : nl);
+    if (nl < 0) return piece.subarray(piece.length);
+    this.bounds.takeCut();
+    this.emitCut(this.bounds.takeInnerLines() + 1);
+    return piece.subarray(nl + 1);
+  }
+
+  private emitCut(lines: number): void {
+    const preview = this.dropping!;
+    this.dropping = null;
+    this.emit(preview, { lines: lines + this.droppedCrs });
   }
 
   /** Drops the timer (when the run stops early). */

@@ -1,12 +1,12 @@
 /**
- * CSV/TSV records → fields, with csv-parse. Records arrive already cut by the RecordSplitter, so a whole
- * chunk is parsed in one call (csv-parse's per-call cost is too high to pay per record); only when that
+ * CSV/TSV records → fields, with csv-parse: the exact general reader. Records arrive already cut by the record
+ * rules (recordRules.ts), so those of a batch are parsed in one call (csv-parse's per-call cost is too high to pay per record); only when that
  * call fails are the records parsed one by one to find which ones are malformed.
  */
 import { parse } from 'csv-parse/sync';
 import type { RecordError } from '../errors.js';
 import { oneLine } from '../errors.js';
-import type { RawRecord } from './recordSplitter.js';
+import type { RawRecord } from './recordRules.js';
 
 /** Fields of one record, or why it has none usable. A record with the wrong field count keeps its cells (for --keep). */
 export type ParsedRecord = { cells: unknown[]; error?: undefined } | { cells?: unknown[]; error: RecordError };
@@ -25,7 +25,7 @@ export function parseCsvHeader(record: RawRecord, delimiter: string): string[] {
 /**
  * Fields of each record. A record without a quote character has nothing for a CSV parser to interpret, and is
  * split on the delimiter directly: csv-parse reads ~117k rows/s here while `split` reads ~500k (bench/RESULTS.md).
- * Records with quotes go to csv-parse, all of a chunk's together.
+ * Records with quotes go to csv-parse, all of a batch's together.
  */
 export function parseCsvRecords(records: RawRecord[], delimiter: string, width: number): ParsedRecord[] {
   const parsed: ParsedRecord[] = new Array(records.length);

@@ -4,6 +4,10 @@
  * breaks belong to the field; a stray quote mid-field opens nothing. The scan state carries across pieces, so a
  * record may arrive in any number of pieces and is cut at the same line break however it arrives.
  *
+ * One record rule lives here because it decides where records end: a record spanning lines that grows past
+ * --max-record-bytes is cut at its first line break at or past the limit (so an unterminated quote cannot swallow
+ * the rest of the input), and the next record starts there, at a field's start.
+ *
  * Searching with indexOf (memchr) for the next line break or quote keeps the scan at close to the speed of a plain
  * line split on quote-free data, and costs a few searches per quoted field on data as R's write.csv writes it.
  */
@@ -31,10 +35,16 @@ export interface CsvScan {
    */
   quoteAt: number;
   searched: Uint8Array | null;
+  /** --max-record-bytes (Infinity: no cut). */
+  limit: number;
+  /** Bytes of the record being scanned that came before the current search (in earlier pieces). */
+  recordLen: number;
+  /** The last record end found was a cut inside an oversized record (the caller's to reset). */
+  cut: boolean;
 }
 
-export function newScan(): CsvScan {
-  return { state: Quote.FieldStart, quotedLines: 0, quoteAt: Infinity, searched: null };
+export function newScan(limit = Infinity): CsvScan {
+  return { state: Quote.FieldStart, quotedLines: 0, quoteAt: Infinity, searched: null, limit, recordLen: 0, cut: false };
 }
 
 /**
@@ -43,6 +53,13 @@ export function newScan(): CsvScan {
  * After a record end the state is back at the start of a record; `quotedLines` is the caller's to reset.
  */
 export function csvRecordEnd(bytes: Uint8Array, pos: number, end: number, delim: number, scan: CsvScan): number {
+  const nl = recordEnd(bytes, pos, end, delim, scan);
+  scan.recordLen = nl < 0 ? scan.recordLen + end - pos : 0;
+  return nl;
+}
+
+function recordEnd(bytes: Uint8Array, pos: number, end: number, delim: number, scan: CsvScan): number {
+  const start = pos - scan.recordLen; // where the record began, in this piece's terms
   let i = pos;
   let state = scan.state;
   while (i < end) {
@@ -64,7 +81,15 @@ export function csvRecordEnd(bytes: Uint8Array, pos: number, end: number, delim:
     } else if (state === Quote.Quoted) {
       const q = quoteIn(bytes, i, end, scan);
       const stop = q < 0 ? end : q;
-      for (let nl = indexIn(bytes, NL, i, stop); nl >= 0; nl = indexIn(bytes, NL, nl + 1, stop)) scan.quotedLines++;
+      for (let nl = indexIn(bytes, NL, i, stop); nl >= 0; nl = indexIn(bytes, NL, nl + 1, stop)) {
+        if (nl - start >= scan.limit) {
+          // The first line break at or past the limit, inside the record: it is cut there.
+          scan.state = Quote.FieldStart;
+          scan.cut = true;
+          return nl;
+        }
+        scan.quotedLines++;
+      }
       if (q < 0) {
         i = end;
         break;
@@ -96,6 +121,7 @@ export function lastRecordEnd(bytes: Uint8Array, from: number, to: number, delim
     const end = nl < from ? from : nl + 1;
     // Past the last record end, a run of bytes without quotes: its last byte tells where the scan stands.
     scan.state = end < to && bytes[to - 1] !== delim ? Quote.Unquoted : Quote.FieldStart;
+    scan.recordLen = end > from ? to - end : scan.recordLen + to - from;
     return end;
   }
   let last = from;
@@ -103,6 +129,7 @@ export function lastRecordEnd(bytes: Uint8Array, from: number, to: number, delim
     const nl = csvRecordEnd(bytes, pos, to, delim, scan);
     if (nl < 0) break;
     scan.quotedLines = 0;
+    scan.cut = false;
     last = pos = nl + 1;
   }
   return last;

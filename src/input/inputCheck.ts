@@ -9,6 +9,7 @@ import type { Options } from '../options.js';
 import { checkEncoding } from '../formats/detect.js';
 import { sourceFormat, type Columns, type InputFormat } from './inputFormat.js';
 import { openSource, type Source } from './sources.js';
+import { recordsOf } from './sourceReader.js';
 
 /** An input opened and its first piece read. */
 export interface OpenedInput {
@@ -110,18 +111,17 @@ export async function checkInputs(options: Options, signal?: AbortSignal): Promi
 async function headerOf(input: OpenedInput, options: Options, read: Buffer[], signal?: AbortSignal): Promise<Columns | null> {
   const { format } = input;
   if ((format.name !== 'csv' && format.name !== 'tsv') || !options.header) return null;
-  const splitter = format.splitter();
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  let records = splitter.push(decoder.decode(input.firstPiece, { stream: true }));
+  const bytes = () => [input.firstPiece, ...read];
+  let records = recordsOf(bytes(), format, options.maxRecordBytes, false);
   while (records.length === 0) {
     if (signal?.aborted) throw signal.reason;
     const next = await input.pieces.next();
     if (next.done) {
-      records = splitter.end(splitter.push(decoder.decode()));
+      records = recordsOf(bytes(), format, options.maxRecordBytes);
       break;
     }
     read.push(next.value);
-    records = splitter.push(decoder.decode(next.value, { stream: true }));
+    records = recordsOf(bytes(), format, options.maxRecordBytes, false);
   }
   return records.length ? format.columns(records.slice(0, 1), input.source.name) : null;
 }

@@ -1,11 +1,11 @@
 /**
- * Input formats: how a source's text is cut into records, where the column names come from, and how a chunk
- * of records becomes cells.
+ * Input formats: where a source's records end, where the column names come from, and how records become cells
+ * (the byte readers, and the exact general reader that decides what they decline).
  */
 import { RunError, oneLine, someNames } from '../errors.js';
 import type { Options, RecordFormat } from '../options.js';
 import { formatFromPath, sniffFormat } from '../formats/detect.js';
-import { RecordSplitter, type RawRecord } from './recordSplitter.js';
+import { LoneCrs, type RawRecord } from './recordRules.js';
 import { parseCsvHeader, parseCsvFields, parseCsvRecords, type ParsedRecord } from './csvRecords.js';
 import { csvFastFill, type FastFill } from './csvFastFill.js';
 import { csvBlockFill, type BlockFill } from './csvBlockFill.js';
@@ -14,8 +14,6 @@ import { recordBounds, type RecordBounds } from './recordBounds.js';
 import { leadingCsvFields, leadingJsonCells } from './leadingCells.js';
 import { isParquetMagic, type SchemaElement } from './parquetInput.js';
 
-const CR = 0x0d;
-const LF = 0x0a;
 import type { FeaturePlan } from '../model/featurePlan.js';
 import { jsonColumns, parseJsonRecords, readJsonDocument, recordValue, type JsonDocument } from './jsonRecords.js';
 
@@ -31,7 +29,6 @@ export interface InputFormat {
   name: RecordFormat;
   /** A whole-document format is read at once instead of being split into records. */
   document?: (text: string, source: string) => JsonDocument;
-  splitter(): RecordSplitter;
   /** Column names from the first records of a source; null while they cannot be told yet. */
   columns(records: RawRecord[], source: string): Columns | null;
   parser(columns: string[]): (records: RawRecord[]) => ParsedRecord[];
@@ -41,11 +38,10 @@ export interface InputFormat {
   blockFill(plan: FeaturePlan): BlockFill | null;
   /** Where records end in its bytes (a new scan for each stream of bytes). */
   recordBounds(): RecordBounds;
-  /**
-   * Whether the byte path can read these bytes: not (CSV) when a lone CR ends a record in them, which only the text
-   * splitter reads. `afterCr`: the bytes before these ended with a CR (which a first byte other than LF makes lone).
-   */
-  bytesReadable(bytes: Buffer, afterCr?: boolean): boolean;
+  /** Whether a lone CR ends a line (CSV, as classic Mac and Excel for Mac write; in JSONL it is whitespace). */
+  loneCrs: boolean;
+  /** What turns the lone CRs outside quoted fields into LF as bytes stream by (null: none to turn). */
+  newLoneCrs(): LoneCrs | null;
   /** The cells that can be read from the start of a record that cannot be parsed (see leadingCells.ts). */
   leadingCells(text: string, columns: string[]): unknown[];
 }
@@ -68,7 +64,6 @@ export function inputFormat(name: RecordFormat, settings: FormatSettings): Input
 function csvFormat(name: RecordFormat, delimiter: string, { header, maxRecordLength }: FormatSettings): InputFormat {
   return {
     name,
-    splitter: () => new RecordSplitter(delimiter, true, maxRecordLength),
     columns(records, source) {
       if (records.length === 0) return null;
       if (!header) {
@@ -98,18 +93,18 @@ function csvFormat(name: RecordFormat, delimiter: string, { header, maxRecordLen
     parser: (columns) => (records) => parseCsvRecords(records, delimiter, columns.length),
     fastFill: (plan) => csvFastFill(plan, delimiter),
     blockFill: (plan) => csvBlockFill(plan, delimiter),
-    // Line breaks outside quoted fields; a lone CR (classic Mac) ends a record where the byte path sees none.
-    recordBounds: () => recordBounds(delimiter),
-    bytesReadable: (bytes, afterCr = false) => !hasLoneCr(bytes, afterCr),
+    // Line breaks outside quoted fields.
+    recordBounds: () => recordBounds(delimiter, maxRecordLength),
+    loneCrs: true,
+    newLoneCrs: () => new LoneCrs(delimiter.charCodeAt(0), maxRecordLength),
     leadingCells: (text) => leadingCsvFields(text, delimiter),
   };
 }
 
-function jsonFormat(name: RecordFormat, { named, maxRecordLength }: FormatSettings): InputFormat {
+function jsonFormat(name: RecordFormat, { named }: FormatSettings): InputFormat {
   return {
     name,
     document: name === 'json' ? readJsonDocument : undefined,
-    splitter: () => new RecordSplitter(',', false, maxRecordLength),
     columns(records) {
       // The first record that is an object or an array names the columns (objects: by --features/--keep when
       // given, else by its keys; arrays: by position); records before it are held.
@@ -126,7 +121,8 @@ function jsonFormat(name: RecordFormat, { named, maxRecordLength }: FormatSettin
     blockFill: (plan) => (name === 'json' ? null : jsonBlockFill(plan)),
     // JSONL: a record is exactly a line (a JSON string cannot hold a raw line break). A JSON document is read whole.
     recordBounds: () => recordBounds(null),
-    bytesReadable: () => name !== 'json',
+    loneCrs: false,
+    newLoneCrs: () => null,
     leadingCells: leadingJsonCells,
   };
 }
@@ -141,24 +137,15 @@ function parquetFormat(): InputFormat {
   };
   return {
     name: 'parquet',
-    splitter: notText,
     columns: () => null,
     parser: (columns) => (records) => parseJsonRecords(records, columns),
     fastFill: () => null,
     blockFill: () => null,
     recordBounds: notText,
-    bytesReadable: () => false,
+    loneCrs: false,
+    newLoneCrs: () => null,
     leadingCells: leadingJsonCells, // (a row is always whole: never asked for)
   };
-}
-
-/** Whether a CR not followed by LF is in `bytes` (a CR at the very end waits for the next bytes to tell). */
-function hasLoneCr(bytes: Buffer, afterCr: boolean): boolean {
-  if (afterCr && bytes.length > 0 && bytes[0] !== LF) return true;
-  for (let i = bytes.indexOf(CR); i >= 0 && i + 1 < bytes.length; i = bytes.indexOf(CR, i + 1)) {
-    if (bytes[i + 1] !== LF) return true;
-  }
-  return false;
 }
 
 /** A source's format: --input-format, else the file's extension, else sniffed from its first bytes (`PAR1`: Parquet). */

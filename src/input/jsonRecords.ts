@@ -8,7 +8,7 @@
  *   extra keys are ignored.
  */
 import { RunError, oneLine } from '../errors.js';
-import type { RawRecord } from './recordSplitter.js';
+import type { RawRecord } from './recordRules.js';
 import type { ParsedRecord } from './csvRecords.js';
 
 /** Column names a JSON record implies: an object's keys, or `1..n` for an array; null for anything else. */

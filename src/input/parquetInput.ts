@@ -10,8 +10,8 @@ import { compressors } from 'hyparquet-compressors';
 import { RunError, oneLine } from '../errors.js';
 import type { FeaturePlan } from '../model/featurePlan.js';
 import type { FeedData } from '../model/session.js';
-import type { RecordBatch } from '../score/processChunk.js';
-import type { RawRecord } from './recordSplitter.js';
+import type { RecordBatch } from './blocks.js';
+import type { RawRecord } from './recordRules.js';
 import type { Columns } from './inputFormat.js';
 
 /** The 4 bytes a Parquet file starts (and ends) with. */

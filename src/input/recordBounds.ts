@@ -3,7 +3,7 @@
  * is scored): at every line break (JSONL, where a string cannot hold a raw line break), or at line breaks outside
  * quoted fields (CSV). One object scans one stream, each byte once and in order; its state carries across pieces.
  */
-import { csvRecordEnd, lastRecordEnd, newScan } from './csvScan.js';
+import { csvRecordEnd, lastRecordEnd, newScan, Quote } from './csvScan.js';
 
 const NL = 10;
 
@@ -14,13 +14,22 @@ export interface RecordBounds {
   last(bytes: Uint8Array, from: number, to: number): number;
   /** Line breaks inside the record `next` just ended (quoted fields), so that line numbers stay exact; resets the count. */
   takeInnerLines(): number;
+  /** Whether the record `next` just ended was cut inside for its size (see csvScan.ts); resets the flag. */
+  takeCut(): boolean;
+  /** Where the scan stands after the bytes scanned so far: inside a quoted field or not, and how far into a record. */
+  readonly position: ScanPosition;
 }
 
-/** `delimiter` null: records are lines. */
-export function recordBounds(delimiter: string | null): RecordBounds {
+export interface ScanPosition {
+  state: Quote;
+  recordLen: number;
+}
+
+/** `delimiter` null: records are lines. `limit`: --max-record-bytes, where a record spanning lines is cut. */
+export function recordBounds(delimiter: string | null, limit = Infinity): RecordBounds {
   if (delimiter === null) return lineBounds;
   const delim = delimiter.charCodeAt(0);
-  const scan = newScan();
+  const scan = newScan(limit);
   return {
     next: (bytes, from, to) => csvRecordEnd(bytes, from, to, delim, scan),
     last: (bytes, from, to) => lastRecordEnd(bytes, from, to, delim, scan),
@@ -28,6 +37,14 @@ export function recordBounds(delimiter: string | null): RecordBounds {
       const lines = scan.quotedLines;
       scan.quotedLines = 0;
       return lines;
+    },
+    takeCut() {
+      const cut = scan.cut;
+      scan.cut = false;
+      return cut;
+    },
+    get position() {
+      return { state: scan.state, recordLen: scan.recordLen };
     },
   };
 }
@@ -42,4 +59,6 @@ const lineBounds: RecordBounds = {
     return nl < from ? from : nl + 1;
   },
   takeInnerLines: () => 0,
+  takeCut: () => false,
+  position: { state: Quote.FieldStart, recordLen: 0 },
 };

@@ -6,11 +6,13 @@
  * - a record that is only whitespace is not a record (a blank line counts as a line, not a row);
  * - a record longer than --max-record-bytes (its bytes, a CRLF's CR included) fails as RECORD_TOO_LARGE with its
  *   beginning as a preview; one spanning lines is cut at the first line break at or past the limit, where reading
- *   resumes with a fresh quote state (the block cutter does the same to a record too long to hold);
+ *   resumes at a field's start (the CSV scan decides it, csvScan.ts, so the block cutter and this reading of a
+ *   block find the same record ends);
  * - an unterminated quote runs to the end of input; its trailing line breaks are not part of the record;
  * - a byte order mark at the start of a source is not part of its first record.
  */
-import { recordBounds, type RecordBounds } from './recordBounds.js';
+import { recordBounds, type RecordBounds, type ScanPosition } from './recordBounds.js';
+import { csvRecordEnd, newScan, Quote } from './csvScan.js';
 
 /** One record as text, with where it came from (the general reader, the sidecar and column naming take these). */
 export interface RawRecord {
@@ -64,22 +66,40 @@ export function withoutBom(bytes: Buffer): Buffer {
 }
 
 /**
- * CSV's lone CRs as line breaks: each CR not followed by LF becomes LF as the bytes stream by, so that one scan
- * (for LF) finds every record end. A CR at the end of a piece waits for the next piece's first byte.
+ * CSV's lone CRs outside quoted fields as line breaks: each becomes LF as the bytes stream by, so that one scan (for
+ * LF) finds every record end. A lone CR inside a quoted field is data and stays (it still counts as a line, see
+ * loneCrsIn). A CR at the end of a piece waits for the next piece's first byte. `delimiter` and the quote state at
+ * the piece's start (the block cutter's scan, which has read everything before) tell inside from outside.
  */
 export class LoneCrs {
   private heldCr = false;
 
-  push(piece: Buffer): Buffer {
+  /** `limit`: --max-record-bytes, where the scan cuts a record spanning lines (and leaves its quotes). */
+  constructor(
+    private readonly delimiter: number,
+    private readonly limit: number,
+  ) {}
+
+  push(piece: Buffer, at: ScanPosition): Buffer {
     if (this.heldCr) piece = Buffer.concat([Buffer.from([CR]), piece]);
     this.heldCr = piece.length > 0 && piece[piece.length - 1] === CR;
     if (this.heldCr) piece = piece.subarray(0, piece.length - 1);
     let copy: Buffer | null = null;
+    const scan = newScan(this.limit);
+    scan.state = at.state;
+    scan.recordLen = at.recordLen;
+    let pos = 0;
     for (let i = piece.indexOf(CR); i >= 0; i = piece.indexOf(CR, i + 1)) {
       if (i + 1 < piece.length && piece[i + 1] === NL) continue;
+      for (let nl = csvRecordEnd(piece, pos, i, this.delimiter, scan); nl >= 0; nl = csvRecordEnd(piece, pos, i, this.delimiter, scan)) pos = nl + 1;
+      pos = i;
+      if (scan.state === Quote.Quoted) continue; // data inside a quoted field
+      scan.recordLen = 0;
       copy ??= Buffer.from(piece); // never written into a buffer the source may reuse
       copy[i] = NL;
       piece = copy;
+      scan.state = Quote.FieldStart;
+      pos = i + 1;
     }
     return piece;
   }
@@ -130,12 +150,12 @@ interface Found {
 }
 
 /**
- * Finds the records of a block (records are whole: the cutter cut it at record ends). `bounds` makes a new scan
- * (for the block's start, and after a cut inside a record). `decodeAll`: decode the block once and keep each
+ * Finds the records of a block (records are whole: the cutter cut it at record ends). `bounds` makes the scan for
+ * the block's start. `decodeAll`: decode the block once and keep each
  * record's text (for formats without a byte reader: a line break is one byte and one character, and ends any
  * malformed UTF-8 before it, so lines correspond).
  */
-export function scanBlock(block: Uint8Array, bounds: () => RecordBounds, limit: number, decodeAll: boolean): BlockRecords {
+export function scanBlock(block: Uint8Array, bounds: () => RecordBounds, limit: number, decodeAll: boolean, crLines = false): BlockRecords {
   let bytes = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
   const inputEnd = bytes.length;
   // Every record ends with a line break (the number parser reads up to one without bounds checks).
@@ -144,12 +164,14 @@ export function scanBlock(block: Uint8Array, bounds: () => RecordBounds, limit: 
   const out: BlockRecords = { bytes, inputEnd, starts: [], ends: [], textEnds: [], nexts: [], flags: [], texts: whole === null ? null : [], lineOf: [], lines: 0 };
   let textPos = 0;
   // A block without a quote (most CSV) is cut at every line break, with no quote state to keep.
-  let scan = bytes.indexOf(0x22) < 0 ? recordBounds(null) : bounds();
+  const scan = bytes.indexOf(0x22) < 0 ? recordBounds(null) : bounds();
   const f: Found = { start: 0, end: 0, textEnd: 0, next: 0, lines: 1, tooLarge: false, unterminated: false };
+  // CSV: a lone CR left in the bytes is inside a quoted field (LoneCrs made the others LF), and is a line too.
+  const countCrs = crLines && hasLoneCr(bytes);
   for (let pos = 0; pos < bytes.length; pos = f.next) {
     nextRecord(bytes, pos, scan, f);
+    const crs = countCrs ? loneCrsIn(bytes, f.start, f.next) : 0;
     if (f.textEnd - f.start > limit) f.tooLarge = true;
-    if (f.tooLarge && (f.lines > 1 || f.unterminated) && cutInside(bytes, f, limit)) scan = bounds();
     let text: string | undefined;
     if (whole !== null) {
       const after = textIndexAfter(whole, textPos, f.lines);
@@ -158,7 +180,7 @@ export function scanBlock(block: Uint8Array, bounds: () => RecordBounds, limit: 
       textPos = after;
     }
     const line = out.lines + 1;
-    out.lines += f.lines;
+    out.lines += f.lines + crs;
     if (!f.tooLarge && isBlankRecord(bytes, f)) continue;
     out.starts.push(f.start);
     out.ends.push(f.end);
@@ -177,7 +199,7 @@ export function recordAt(b: BlockRecords, i: number, decoder: TextDecoder, limit
   if (b.flags[i] & TOO_LARGE) {
     // Its beginning, as far as the preview goes: the same bytes whether the cutter or this scan cut it.
     const end = Math.min(b.nexts[i], b.starts[i] + previewBytes(limit));
-    raw.text = previewOf(b.texts?.[i] ?? decoder.decode(b.bytes.subarray(b.starts[i], end)), limit);
+    raw.text = previewOf(decoder.decode(b.bytes.subarray(b.starts[i], end)), limit);
     raw.tooLarge = limit;
     return raw;
   }
@@ -211,24 +233,20 @@ function nextRecord(bytes: Buffer, pos: number, bounds: RecordBounds, f: Found):
   f.textEnd = textEnd;
   f.next = nl + 1;
   f.lines = inner + 1;
-  f.tooLarge = false;
+  f.tooLarge = bounds.takeCut();
   f.unterminated = unterminated;
+  if (f.tooLarge) f.end = f.textEnd; // cut at a line break inside a quoted field: its CR is the field's
 }
 
-/**
- * A record spanning lines and longer than the limit is cut at the first line break at or past the limit, when
- * that is inside it. Returns whether it was cut inside (the quote state then starts afresh).
- */
-function cutInside(bytes: Buffer, f: Found, limit: number): boolean {
-  const cut = bytes.indexOf(NL, f.start + limit);
-  if (cut < 0 || cut + 1 >= f.next) return false; // the first line break past the limit is the record's own
-  let breaks = 0;
-  for (let i = bytes.indexOf(NL, f.start); i >= 0 && i <= cut; i = bytes.indexOf(NL, i + 1)) breaks++;
-  f.end = f.textEnd = cut;
-  f.next = cut + 1;
-  f.lines = breaks;
-  f.unterminated = false;
-  return true;
+function hasLoneCr(bytes: Buffer): boolean {
+  return loneCrsIn(bytes, 0, bytes.length) > 0;
+}
+
+/** CRs not followed by LF in bytes[from, to). */
+export function loneCrsIn(bytes: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let i = bytes.indexOf(CR, from); i >= 0 && i < to; i = bytes.indexOf(CR, i + 1)) if (bytes[i + 1] !== NL) n++;
+  return n;
 }
 
 /** The index just past the `lines`-th line break from `from` in the block's text. */

@@ -1,16 +1,14 @@
 /**
- * Reads one line-based source (CSV, TSV, JSONL) and hands on its records, in one of two ways:
- * - as blocks: raw bytes cut at record ends by the BlockCutter (line breaks, outside quoted fields for CSV), split
- *   and parsed where they are scored (workers);
- * - as text: decoded and cut into records by the RecordSplitter, on the main thread.
- * A source starts as text until its columns are known (the header, or JSON's first object), then goes on in
- * blocks. It falls back to text for good only where a record grows past --max-record-bytes before it ends (the
- * splitter then cuts it as it always does), which keeps memory bounded. Both ways give the same records, row and
- * line numbers, and errors.
+ * Reads one line-based source (CSV, TSV, JSONL): its bytes are cut into blocks of whole records by the block
+ * cutter and handed on, to be split into records and scored where they are scored (a worker, or the main thread).
+ * Until the columns are known (the header, or JSONL's first object), blocks are cut after every read and held:
+ * their records, read by the record rules, tell the columns; then the held blocks go on, less the header.
+ * One record form all the way: bytes (recordRules.ts holds the rules).
  */
-import type { InputFormat } from './inputFormat.js';
-import type { RawRecord } from './recordSplitter.js';
+import type { Columns, InputFormat } from './inputFormat.js';
 import { BlockCutter } from './blockCutter.js';
+import type { ByteBlock } from './blocks.js';
+import { previewOf, recordAt, scanBlock, withoutBom, type RawRecord } from './recordRules.js';
 import { sizeFromEnv } from './testSizes.js';
 
 /** Records and lines of a source before its next block (blocks number their rows and lines from their start). */
@@ -20,16 +18,13 @@ export interface Numbering {
 }
 
 export interface ReaderCalls {
-  /** Text records, in order (a header included: the caller knows whether the first one is). */
-  records(records: RawRecord[]): void;
-  /** Whether the columns are known yet, and whether the source has a header line. */
-  columns(): { header: boolean } | null;
-  /** A block of whole lines, numbered from `numbering` once the blocks before it are written. */
-  block(bytes: Uint8Array, numbering: Numbering): void;
-  /** Hands on the text records held for a chunk (before a block, to keep the order). */
-  flushRecords(): void;
-  /** Resolves once everything handed on is written. */
-  drain(): Promise<void>;
+  /**
+   * The columns, told by the first records of the source (and the plan made from them); null while they cannot be
+   * told yet. `atEnd`: no more records will come.
+   */
+  columns(records: RawRecord[], atEnd: boolean): Columns | null;
+  /** A block of whole records, numbered from `numbering` once the blocks before it are written. */
+  block(block: ByteBlock, numbering: Numbering): void;
   /** Resolves when there is room for more work (backpressure); throws if the run has stopped. */
   room(): Promise<void>;
 }
@@ -39,11 +34,10 @@ export interface ReaderCalls {
  * Tests shrink it (BATCH_SCORE_BLOCK_BYTES, see testSizes.ts) so that a few lines make many blocks.
  */
 export const BLOCK_BYTES = sizeFromEnv('BATCH_SCORE_BLOCK_BYTES', 1 << 18);
-const EMPTY: Buffer = Buffer.alloc(0);
 const NL = 10;
-const CR = 13;
 
 export async function readLines(
+  source: string,
   format: InputFormat,
   pieces: AsyncIterator<Buffer>,
   firstPiece: Buffer,
@@ -51,67 +45,109 @@ export async function readLines(
   calls: ReaderCalls,
   onCutter: (cutter: BlockCutter) => void,
 ): Promise<void> {
-  const splitter = format.splitter();
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  const readText = (bytes: Buffer): void => calls.records(splitter.push(decoder.decode(bytes, { stream: true })));
   const numbering: Numbering = { rows: 0, lines: 0 };
-  const cutter = new BlockCutter(BLOCK_BYTES, options.flushMs, (bytes) => calls.block(bytes, numbering), format.recordBounds());
-  onCutter(cutter);
-  let mode: 'head' | 'blocks' | 'text' = 'head';
-  let head: Buffer = EMPTY; // bytes of the head not read yet
-  let afterCr = false; // the bytes handed to the cutter ended with a CR (CRLF or a lone CR: the next byte tells)
-
-  /** From blocks back to text: what the cutter holds is read as text, numbered after the blocks written. */
-  const toText = async (): Promise<Buffer> => {
-    const rest = cutter.takeBack();
-    await calls.drain();
-    splitter.resumeAt(numbering.rows + (calls.columns()!.header ? 1 : 0), numbering.lines + 1);
-    mode = 'text';
-    return rest;
+  const head = new Head(format, options.maxRecordBytes);
+  let held: ByteBlock[] | null = calls.columns([], false) === null ? [] : null;
+  const emit = (bytes: Uint8Array, cut?: { lines: number }): void => {
+    const block: ByteBlock = cut ? { source, bytes, cut } : { source, bytes };
+    if (held === null) calls.block(block, numbering);
+    else held.push(block);
   };
-
-  for (let piece: Buffer | undefined = firstPiece; piece !== undefined; ) {
-    if (mode === 'head') {
-      // Line by line as text until the columns are known.
-      head = head.length ? Buffer.concat([head, piece]) : piece;
-      piece = EMPTY;
-      for (let nl = head.indexOf(NL); calls.columns() === null && nl >= 0 && mode === 'head'; nl = head.indexOf(NL)) {
-        const line = head.subarray(0, nl + 1);
-        head = head.subarray(nl + 1);
-        readText(line);
-      }
-      const columns = calls.columns();
-      if (mode === 'head' && columns !== null) {
-        mode = 'blocks';
-        calls.flushRecords();
-        const at = splitter.position;
-        numbering.rows = at.rows - (columns.header ? 1 : 0);
-        numbering.lines = at.line - 1;
-      } else if (mode === 'head' && (head.length > options.maxRecordBytes || !format.bytesReadable(head))) {
-        mode = 'text'; // a first line too long (the splitter cuts it), or a lone CR (CR-only line ends)
-      }
-      if (mode !== 'head') [piece, head] = [head, EMPTY];
-    }
-    if (mode === 'blocks') {
-      if (format.bytesReadable(piece, afterCr)) {
-        if (piece.length) afterCr = piece[piece.length - 1] === CR;
-        cutter.push(piece);
-        piece = cutter.pendingLine > options.maxRecordBytes ? await toText() : EMPTY;
-      } else {
-        piece = Buffer.concat([await toText(), piece]);
-      }
-    }
-    if (mode === 'text' && piece.length) readText(piece);
+  const cutter = new BlockCutter(BLOCK_BYTES, options.flushMs, emit, () => format.recordBounds(), options.maxRecordBytes, format.loneCrs);
+  onCutter(cutter);
+  const crs = format.newLoneCrs();
+  /** While the columns are not known: every block cut at once, and their records asked about. */
+  const settle = (atEnd: boolean): void => {
+    if (held === null) return;
+    cutter.flush();
+    const blocks = head.settle(held, calls, numbering, atEnd);
+    if (blocks === null) return;
+    held = null;
+    for (const b of blocks) calls.block(b, numbering);
+  };
+  for (let piece: Buffer | undefined = withoutBom(firstPiece); piece !== undefined; ) {
+    cutter.push(crs ? crs.push(piece, cutter.position) : piece);
+    settle(false);
     await calls.room();
     const next = await pieces.next();
     piece = next.done ? undefined : next.value;
   }
+  if (crs) cutter.push(crs.end());
+  cutter.end();
+  settle(true);
+}
 
-  if (mode === 'blocks') {
-    cutter.end();
-    return;
+/**
+ * Every record of some bytes as a run reads them (the cutter, the record rules), numbered from their start: for
+ * bytes read whole (an HTTP request's body, inspect's sample, a header). `atEnd` false: the bytes are only the
+ * start of the input, and a record not ended yet is left out.
+ */
+export function recordsOf(pieces: Buffer[], format: InputFormat, maxRecordBytes: number, atEnd = true): RawRecord[] {
+  const blocks: ByteBlock[] = [];
+  const cutter = new BlockCutter(BLOCK_BYTES, 0, (bytes, cut) => blocks.push(cut ? { source: '', bytes, cut } : { source: '', bytes }), () => format.recordBounds(), maxRecordBytes, format.loneCrs);
+  const crs = format.newLoneCrs();
+  pieces.forEach((p, i) => {
+    const piece = i === 0 ? withoutBom(p) : p;
+    cutter.push(crs ? crs.push(piece, cutter.position) : piece);
+  });
+  if (crs && atEnd) cutter.push(crs.end());
+  if (atEnd) cutter.end();
+  else cutter.flush();
+  const head = new Head(format, maxRecordBytes);
+  blocks.forEach((b, k) => head.read(b, k));
+  return head.records;
+}
+
+/** The records of the blocks held at a source's start, read once each, with where each lies. */
+class Head {
+  readonly records: RawRecord[] = [];
+  /** Per record: its block, and where it starts and the next record starts in it. */
+  private readonly places: Array<{ block: number; start: number; next: number }> = [];
+  private scanned = 0;
+  private lines = 0;
+  private readonly decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+  constructor(
+    private readonly format: InputFormat,
+    private readonly limit: number,
+  ) {}
+
+  /**
+   * The blocks to hand on once the columns are known (less a header record and what came before it), numbered
+   * from there; null while they are not known.
+   */
+  settle(held: ByteBlock[], calls: ReaderCalls, numbering: Numbering, atEnd: boolean): ByteBlock[] | null {
+    for (; this.scanned < held.length; this.scanned++) this.read(held[this.scanned], this.scanned);
+    const columns = calls.columns(this.records, atEnd);
+    if (columns === null) return atEnd ? held : null;
+    if (!columns.header || this.records.length === 0) return held;
+    // The header is the first record: blocks go on from its end, numbered from the lines up to there.
+    const header = this.places[0];
+    const bytes = held[header.block].bytes;
+    let breaks = 0;
+    for (let i = bytes.indexOf(NL, header.start); i >= 0 && i < header.next; i = bytes.indexOf(NL, i + 1)) breaks++;
+    numbering.lines = this.records[0].line - 1 + Math.max(breaks, 1);
+    const rest = held.slice(header.block);
+    rest[0] = { ...rest[0], bytes: bytes.subarray(header.next) };
+    return rest;
   }
-  if (head.length) readText(head);
-  calls.records(splitter.push(decoder.decode()));
-  calls.records(splitter.end());
+
+  read(block: ByteBlock, k: number): void {
+    if (block.cut) {
+      const text = previewOf(this.decoder.decode(block.bytes), this.limit);
+      this.lines += block.cut.lines;
+      this.records.push({ row: this.records.length + 1, line: this.lines - block.cut.lines + 1, text, tooLarge: this.limit });
+      this.places.push({ block: k, start: 0, next: block.bytes.length });
+      return;
+    }
+    const scan = scanBlock(block.bytes, () => this.format.recordBounds(), this.limit, false, this.format.loneCrs);
+    for (let i = 0; i < scan.starts.length; i++) {
+      const record = recordAt(scan, i, this.decoder, this.limit);
+      record.row = this.records.length + 1;
+      record.line += this.lines;
+      this.records.push(record);
+      this.places.push({ block: k, start: scan.starts[i], next: scan.nexts[i] });
+    }
+    this.lines += scan.lines;
+  }
 }

@@ -1,5 +1,5 @@
 /**
- * Output formats: how the rows of one chunk become text. A formatter works on one chunk at a time
+ * Output formats: how the rows of one batch become text. A formatter works on one batch at a time
  * (so it can run beside the scorer, in a worker) and the writer adds the header/footer once.
  */
 import { stringify } from 'csv-stringify/sync';

@@ -1,23 +1,23 @@
 /**
- * The ordered writer: units of work are scored in any order (workers, the main thread) and written strictly in
- * the order they were submitted. It owns everything "written" means for a run, so the runner only wires:
- * - order: one queue; a unit is written when all before it are;
- * - backpressure: `room()` waits while too many units are queued (a slow output holds reading back);
- * - counts: `read` and `failed` are added from each part, `scored` is what is left (read = scored + failed);
- * - thresholds: --max-errors / --max-error-rate, checked as parts are written and at the end;
- * - the sidecar: each part's record errors, renumbered from their unit's start to their source's;
- * - the document: the head once, the formatter's separator between parts' rows, the tail with every failed
+ * The ordered writer: blocks (the units of work) are scored in any order (workers, the main thread) and written
+ * strictly in the order they were submitted. It owns everything "written" means for a run, so the runner only wires:
+ * - order: one queue; a block is written when all before it are;
+ * - backpressure: `room()` waits while too many blocks are queued (a slow output holds reading back);
+ * - counts: `read` and `failed` are added from each batch, `scored` is what is left (read = scored + failed);
+ * - thresholds: --max-errors / --max-error-rate, checked as batches are written and at the end;
+ * - the sidecar: each batch's record errors, renumbered from their block's start to their source's;
+ * - the document: the head once, the formatter's separator between batches' rows, the tail with every failed
  *   record's index (the JSON document's `errors`).
- * The first failure (a unit that failed, a threshold, the output) stops it: nothing after is written.
+ * The first failure (a block that failed, a threshold, the output) stops it: nothing after is written.
  */
 import { RunError } from '../errors.js';
 import type { OutputLayout, RowFormatter } from './formatters.js';
 import type { SidecarEntry } from './sidecar.js';
 
-/** One scored batch of records, formatted: what the writer writes and counts. */
-export interface FormattedPart {
+/** One scored batch of records (up to --batch-size, one model call or a few), formatted: what the writer writes and counts. */
+export interface FormattedBatch {
   text: string | Uint8Array;
-  /** Record errors; rows and lines numbered from the unit's start when the unit is submitted with a numbering. */
+  /** Record errors; rows and lines numbered from the block's start when the block is submitted with a numbering. */
   errors: SidecarEntry[];
   /** Output rows in `text`. */
   rows: number;
@@ -25,17 +25,20 @@ export interface FormattedPart {
   records: number;
   /** Model calls made, retries and isolation included. */
   calls: number;
-  /** 0-based index in the part and message of each failed record (the JSON document's `errors`). */
+  /** 0-based index in the batch and message of each failed record (the JSON document's `errors`). */
   failed: Array<[number, string]>;
 }
 
-/** A unit of work, scored and formatted: its parts in order, and the lines it spans (to number what follows). */
-export interface FormattedUnit {
-  parts: FormattedPart[];
+/**
+ * A block, scored and formatted: its batches in order, and the lines it spans (to number what follows). What a
+ * block gives beyond its batches (a partial profile of its feeds, say) belongs here, next to them.
+ */
+export interface FormattedBlock {
+  batches: FormattedBatch[];
   lines: number;
 }
 
-/** Records and lines of a source before the next unit (units number their rows and lines from their start). */
+/** Records and lines of a source before the next block (blocks number their rows and lines from their start). */
 export interface Numbering {
   rows: number;
   lines: number;
@@ -61,9 +64,9 @@ export interface WriterSettings {
   sink: { write(text: string | Uint8Array): Promise<void> };
   sidecar: { add(entries: SidecarEntry[]): Promise<void> };
   limits: ErrorLimits;
-  /** Units queued (being scored or waiting to be written) before `room()` waits. */
+  /** Blocks queued (being scored or waiting to be written) before `room()` waits. */
   maxQueued: number;
-  /** Kept up to date as parts are written, so a failed run still says how far it got. */
+  /** Kept up to date as batches are written, so a failed run still says how far it got. */
   counts: WriterCounts;
 }
 
@@ -84,7 +87,7 @@ export class OrderedWriter {
 
   constructor(private readonly s: WriterSettings) {}
 
-  /** The output's formatter, and its layout (asked for when the head is written, after the first unit is scored). */
+  /** The output's formatter, and its layout (asked for when the head is written, after the first block is scored). */
   open(formatter: RowFormatter, layout: () => OutputLayout): void {
     this.document ??= { formatter, layout };
   }
@@ -98,11 +101,11 @@ export class OrderedWriter {
   }
 
   /**
-   * Queues a unit: `scored` is called when the units before it are written (a unit scored elsewhere returns the
-   * promise it already has), and its parts are written in order. `numbering` places a unit numbered from its
-   * start in its source, and moves on past it; without it, the unit's rows and lines are the source's already.
+   * Queues a block: `scored` is called when the blocks before it are written (a block scored elsewhere returns the
+   * promise it already has), and its batches are written in order. `numbering` places a block numbered from its
+   * start in its source, and moves on past it; without it, the block's rows and lines are the source's already.
    */
-  submit(scored: () => Promise<FormattedUnit>, numbering: Numbering | null = null, written?: () => void): void {
+  submit(scored: () => Promise<FormattedBlock>, numbering: Numbering | null = null, written?: () => void): void {
     if (this.closed) return;
     this.queued++;
     this.tail = this.tail.then(async () => {
@@ -119,20 +122,20 @@ export class OrderedWriter {
     });
   }
 
-  /** Resolves when fewer than `maxQueued` units are queued; throws the failure that stopped the writer, if any. */
+  /** Resolves when fewer than `maxQueued` blocks are queued; throws the failure that stopped the writer, if any. */
   async room(): Promise<void> {
     this.check();
     while (this.queued >= this.s.maxQueued && this.failure === undefined) await new Promise<void>((r) => this.waiting.push(r));
     this.check();
   }
 
-  /** Resolves once every unit submitted is written; throws the failure that stopped the writer, if any. */
+  /** Resolves once every block submitted is written; throws the failure that stopped the writer, if any. */
   async drain(): Promise<void> {
     await this.tail;
     this.check();
   }
 
-  /** After the last unit: the end-of-input threshold check, the head if nothing was written, and the tail. */
+  /** After the last block: the end-of-input threshold check, the head if nothing was written, and the tail. */
   async finish(): Promise<void> {
     await this.drain();
     checkThresholds(this.s.counts, this.s.limits, true);
@@ -140,7 +143,7 @@ export class OrderedWriter {
     await this.s.sink.write(this.formatter().tail(this.jsonErrors));
   }
 
-  /** Takes no more units (a flush timer firing after the run has ended starts nothing). */
+  /** Takes no more blocks (a flush timer firing after the run has ended starts nothing). */
   close(): void {
     this.closed = true;
   }
@@ -160,34 +163,34 @@ export class OrderedWriter {
     await this.s.sink.write(this.formatter().head(this.document!.layout()));
   }
 
-  private async write(unit: FormattedUnit, numbering: Numbering | null): Promise<void> {
+  private async write(block: FormattedBlock, numbering: Numbering | null): Promise<void> {
     const { counts } = this.s;
-    for (const part of unit.parts) {
+    for (const batch of block.batches) {
       await this.writeHead();
-      if (part.text.length) {
+      if (batch.text.length) {
         const separator = this.formatter().separator;
         if (this.textWritten && separator) await this.s.sink.write(separator);
-        await this.s.sink.write(part.text);
+        await this.s.sink.write(batch.text);
         this.textWritten = true;
       }
       if (numbering) {
-        for (const e of part.errors) {
+        for (const e of batch.errors) {
           e.row += numbering.rows;
           e.line = (e.line ?? 0) + numbering.lines;
         }
       }
-      await this.s.sidecar.add(part.errors);
-      for (const [i, message] of part.failed) this.jsonErrors.push([counts.read + i, message]);
-      counts.written += part.rows;
-      counts.read += part.records;
-      counts.failed += part.errors.length;
+      await this.s.sidecar.add(batch.errors);
+      for (const [i, message] of batch.failed) this.jsonErrors.push([counts.read + i, message]);
+      counts.written += batch.rows;
+      counts.read += batch.records;
+      counts.failed += batch.errors.length;
       counts.scored = counts.read - counts.failed;
-      counts.modelCalls += part.calls;
+      counts.modelCalls += batch.calls;
       checkThresholds(counts, this.s.limits);
     }
     if (numbering) {
-      for (const part of unit.parts) numbering.rows += part.records;
-      numbering.lines += unit.lines;
+      for (const batch of block.batches) numbering.rows += batch.records;
+      numbering.lines += block.lines;
     }
   }
 }

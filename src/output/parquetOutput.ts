@@ -1,7 +1,7 @@
 /**
  * Parquet output: the CSV output's columns, typed. Rows are gathered into row groups of ROW_GROUP_ROWS and each
  * full group is encoded (hyparquet-writer) and handed to the sink as bytes; the footer is written by `tail`. The
- * formatter keeps state across chunks, so it runs in the main thread only (the runner gives it no workers).
+ * formatter keeps state across batches, so it runs in the main thread only (the runner gives it no workers).
  */
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
@@ -55,7 +55,7 @@ export function parquetFormatter(settings: ParquetSettings): RowFormatter {
     pending = columns.map(() => []);
   };
 
-  /** The schema, from the layout (the first chunk is formatted before the head is asked for). */
+  /** The schema, from the layout (the first batch is formatted before the head is asked for). */
   const start = (layout: OutputLayout): ParquetWriter => {
     if (writer) return writer;
     columns = outputColumns(layout, settings.columns);

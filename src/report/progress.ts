@@ -10,7 +10,7 @@ import { statSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 
 export interface ProgressBar {
-  /** After each chunk is written: the source being read (bytesRead so far) and the run's counts. */
+  /** After each batch is written: the source being read (bytesRead so far) and the run's counts. */
   update(p: { source: { bytesRead: number }; scored: number; failed: number }): void;
   stop(): void;
 }

@@ -12,12 +12,11 @@ import type { ModelBytes, ModelSession } from '../model/session.js';
 import type { Columns, InputFormat } from '../input/inputFormat.js';
 import { checkInputs, checkSameShape, openInput, type InputShape, type OpenedInput } from '../input/inputCheck.js';
 import type { Source } from '../input/sources.js';
-import { Chunker } from '../input/chunker.js';
 import { checkNested, parquetBatches } from '../input/parquetInput.js';
 import { openParquetInput } from '../input/parquetSource.js';
 import { BLOCK_BYTES, readLines } from '../input/sourceReader.js';
 import type { BlockCutter } from '../input/blockCutter.js';
-import type { RawRecord } from '../input/recordSplitter.js';
+import type { RawRecord } from '../input/recordRules.js';
 import { readDocumentText } from '../input/documentText.js';
 import { rowFormatter, type OutputFormat } from '../output/formatters.js';
 import { OrderedWriter, newCounts as newWriterCounts, type Numbering, type WriterCounts } from '../output/orderedWriter.js';
@@ -25,7 +24,9 @@ import type { Sink } from '../output/sinks.js';
 import type { Sidecar } from '../output/sidecar.js';
 import { makeRunPlan, type Scoring } from '../score/plan.js';
 import { Scheduler } from '../score/scheduler.js';
-import { WorkerPool, type Unit } from '../score/workerPool.js';
+import { recordsBatch } from '../score/processBatch.js';
+import { WorkerPool } from '../score/workerPool.js';
+import type { Block } from '../input/blocks.js';
 
 export interface RunSettings {
   options: Options;
@@ -57,13 +58,13 @@ export interface RunCounts extends WriterCounts {
 }
 
 /**
- * How many units may be in flight (being scored or waiting for the writer) before reading pauses.
- * Writing in order means a slow unit holds up those behind it; with 4 both threads sat idle ~10% of a run,
+ * How many blocks may be in flight (being scored or waiting for the writer) before reading pauses.
+ * Writing in order means a slow block holds up those behind it; with 4 both threads sat idle ~10% of a run,
  * 8 was 5–10% faster end to end (CSV and JSONL, alternating runs) for ~5 MB more.
  */
-const MAX_QUEUED_UNITS = 8;
-/** Units scored in the main thread before workers take over (see scheduler.ts); here to start workers early. */
-const INLINE_UNITS = 2;
+const MAX_QUEUED_BLOCKS = 8;
+/** Blocks scored in the main thread before workers take over (see scheduler.ts); here to start workers early. */
+const INLINE_BLOCKS = 2;
 
 export function newCounts(): RunCounts {
   return newWriterCounts();
@@ -80,12 +81,12 @@ interface Run {
   first: (InputShape & { scoring: Scoring }) | null;
 }
 
-/** Runs the pipeline, keeping `counts` up to date as units are written (so a failed run still says how far it got). */
+/** Runs the pipeline, keeping `counts` up to date as blocks are written (so a failed run still says how far it got). */
 export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<void> {
   const { options } = s;
   const outputs = planOutputs(s.session.info, options.outputs);
   const scheduler = new Scheduler({ options, session: s.session, model: s.model, outputs, pool: s.pool ?? null });
-  const maxQueued = Math.max(MAX_QUEUED_UNITS, 2 * options.workers + 2);
+  const maxQueued = Math.max(MAX_QUEUED_BLOCKS, 2 * options.workers + 2);
   const writer = new OrderedWriter({ sink: s.sink, sidecar: s.sidecar, limits: options, maxQueued, counts });
   const run: Run = { s, outputs, scheduler, writer, counts, first: null };
   try {
@@ -132,11 +133,11 @@ async function readInput(run: Run, opened: OpenedInput): Promise<void> {
   }
 }
 
-/** Hands a unit to the scheduler and its result to the writer (nothing once the run has ended). */
-function submit(run: Run, source: Source, unit: Unit, numbering: Numbering | null = null): void {
+/** Hands a block to the scheduler and its result to the writer (nothing once the run has ended). */
+function submit(run: Run, source: Source, block: Block, numbering: Numbering | null = null): void {
   if (run.writer.isClosed) return; // a late flush timer
   const progress = () => run.s.onProgress?.({ source, scored: run.counts.scored, failed: run.counts.failed });
-  run.writer.submit(run.scheduler.schedule(unit), numbering, progress);
+  run.writer.submit(run.scheduler.schedule(block), numbering, progress);
 }
 
 /** Makes the plan from the first source's columns (once), or checks a later source against it. */
@@ -154,7 +155,7 @@ function useColumns(run: Run, source: Source, format: InputFormat, columns: Colu
   return scoring;
 }
 
-/** Waits while the writer has too many units queued; stops at a signal or a failure. */
+/** Waits while the writer has too many blocks queued; stops at a signal or a failure. */
 async function room(run: Run): Promise<void> {
   checkAbort(run.s.signal);
   await run.writer.room();
@@ -168,88 +169,57 @@ async function readParquet(run: Run, opened: OpenedInput): Promise<void> {
     checkNested(parquet, ctx.plan);
     for await (const batch of parquetBatches(parquet, ctx.plan, run.s.options.batchSize)) {
       await room(run);
-      submit(run, opened.source, { batch });
+      submit(run, opened.source, { source: opened.source.name, rows: batch, lineless: true });
     }
   } finally {
     await parquet.close();
   }
 }
 
-/** A whole JSON document: its records, read at once, in chunks of --batch-size. */
+/** A whole JSON document: its records, read at once, scored in batches of --batch-size (in the main thread). */
 async function readDocument(run: Run, opened: OpenedInput): Promise<void> {
   const { source, format } = opened;
   const text = await readDocumentText(source.name, opened.firstPiece, opened.pieces);
   const doc = format.document!(text, source.name);
   if (doc.configs !== undefined) run.counts.configs = doc.configs;
-  const records = new TextRecords(run, source, format);
-  if (doc.columns) records.columns = { names: doc.columns, header: false };
-  if (records.columns) useColumns(run, source, format, records.columns);
-  records.take(doc.records);
-  records.end();
+  const columns = knownColumns(run) ?? (doc.columns ? { names: doc.columns, header: false } : null) ?? columnsOf(run, format, doc.records, source.name, true);
+  if (columns === null) return;
+  const { ctx } = useColumns(run, source, format, columns);
+  const size = run.s.options.batchSize;
+  for (let i = 0; i < doc.records.length; i += size) submit(run, source, { source: source.name, rows: recordsBatch(source.name, doc.records.slice(i, i + size), ctx) });
 }
 
-/** CSV, TSV, JSONL: in blocks of bytes, once the columns are known (see sourceReader.ts). */
+/** CSV, TSV, JSONL: in blocks of bytes (see sourceReader.ts). */
 async function readRecords(run: Run, opened: OpenedInput, timers: Array<{ stop(): void }>): Promise<void> {
   const { source, format } = opened;
-  const records = new TextRecords(run, source, format);
-  timers.push(records.chunker);
-  await readLines(format, opened.pieces, opened.firstPiece, run.s.options, {
-    records: (r) => records.take(r),
-    columns: () => records.columns,
-    block: (bytes, at) => submit(run, source, { block: { source: source.name, bytes } }, at),
-    flushRecords: () => records.chunker.flush(),
-    drain: async () => {
-      records.chunker.flush();
-      await run.writer.drain();
+  let columns = knownColumns(run);
+  await readLines(source.name, format, opened.pieces, opened.firstPiece, run.s.options, {
+    columns: (records, atEnd) => {
+      if (columns !== null || records.length === 0) return columns;
+      columns = columnsOf(run, format, records, source.name, atEnd);
+      if (columns !== null) useColumns(run, source, format, columns);
+      return columns;
     },
+    block: (block, at) => submit(run, source, block, at),
     room: () => room(run),
   }, (cutter: BlockCutter) => timers.push(cutter));
   checkAbort(run.s.signal);
-  records.end();
 }
 
-/** Records read as text (a source's head, a document's records), into chunks once the columns are known. */
-class TextRecords {
-  columns: Columns | null;
-  readonly chunker: Chunker;
-  private held: RawRecord[] = [];
+/** Later sources without a header (JSON, --no-header) take the first source's columns. */
+function knownColumns(run: Run): Columns | null {
+  return run.first !== null && !run.first.columns.header ? run.first.columns : null;
+}
 
-  constructor(
-    private readonly run: Run,
-    private readonly source: Source,
-    private readonly format: InputFormat,
-  ) {
-    const { options } = run.s;
-    this.chunker = new Chunker(options.batchSize, options.flushMs, (records) => submit(run, source, { chunk: { source: source.name, records } }));
-    // Later sources without a header (JSON, --no-header) take the first source's columns.
-    const known = run.first;
-    this.columns = known !== null && !known.columns.header ? known.columns : null;
-  }
-
-  take(records: RawRecord[]): void {
-    if (this.columns === null) {
-      for (const r of records) this.held.push(r); // not push(...records): a document's records overflow the stack
-      this.columns = this.format.columns(this.held, this.source.name);
-      if (this.columns === null) return;
-      useColumns(this.run, this.source, this.format, this.columns);
-      records = this.held;
-      this.held = [];
-      if (this.columns.header) records.shift();
-    }
-    if (this.columns.header) for (const r of records) r.row--; // the header is not a record
-    if (records.length) this.chunker.add(records);
-  }
-
-  /** End of the source: records held because no record could name the columns fail against positional names. */
-  end(): void {
-    if (this.columns === null && this.held.length > 0) {
-      const width = this.run.s.session.info.inputs[0]?.shape[1];
-      this.columns = { names: Array.from({ length: typeof width === 'number' && width > 0 ? width : 1 }, (_, i) => String(i + 1)), header: false };
-      useColumns(this.run, this.source, this.format, this.columns);
-      this.chunker.add(this.held);
-    }
-    this.chunker.flush();
-  }
+/**
+ * The columns the first records name; at the end of the source, when none could (no record parsed), positional
+ * names, against which they all fail as they are.
+ */
+function columnsOf(run: Run, format: InputFormat, records: RawRecord[], source: string, atEnd: boolean): Columns | null {
+  const columns = format.columns(records, source);
+  if (columns !== null || !atEnd || records.length === 0) return columns;
+  const width = run.s.session.info.inputs[0]?.shape[1];
+  return { names: Array.from({ length: typeof width === 'number' && width > 0 ? width : 1 }, (_, i) => String(i + 1)), header: false };
 }
 
 function checkAbort(signal: AbortSignal | undefined): void {
@@ -258,7 +228,7 @@ function checkAbort(signal: AbortSignal | undefined): void {
 
 /**
  * Workers started before the run, so they load the model while the main thread loads its own: when the input is
- * known to be larger than the units scored inline, and its output is not Parquet (written by the main thread
+ * known to be larger than the blocks scored inline, and its output is not Parquet (written by the main thread
  * alone). Otherwise the scheduler starts them once that much input has come (standard input).
  */
 export function earlyWorkers(options: Options, model: ModelBytes): WorkerPool | null {
@@ -274,5 +244,5 @@ export function earlyWorkers(options: Options, model: ModelBytes): WorkerPool | 
       return null; // reported when the input is opened
     }
   }
-  return bytes > INLINE_UNITS * BLOCK_BYTES ? new WorkerPool(options.workers, options, model) : null;
+  return bytes > INLINE_BLOCKS * BLOCK_BYTES ? new WorkerPool(options.workers, options, model) : null;
 }

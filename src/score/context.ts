@@ -1,4 +1,4 @@
-/** The chunk context and the output layout: built once per run, the same in the main thread and in workers. */
+/** The scoring context and the output layout: built once per run, the same in the main thread and in workers. */
 import type { Options } from '../options.js';
 import type { FeaturePlan } from '../model/featurePlan.js';
 import { declaredRecordShape, outputColumnNames, type OutputPlan } from '../model/outputPlan.js';
@@ -6,14 +6,15 @@ import type { ModelSession } from '../model/session.js';
 import type { InputFormat } from '../input/inputFormat.js';
 import type { OutputLayout } from '../output/formatters.js';
 import { cellWriter } from './cells.js';
-import type { ChunkContext } from './processChunk.js';
+import type { ScoringContext } from './processBatch.js';
 
-export function makeContext(plan: FeaturePlan, outputs: OutputPlan, format: InputFormat, options: Options, session: ModelSession): ChunkContext {
+export function makeContext(plan: FeaturePlan, outputs: OutputPlan, format: InputFormat, options: Options, session: ModelSession): ScoringContext {
   return {
     parse: format.parser(plan.columns),
     fastFill: format.fastFill(plan),
     blockFill: format.blockFill(plan),
     recordBounds: () => format.recordBounds(),
+    crLines: format.loneCrs,
     batchSize: options.batchSize,
     maxRecordLength: options.maxRecordBytes,
     plan,

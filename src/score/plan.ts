@@ -10,7 +10,7 @@ import type { ModelSession } from '../model/session.js';
 import { formatSettings, inputFormat, type Columns } from '../input/inputFormat.js';
 import { rowFormatter, type OutputFormat, type RowFormatter } from '../output/formatters.js';
 import { makeContext } from './context.js';
-import type { ChunkContext } from './processChunk.js';
+import type { ScoringContext } from './processBatch.js';
 
 export interface RunPlan {
   readonly inputFormat: RecordFormat;
@@ -30,7 +30,7 @@ export function makeRunPlan(inputFormat: RecordFormat, columns: Columns, outputF
 /** What scores and formats units under a plan, in the thread that calls it. */
 export interface Scoring {
   features: FeaturePlan;
-  ctx: ChunkContext;
+  ctx: ScoringContext;
   formatter: RowFormatter;
 }
 

@@ -1,23 +1,25 @@
 /**
- * Where each unit is scored. The first few in the main thread: small inputs never pay for workers, and the first
- * unit scored gives the output layout (the shapes the runtime returns). After that, by the worker pool, when the
- * run has one; while the writer waits for a worker's result, the main thread scores queued units no worker has
- * taken yet instead of idling. Whichever thread scores a unit, the same unit function gives the same bytes.
+ * Where each block is scored. The first few in the main thread: small inputs never pay for workers, and the first
+ * block scored gives the output layout (the shapes the runtime returns). After that, blocks of bytes go to the
+ * worker pool, when the run has one (blocks of rows in memory stay in the main thread); while the writer waits for
+ * a worker's result, the main thread scores queued blocks no worker has taken yet instead of idling. Whichever
+ * thread scores a block, the same unit function gives the same bytes.
  */
 import type { Options } from '../options.js';
 import type { OutputPlan } from '../model/outputPlan.js';
 import type { ModelBytes, ModelSession } from '../model/session.js';
 import type { OutputLayout } from '../output/formatters.js';
-import type { FormattedUnit } from '../output/orderedWriter.js';
+import type { FormattedBlock } from '../output/orderedWriter.js';
 import { makeLayout } from './context.js';
-import { formatChunk } from './formatChunk.js';
-import { processChunk, scoreParquetBatch, type ChunkResult } from './processChunk.js';
+import { formatBatch } from './formatBatch.js';
+import type { BatchResult } from './processBatch.js';
 import { processBlock } from './processBlock.js';
 import { scoringFor, type RunPlan, type Scoring } from './plan.js';
-import { WorkerPool, type Unit } from './workerPool.js';
+import { WorkerPool } from './workerPool.js';
+import type { Block } from '../input/blocks.js';
 
-/** Units scored in the main thread before workers take over: small inputs never pay for workers. */
-const INLINE_UNITS = 2;
+/** Blocks scored in the main thread before workers take over: small inputs never pay for workers. */
+const INLINE_BLOCKS = 2;
 
 export interface SchedulerSettings {
   options: Options;
@@ -50,27 +52,27 @@ export class Scheduler {
     return this.scoring;
   }
 
-  /** The output columns: from the first unit scored, or (nothing scored yet) the declared ones. */
+  /** The output columns: from the first block scored, or (nothing scored yet) the declared ones. */
   outputLayout(): OutputLayout {
     return this.layout ?? makeLayout(this.s.options.keep, this.s.outputs, null, this.s.session.info.file.classLabels);
   }
 
   /**
-   * Schedules a unit; the result is for the ordered writer, which calls it when the unit's turn comes. A unit for a
-   * worker is handed over at once; one for the main thread is scored when its turn comes.
+   * Schedules a block; the result is for the ordered writer, which calls it when the block's turn comes. A block for
+   * a worker is handed over at once; one for the main thread is scored when its turn comes.
    */
-  schedule(unit: Unit): () => Promise<FormattedUnit> {
-    const workers = ++this.submitted > INLINE_UNITS && !('batch' in unit) ? this.workers() : null;
-    if (workers === null) return () => this.scoreInline(unit);
+  schedule(block: Block): () => Promise<FormattedBlock> {
+    const workers = ++this.submitted > INLINE_BLOCKS && 'bytes' in block ? this.workers() : null;
+    if (workers === null) return () => this.scoreInline(block);
     // Work for a worker waits for the output layout, which the first record scored inline makes. When its turn
-    // comes and no record has been scored yet (the units before held only blank lines), it is scored inline
+    // comes and no record has been scored yet (the blocks before held only blank lines), it is scored inline
     // instead: waiting for a layout that nothing ahead will make would hang the run.
     let inline = false;
-    const scored = this.layoutReady.then((l) => (inline ? null : workers.run(unit, l)));
+    const scored = this.layoutReady.then((l) => (inline ? null : workers.run(block, l)));
     scored.catch(() => undefined); // rejections are handled in the writer's turn
     return async () => {
       inline = this.layout === null;
-      return inline ? this.scoreInline(unit) : (await this.helpWhileWaiting(scored as Promise<FormattedUnit>));
+      return inline ? this.scoreInline(block) : await this.helpWhileWaiting(scored as Promise<FormattedBlock>);
     };
   }
 
@@ -87,25 +89,23 @@ export class Scheduler {
     return this.pool;
   }
 
-  private async scoreInline(unit: Unit): Promise<FormattedUnit> {
+  private scoreInline(block: Block): Promise<FormattedBlock> {
     const { ctx, formatter } = this.scoring!;
-    const format = (result: ChunkResult) => {
+    const format = (result: BatchResult) => {
       if (this.layout === null) {
         this.layout = makeLayout(this.s.options.keep, this.s.outputs, result.recordShapes, this.s.session.info.file.classLabels);
         this.layoutKnown(this.layout);
       }
-      return formatChunk(result, formatter, this.layout);
+      return formatBatch(result, formatter, this.layout);
     };
-    if ('block' in unit) return processBlock(unit.block, ctx, format);
-    const result = 'batch' in unit ? await scoreParquetBatch(unit.batch, ctx) : await processChunk(unit.chunk, ctx);
-    return { parts: [format(result)], lines: 0 };
+    return processBlock(block, ctx, format);
   }
 
   /**
    * Work sharing: while the writer waits for a worker's result, the main thread scores queued work no worker has
    * taken yet, instead of idling (it would otherwise only read and write, a fraction of a core).
    */
-  private async helpWhileWaiting(result: Promise<FormattedUnit>): Promise<FormattedUnit> {
+  private async helpWhileWaiting(result: Promise<FormattedBlock>): Promise<FormattedBlock> {
     let settled = false;
     result.then(() => (settled = true), () => (settled = true));
     await Promise.resolve(); // let an already settled result say so

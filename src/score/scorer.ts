@@ -1,5 +1,5 @@
 /**
- * Scores the valid records of a chunk in as few model calls as possible.
+ * Scores the valid records of a batch in as few model calls as possible.
  * Retry, then isolate: a failing call is retried `retries` times, then the rows are bisected until the records
  * that make the call fail are found; they get MODEL_ERROR with the runtime's own words, the rest are scored.
  * A model with a fixed batch dimension B is called B rows at a time, the last call padded by repeating a row.

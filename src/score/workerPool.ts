@@ -1,6 +1,6 @@
 /**
  * A pool of scoring workers (worker_threads). session.run() blocks the thread it runs on, so parallel scoring
- * needs threads, each with its own session (DESIGN.md). Chunks wait in a queue until a worker has room (or the
+ * needs threads, each with its own session (DESIGN.md). Blocks wait in a queue until a worker has room (or the
  * main thread takes one back to score itself while it would wait); results come back as bytes and are written by
  * the main thread in input order.
  */
@@ -9,16 +9,10 @@ import { RunError, type RunErrorCode } from '../errors.js';
 import type { Options } from '../options.js';
 import type { ModelBytes } from '../model/session.js';
 import type { OutputLayout } from '../output/formatters.js';
-import type { FormattedUnit } from '../output/orderedWriter.js';
-import type { Chunk, RecordBatch } from './processChunk.js';
-import type { Block } from './processBlock.js';
+import type { FormattedBlock } from '../output/orderedWriter.js';
+import type { Block } from '../input/blocks.js';
 import type { RunPlan } from './plan.js';
 
-/**
- * A unit of work: a block of bytes (transferred to a worker, not copied), text records, or records already in
- * memory (Parquet rows, scored in the main thread).
- */
-export type Unit = { block: Block } | { chunk: Chunk } | { batch: RecordBatch };
 
 /** What a worker starts with: the options and the model's bytes (copied to each worker). */
 export interface WorkerSetup {
@@ -45,23 +39,23 @@ export type ToWorker = { plan: RunPlan } | WorkMessage | 'close';
 
 export interface WorkMessage {
   id: number;
-  work: Unit;
-  /** Output columns: known once the first chunk is scored, which may be after the pool has started. */
+  work: Block;
+  /** Output columns: known once the first block is scored, which may be after the pool has started. */
   layout: OutputLayout;
 }
 
 interface Pending {
-  resolve(result: FormattedUnit): void;
+  resolve(result: FormattedBlock): void;
   reject(err: unknown): void;
 }
 
 /** Work no worker has taken yet: a worker takes it when it has room, or the caller takes it back (steal). */
 export interface Queued extends Pending {
-  work: Unit;
+  work: Block;
   layout: OutputLayout;
 }
 
-/** Chunks a worker holds at once: one being scored and one waiting, so it never idles between messages. */
+/** Blocks a worker holds at once: one being scored and one waiting, so it never idles between messages. */
 const PER_WORKER = 2;
 
 export class WorkerPool {
@@ -82,11 +76,11 @@ export class WorkerPool {
     for (let i = 0; i < size; i++) {
       const workerData: WorkerSetup = { options, model };
       // A smaller young generation: each worker's V8 heap counts toward peak RSS (measured ≈ 13 MB saved per run).
-      const worker = new Worker(new URL('./chunkWorker.js', import.meta.url), { workerData, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+      const worker = new Worker(new URL('./scoringWorker.js', import.meta.url), { workerData, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
       // Listened for from the start: a worker that failed to load the model has exited long before close().
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       const slot = { worker, busy: 0, ready: false, exited };
-      worker.on('message', (msg: 'ready' | { id: number; result?: FormattedUnit; error?: WorkerError }) => {
+      worker.on('message', (msg: 'ready' | { id: number; result?: FormattedBlock; error?: WorkerError }) => {
         if (msg === 'ready') {
           slot.ready = true;
           this.dispatch();
@@ -112,7 +106,7 @@ export class WorkerPool {
   }
 
   /** Queues work for the next worker with room; resolves with its formatted result. */
-  run(work: Unit, layout: OutputLayout): Promise<FormattedUnit> {
+  run(work: Block, layout: OutputLayout): Promise<FormattedBlock> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.queue.push({ work, layout, resolve, reject });
@@ -135,7 +129,7 @@ export class WorkerPool {
       slot.busy++;
       this.pending.set(id, { resolve, reject });
       const message: WorkMessage = { id, work, layout };
-      slot.worker.postMessage(message, 'block' in work ? [work.block.bytes.buffer as ArrayBuffer] : []);
+      slot.worker.postMessage(message, 'bytes' in work ? [work.bytes.buffer as ArrayBuffer] : []);
     }
   }
 

@@ -5,7 +5,7 @@
  * A bad record costs only itself: the unit function isolates failing records (retry, then isolate).
  */
 import { RunError } from '../errors.js';
-import type { ChunkResult, OutputRow, RawRecord, RecordError, ServePlan } from './engine.js';
+import type { BatchResult, OutputRow, RawRecord, RecordError, ServePlan } from './engine.js';
 import { recordErrors } from './engine.js';
 
 export interface BatcherSettings {
@@ -29,7 +29,7 @@ export interface Scored {
 export interface BatchEvent {
   plan: ServePlan;
   records: RawRecord[];
-  result: ChunkResult;
+  result: BatchResult;
   seconds: number;
 }
 
@@ -65,7 +65,7 @@ export class Batcher {
 
   constructor(
     private readonly settings: BatcherSettings,
-    private readonly score: (plan: ServePlan, records: RawRecord[]) => Promise<ChunkResult>,
+    private readonly score: (plan: ServePlan, records: RawRecord[]) => Promise<BatchResult>,
     private readonly onBatch: (event: BatchEvent) => void = () => undefined,
   ) {}
 
@@ -168,7 +168,7 @@ export class Batcher {
   }
 
   /** Sends each record's row and error back to its request and position. */
-  private route(parts: Array<{ request: Request; from: number; count: number }>, result: ChunkResult): void {
+  private route(parts: Array<{ request: Request; from: number; count: number }>, result: BatchResult): void {
     const errors = recordErrors(result);
     let at = 0;
     for (const { request, from, count } of parts) {

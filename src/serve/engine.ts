@@ -1,6 +1,7 @@
 /**
  * The serve command's only door into the scoring engine (DESIGN.md "One engine, many front ends"): a plan per
- * record form, the unit function (processChunk) on a batch of records, and the output layout and formatters.
+ * record form, the run's record rules on a body's bytes, the unit function (processBatch) on a batch of records,
+ * and the output layout and formatters.
  * Everything under src/serve/ reaches the engine through this module, so it can be re-pointed in one place.
  */
 import type { Options } from '../options.js';
@@ -13,11 +14,12 @@ import { rowFormatter, type OutputLayout, type OutputRow, type RowFormatter } fr
 import { recordValue, readJsonDocument, type JsonDocument } from '../input/jsonRecords.js';
 import { jsonText } from '../formats/values.js';
 import { makeContext, makeLayout } from '../score/context.js';
-import { processChunk, type ChunkContext, type ChunkResult } from '../score/processChunk.js';
-import type { RawRecord } from '../input/recordSplitter.js';
+import { processBatch, recordsBatch, type ScoringContext, type BatchResult } from '../score/processBatch.js';
+import { recordsOf } from '../input/sourceReader.js';
+import type { RawRecord } from '../input/recordRules.js';
 import type { RecordError } from '../errors.js';
 
-export type { RawRecord, OutputRow, OutputLayout, ChunkResult, RecordError, ModelInfo };
+export type { RawRecord, OutputRow, OutputLayout, BatchResult, RecordError, ModelInfo };
 
 /** How a request's records are read: CSV/TSV text with a header, or JSON values (JSONL lines, documents, V2 rows). */
 export type RecordForm = 'json' | 'csv' | 'tsv';
@@ -31,7 +33,7 @@ export interface ServePlan {
   /** Fed by model input name (V2 tensors), whatever --features says. */
   named: boolean;
   keepNames: string[];
-  ctx: ChunkContext;
+  ctx: ScoringContext;
   /** The engine whose session this plan scores with (the main model or the shadow). */
   engine: Engine;
 }
@@ -116,8 +118,7 @@ export class Engine {
    */
   textRecords(form: RecordForm, text: string): { records: RawRecord[]; columns: string[] | null } {
     const format = this.format(form);
-    const splitter = format.splitter();
-    const records = splitter.end(splitter.push(text));
+    const records = recordsOf([Buffer.from(text)], format, this.options.maxRecordBytes);
     if (form === 'json') {
       for (const r of records) {
         if (r.tooLarge !== undefined) continue;
@@ -136,8 +137,8 @@ export class Engine {
   }
 
   /** Scores one batch of records with a plan: one output row per record, failures as record errors. */
-  score(plan: ServePlan, records: RawRecord[]): Promise<ChunkResult> {
-    return processChunk({ source: 'request', records }, plan.ctx);
+  score(plan: ServePlan, records: RawRecord[]): Promise<BatchResult> {
+    return processBatch(recordsBatch('request', records, plan.ctx), plan.ctx);
   }
 
   /** Output columns for a response, from the shapes the runtime returned (or the declared ones). */
@@ -178,7 +179,7 @@ export function formatter(format: 'csv' | 'tsv' | 'jsonl' | 'json'): RowFormatte
 }
 
 /** A record that failed, by its code and message (as in the sidecar). */
-export function recordErrors(result: ChunkResult): Map<number, RecordError> {
+export function recordErrors(result: BatchResult): Map<number, RecordError> {
   const errors = new Map<number, RecordError>();
   result.failed.forEach(([index, message], k) => errors.set(index, { code: result.errors[k].code as RecordError['code'], message }));
   return errors;

@@ -1,7 +1,7 @@
 /**
- * The unit of work (DESIGN.md): raw records of one chunk in → output rows + sidecar entries out.
- * Parse → check and convert each record → score the valid ones → one output row per record, in input order.
- * It knows nothing of streams, so it can run in the main thread or a worker unchanged.
+ * One batch of records (see input/blocks.ts) in → output rows + record errors out: the fast reader fills what it
+ * can, the exact general reader parses and checks the rest, the valid records are scored, and each record gets one
+ * output row, in input order. It knows nothing of streams or threads: a run, inspect and serve all score with it.
  */
 import type { RecordError } from '../errors.js';
 import type { OnError } from '../options.js';
@@ -13,26 +13,14 @@ import type { SidecarEntry } from '../output/sidecar.js';
 import type { FastFill } from '../input/csvFastFill.js';
 import type { BlockFill } from '../input/csvBlockFill.js';
 import { allocate, type CellWriter } from './cells.js';
-import type { RawRecord } from '../input/recordSplitter.js';
+import type { RawRecord } from '../input/recordRules.js';
 import type { RecordBounds } from '../input/recordBounds.js';
+import type { RecordBatch } from '../input/blocks.js';
 import { scoreRows, type ScoreSettings } from './scorer.js';
 
-export interface Chunk {
-  source: string;
-  records: RawRecord[];
-}
+export type { RecordBatch };
 
-/** Records as processChunk reads them: text records (a Chunk) or records still in a block of bytes. */
-export interface RecordBatch {
-  source: string;
-  count: number;
-  /** The hot path: writes record i's features at `slot` and returns its --keep values; null sends it the general way. */
-  fastFill(i: number, slot: number, data: FeedData[]): unknown[] | null;
-  /** Record i as text (for the general path and the sidecar). */
-  record(i: number): RawRecord;
-}
-
-export interface ChunkResult {
+export interface BatchResult {
   /** One row per input record (failed ones without values), in input order; failed ones left out with --on-error skip. */
   rows: OutputRow[];
   errors: SidecarEntry[];
@@ -40,14 +28,14 @@ export interface ChunkResult {
   scored: number;
   /** Records read (one row each, except failed ones with --on-error skip). */
   records: number;
-  /** 0-based index in the chunk and message of each failed record (for the JSON document's `errors`). */
+  /** 0-based index in the batch and message of each failed record (for the JSON document's `errors`). */
   failed: Array<[number, string]>;
   /** Per-record shape of each output as the runtime returned it (null when nothing was scored). */
   recordShapes: number[][] | null;
   calls: number;
 }
 
-export interface ChunkContext {
+export interface ScoringContext {
   parse(records: RawRecord[]): ParsedRecord[];
   /** The CSV hot path, when the plan allows it (see csvFastFill.ts). */
   fastFill: FastFill | null;
@@ -55,6 +43,8 @@ export interface ChunkContext {
   blockFill: BlockFill | null;
   /** Where records end in a block (a new scan for each block). */
   recordBounds(): RecordBounds;
+  /** CSV: a lone CR inside a quoted field counts as a line (see LoneCrs). */
+  crLines: boolean;
   /** Records per model batch within a block (--batch-size). */
   batchSize: number;
   /** --max-record-bytes, which blocks check as the record splitter does. */
@@ -68,21 +58,21 @@ export interface ChunkContext {
   leadingCells(text: string): unknown[];
 }
 
-export function processChunk(chunk: Chunk, ctx: ChunkContext): Promise<ChunkResult> {
-  const { records } = chunk;
+/**
+ * Records already in memory as a batch (a JSON document's, a request's): the text hot path reads those it can,
+ * the general reader the rest.
+ */
+export function recordsBatch(source: string, records: RawRecord[], ctx: ScoringContext): RecordBatch {
   const fast = ctx.fastFill;
-  return processBatch(
-    {
-      source: chunk.source,
-      count: records.length,
-      fastFill: (i, slot, data) => (fast && records[i].tooLarge === undefined ? fast(records[i].text, slot, data) : null),
-      record: (i) => records[i],
-    },
-    ctx,
-  );
+  return {
+    source,
+    count: records.length,
+    fastFill: (i, slot, data) => (fast && records[i].tooLarge === undefined && records[i].value === undefined ? fast(records[i].text, slot, data) : null),
+    record: (i) => records[i],
+  };
 }
 
-export async function processBatch(batch: RecordBatch, ctx: ChunkContext): Promise<ChunkResult> {
+export async function processBatch(batch: RecordBatch, ctx: ScoringContext): Promise<BatchResult> {
   const { plan } = ctx;
   const n = batch.count;
   const data: FeedData[] = plan.feeds.map((f) => allocate(f.type, n * f.width));
@@ -125,7 +115,7 @@ export async function processBatch(batch: RecordBatch, ctx: ChunkContext): Promi
   const pieceOf = new Int32Array(valid);
   scored.pieces.forEach((p, k) => pieceOf.fill(k, p.start, p.end));
 
-  const result: ChunkResult = { rows: [], errors: [], scored: 0, records: n, failed: [], recordShapes: null, calls: scored.calls };
+  const result: BatchResult = { rows: [], errors: [], scored: 0, records: n, failed: [], recordShapes: null, calls: scored.calls };
   const { rows, errors: sidecar, failed } = result;
   for (let i = 0; i < n; i++) {
     const keep = keeps[i];
@@ -144,7 +134,7 @@ export async function processBatch(batch: RecordBatch, ctx: ChunkContext): Promi
   if (scored.pieces.length) result.recordShapes = scored.pieces[0].outputs.map((o) => o.recordShape);
   return result;
 
-  function fillRow(cells: unknown[] | undefined, slot: number, c: ChunkContext): RecordError | undefined {
+  function fillRow(cells: unknown[] | undefined, slot: number, c: ScoringContext): RecordError | undefined {
     if (!cells) return undefined; // unreachable: a record without cells has an error
     for (let k = 0; k < c.plan.feeds.length; k++) {
       const feed = c.plan.feeds[k];
@@ -184,14 +174,14 @@ export async function processBatch(batch: RecordBatch, ctx: ChunkContext): Promi
  * be read from its start, so its output row still carries its id. Records taken out of a JSON document were parsed
  * as a whole already: nothing more is known of them.
  */
-function leadingCells(rec: ParsedRecord, raw: RawRecord, ctx: ChunkContext): unknown[] | undefined {
+function leadingCells(rec: ParsedRecord, raw: RawRecord, ctx: ScoringContext): unknown[] | undefined {
   if (ctx.plan.keep.length === 0 || raw.invalid !== undefined || 'value' in raw) return undefined;
   const code = rec.error?.code;
   return code === 'PARSE_ERROR' || code === 'RECORD_TOO_LARGE' ? ctx.leadingCells(raw.text) : undefined;
 }
 
-/** Parses the chunk's records, except those cut off for being too large, which fail as they are. */
-function parseRecords(records: RawRecord[], ctx: ChunkContext): ParsedRecord[] {
+/** Parses the batch's records, except those cut off for being too large, which fail as they are. */
+function parseRecords(records: RawRecord[], ctx: ScoringContext): ParsedRecord[] {
   if (!records.some((r) => r.tooLarge !== undefined)) return ctx.parse(records);
   const fine = ctx.parse(records.filter((r) => r.tooLarge === undefined));
   let next = 0;
@@ -207,7 +197,7 @@ function trim(data: FeedData, length: number): FeedData {
 }
 
 /** Scores a Parquet batch; its sidecar entries have no line (`line: null`): a Parquet row is not a line of text. */
-export async function scoreParquetBatch(batch: RecordBatch, ctx: ChunkContext): Promise<ChunkResult> {
+export async function scoreParquetBatch(batch: RecordBatch, ctx: ScoringContext): Promise<BatchResult> {
   const result = await processBatch(batch, ctx);
   for (const e of result.errors) e.line = null;
   return result;

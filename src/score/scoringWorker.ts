@@ -1,12 +1,12 @@
 /**
  * A scoring worker: its own model session, the run's plan as the main thread made it, and the same unit function
- * (processBlock / processChunk + formatChunk), so results are byte-identical to a single-threaded run.
+ * (processBlock + formatBatch), so results are byte-identical to a single-threaded run.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ModelSession, setRuntimeLogging } from '../model/session.js';
-import type { FormattedUnit } from '../output/orderedWriter.js';
-import { formatChunk } from './formatChunk.js';
-import { processChunk, type ChunkResult } from './processChunk.js';
+import type { FormattedBlock } from '../output/orderedWriter.js';
+import { formatBatch } from './formatBatch.js';
+import type { BatchResult } from './processBatch.js';
 import { processBlock } from './processBlock.js';
 import { scoringFor, type Scoring } from './plan.js';
 import { toWorkerError, type ToWorker, type WorkerSetup, type WorkMessage } from './workerPool.js';
@@ -19,7 +19,7 @@ const session = await ModelSession.fromBytes(setup.model, options.threads, false
 setup.model.bytes = new Uint8Array(0);
 let scoring: Scoring | null = null;
 
-// Messages are handled one after another, so 'close' never releases the session while a unit is being scored.
+// Messages are handled one after another, so 'close' never releases the session while a block is being scored.
 let queue: Promise<void> = Promise.resolve();
 parentPort!.on('message', (message: ToWorker) => {
   queue = queue.then(() => handle(message));
@@ -37,18 +37,16 @@ async function handle(message: ToWorker): Promise<void> {
   }
   try {
     const result = await score(message);
-    const texts = result.parts.map((p) => p.text);
+    const texts = result.batches.map((p) => p.text);
     parentPort!.postMessage({ id: message.id, result }, texts.flatMap((t) => (typeof t === 'string' ? [] : [t.buffer as ArrayBuffer])));
   } catch (err) {
     parentPort!.postMessage({ id: message.id, error: toWorkerError(err) });
   }
 }
 
-async function score({ work, layout }: WorkMessage): Promise<FormattedUnit> {
+async function score({ work, layout }: WorkMessage): Promise<FormattedBlock> {
   const { ctx, formatter } = scoring!;
-  const format = (result: ChunkResult) => formatChunk(result, formatter, layout);
-  if ('block' in work) return processBlock(work.block, ctx, format);
-  if ('chunk' in work) return { parts: [format(await processChunk(work.chunk, ctx))], lines: 0 };
-  throw new Error('a unit of rows in memory is scored in the main thread');
+  const format = (result: BatchResult) => formatBatch(result, formatter, layout);
+  return processBlock(work, ctx, format);
 }
 parentPort!.postMessage('ready');
