@@ -105,7 +105,9 @@ async function fastVsGeneral(name: 'csv' | 'jsonl'): Promise<{ check: (bytes: Bu
     assert.deepEqual(byBlock.batches.flatMap((p) => p.errors), byGeneral.batches.flatMap((p) => p.errors));
     assert.equal(byBlock.batches.reduce((a, p) => a + p.records, 0), byGeneral.batches.reduce((a, p) => a + p.records, 0));
     const newlines = bytes.filter((b) => b === 10).length;
-    assert.equal(byBlock.lines, newlines + (bytes.length > 0 && bytes[bytes.length - 1] !== 10 ? 1 : 0));
+    // CSV: a lone CR (generated only inside quoted fields) is a line too.
+    const loneCrs = name === 'csv' ? bytes.filter((b, i) => b === 13 && i + 1 < bytes.length && bytes[i + 1] !== 10).length : 0;
+    assert.equal(byBlock.lines, newlines + loneCrs + (bytes.length > 0 && bytes[bytes.length - 1] !== 10 ? 1 : 0));
   };
   return { check, release: () => session.release() };
 }
