@@ -8,12 +8,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { RunError, oneLine } from '../errors.js';
-import { openParquet, type ParquetFile } from './parquetInput.js';
+import { openParquet, type ColumnBatch, type ParquetFile } from './parquetInput.js';
+import { scoreColumnar } from './parquetColumnar.js';
+import { formatEncoded, type FormattedBlock, type FormattedChunk } from '../score/formatChunk.js';
+import type { GroupBuilder } from '../output/formatters.js';
 import type { OpenedInput } from './inputCheck.js';
 import { processBatch, type ChunkContext, type ChunkResult, type RecordBatch } from '../score/processChunk.js';
 
 export interface OpenedParquet extends ParquetFile {
-  /** Removes the spooled copy of standard input, if any. */
+  /** Closes the file and removes the spooled copy of standard input, if any. */
   close(): Promise<void>;
 }
 
@@ -21,14 +24,15 @@ export async function openParquetInput(input: OpenedInput): Promise<OpenedParque
   const name = input.source.name;
   if (name !== '-') {
     input.source.close(); // read by ranges from the file, not as a stream
-    return { ...(await openParquet(name, name)), close: async () => undefined };
+    return await openParquet(name, name);
   }
   const dir = await mkdtemp(path.join(tmpdir(), 'batch-score-'));
   const remove = () => rm(dir, { recursive: true, force: true });
   try {
     const file = path.join(dir, 'stdin.parquet');
     await spool(input, file);
-    return { ...(await openParquet(file, name)), close: remove };
+    const pf = await openParquet(file, name);
+    return { ...pf, close: () => pf.close().finally(remove) };
   } catch (err) {
     await remove();
     throw err;
@@ -59,4 +63,59 @@ export async function scoreParquetBatch(batch: RecordBatch, ctx: ChunkContext): 
   const result = await processBatch(batch, ctx);
   for (const e of result.errors) e.line = null;
   return result;
+}
+
+/**
+ * Scores a row group (in a worker or the main thread) batch by batch. A Parquet output gets the group's rows as one
+ * row group of its own (`groupFor`, made once the first batch's result is known), so that it keeps the input's row
+ * groups whichever thread scored them; other outputs get a part per batch. Rows are numbered in the file already,
+ * so the writer adds nothing to them.
+ */
+export async function scoreParquetUnit(
+  batches: Iterable<RecordBatch>,
+  ctx: ChunkContext,
+  format: (result: ChunkResult) => FormattedChunk,
+  groupFor?: (first: ChunkResult, capacity: number) => GroupBuilder,
+): Promise<FormattedBlock> {
+  const all = [...batches];
+  if (!groupFor) {
+    const parts: FormattedChunk[] = [];
+    for (const batch of all) parts.push(format(await scoreParquetBatch(batch, ctx)));
+    return { parts, lines: 0 };
+  }
+  const results: ChunkResult[] = [];
+  const capacity = all.reduce((n, b) => n + b.count, 0);
+  let group: GroupBuilder | null = null;
+  let rows = 0;
+  for (const batch of all) {
+    const columnar = 'cols' in batch ? await scoreColumnar(batch as ColumnBatch, ctx) : null;
+    if (columnar) {
+      const { cols, start } = batch as ColumnBatch;
+      group ??= groupFor(columnar.result, capacity);
+      group.addColumns(ctx.plan.keep.map((c) => cols[c]), start, batch.count, columnar.pieces);
+      rows += batch.count;
+      results.push(columnar.result);
+      continue;
+    }
+    const result = await scoreParquetBatch(batch, ctx);
+    group ??= groupFor(result, capacity);
+    group.add(result.rows);
+    rows += result.rows.length;
+    results.push({ ...result, rows: [] }); // the rows are in the group now, and can go
+  }
+  return { parts: [formatEncoded(mergeResults(results), group?.finish() ?? new Uint8Array(0), rows)], lines: 0 };
+}
+
+/** The results of consecutive batches as one. */
+function mergeResults(results: ChunkResult[]): ChunkResult {
+  const merged: ChunkResult = { rows: [], errors: [], scored: 0, records: 0, failed: [], recordShapes: null, calls: 0 };
+  for (const r of results) {
+    for (const e of r.errors) merged.errors.push(e);
+    for (const [i, message] of r.failed) merged.failed.push([merged.records + i, message]);
+    merged.scored += r.scored;
+    merged.records += r.records;
+    merged.calls += r.calls;
+    merged.recordShapes ??= r.recordShapes;
+  }
+  return merged;
 }

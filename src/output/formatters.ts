@@ -5,7 +5,9 @@
 import { stringify } from 'csv-stringify/sync';
 import { cellText, jsonText, type ValueText } from '../formats/values.js';
 import { ByteWriter } from './byteWriter.js';
-import { parquetFormatter, type ParquetSettings } from './parquetOutput.js';
+import { parquetFormatter, type EncodedGroup, type GroupBuilder, type ParquetSettings } from './parquetOutput.js';
+
+export type { EncodedGroup, GroupBuilder };
 
 export type OutputFormat = 'csv' | 'tsv' | 'jsonl' | 'json' | 'parquet';
 
@@ -46,6 +48,10 @@ export interface RowFormatter {
   head(layout: OutputLayout): string | Uint8Array;
   /** Text of one chunk's rows (as bytes where that is faster); `first` tells whether any row was written before. */
   rows(rows: OutputRow[], layout: OutputLayout, first: boolean): string | Uint8Array;
+  /** Parquet, a row group per unit: a row group of its own, made batch by batch (used instead of rows()). */
+  groupBuilder?(layout: OutputLayout, capacity: number): GroupBuilder;
+  /** The bytes to write for a row group made by groupBuilder() (here or in a worker), recorded for the footer. */
+  place?(encoded: EncodedGroup): Uint8Array;
   /** Text after the last row, given every failed record's index and message (the JSON document's `errors`). */
   tail(errors: Array<[number, string]>): string | Uint8Array;
 }

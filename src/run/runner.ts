@@ -13,6 +13,7 @@ import { planOutputs, type OutputPlan } from '../model/outputPlan.js';
 import type { ModelBytes, ModelSession } from '../model/session.js';
 import type { Columns, InputFormat } from '../input/inputFormat.js';
 import { rowFormatter, type OutputFormat, type OutputLayout, type RowFormatter } from '../output/formatters.js';
+import type { ParquetSettings } from '../output/parquetOutput.js';
 import type { Source } from '../input/sources.js';
 import { checkInputs, checkSameShape, openInput } from '../input/inputCheck.js';
 import type { Sink } from '../output/sinks.js';
@@ -22,8 +23,8 @@ import { formatChunk, type FormattedChunk } from '../score/formatChunk.js';
 import { WorkerPool, type Scored, type Work } from '../score/workerPool.js';
 import { Chunker } from '../input/chunker.js';
 import { processChunk, type ChunkContext, type ChunkResult, type RecordBatch } from '../score/processChunk.js';
-import { checkNested, parquetBatches } from '../input/parquetInput.js';
-import { openParquetInput, scoreParquetBatch } from '../input/parquetSource.js';
+import { checkNested, denseReadable, parquetGroups, parquetUnits, unitBatches } from '../input/parquetInput.js';
+import { openParquetInput, scoreParquetUnit } from '../input/parquetSource.js';
 import { processBlock } from '../score/processBlock.js';
 import { BLOCK_BYTES, readLines, type Numbering } from '../input/sourceReader.js';
 import type { BlockCutter } from '../input/blockCutter.js';
@@ -75,6 +76,11 @@ interface FirstSource {
  * 8 was 5–10% faster end to end (CSV and JSONL, alternating runs) for ~5 MB more.
  */
 const MAX_QUEUED_CHUNKS = 8;
+/**
+ * Parquet row groups in flight beyond one per worker: a row group is the unit (≈ 60 bytes a row compressed and
+ * decoded, more while its output is made), so memory is bounded by a few row groups whatever the file's size.
+ */
+const PARQUET_UNITS_QUEUED = 1;
 /** Chunks or blocks scored in the main thread before workers take over: small inputs never pay for workers. */
 const INLINE_CHUNKS = 2;
 
@@ -90,6 +96,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
   let ctx: ChunkContext | null = null;
   let formatter: RowFormatter | null = null;
   let outputFormat: OutputFormat | null = null;
+  let parquetSettings: ParquetSettings | null = null;
   let layout: OutputLayout | null = null;
   let pool: WorkerPool | null = s.pool ?? null;
   let submitted = 0;
@@ -107,20 +114,26 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
   let failure: unknown;
   let wake: (() => void) | null = null;
 
-  // Parquet batches are scored in the main thread (their columns are not sent to workers).
-  type RunWork = Work | { batch: RecordBatch };
+  // Row groups read by hyparquet's general reader are scored in the main thread (their columns are JS arrays).
+  type RunWork = Work | { batches: RecordBatch[] };
   const scoreInline = async (work: RunWork): Promise<Scored> => {
     let rowsBefore = counts.written;
-    const format = (result: ChunkResult): FormattedChunk => {
+    const layoutFrom = (result: ChunkResult): OutputLayout => {
       if (layout === null) {
         layout = makeLayout(options.keep, outputs, result.recordShapes, s.session.info.file.classLabels);
         layoutKnown(layout);
       }
-      const formatted = formatChunk(result, formatter!, layout, rowsBefore === 0);
+      return layout;
+    };
+    const format = (result: ChunkResult): FormattedChunk => {
+      const formatted = formatChunk(result, formatter!, layoutFrom(result), rowsBefore === 0);
       rowsBefore += formatted.rows;
       return formatted;
     };
-    if ('batch' in work) return format(await scoreParquetBatch(work.batch, ctx!));
+    const group = formatter!.groupBuilder?.bind(formatter);
+    const groupFor = group && ((first: ChunkResult, capacity: number) => group(layoutFrom(first), capacity));
+    if ('batches' in work) return scoreParquetUnit(work.batches, ctx!, format, groupFor);
+    if ('parquet' in work) return scoreParquetUnit(unitBatches(work.parquet, ctx!.plan, ctx!.batchSize), ctx!, format, groupFor);
     return 'block' in work ? processBlock(work.block, ctx!, format) : format(await processChunk(work.chunk, ctx!));
   };
 
@@ -129,10 +142,11 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
     const block = 'parts' in done;
     for (const chunk of block ? done.parts : [done]) {
       if (counts.written === 0) await s.sink.write(formatter!.head(layout!));
-      if (chunk.text.length) await s.sink.write(chunk.text);
+      const text = chunk.rowGroup !== undefined ? formatter!.place!({ bytes: chunk.text as Uint8Array, group: chunk.rowGroup }) : chunk.text;
+      if (text.length) await s.sink.write(text);
       counts.written += chunk.rows;
-      if (block) {
-        // A block numbers its rows and lines from its start.
+      if (block && numbering) {
+        // A block numbers its rows and lines from its start (a Parquet unit's rows are numbered in the file).
         for (const e of chunk.errors) {
           e.row += numbering!.rows;
           e.line = (e.line ?? 0) + numbering!.lines;
@@ -146,17 +160,20 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
       recordsWritten += chunk.records;
       checkThresholds(counts, options);
     }
-    if (block) {
-      numbering!.rows += done.parts.reduce((a, p) => a + p.records, 0);
-      numbering!.lines += done.lines;
+    if (block && numbering) {
+      numbering.rows += done.parts.reduce((a, p) => a + p.records, 0);
+      numbering.lines += done.lines;
     }
   };
 
-  /** The worker pool (started early by the caller, or here), told the plan; JSON documents are written by the main thread alone. */
+  /**
+   * The worker pool (started early by the caller, or here), told the plan; JSON documents are written by the main
+   * thread alone, and so is Parquet output gathered from small chunks (a Parquet input's row groups are not).
+   */
   const workerFor = (): WorkerPool | null => {
-    if (options.workers === 0 || outputFormat === 'json' || outputFormat === 'parquet') return null;
+    if (options.workers === 0 || outputFormat === 'json' || (outputFormat === 'parquet' && !parquetSettings?.groupPerCall)) return null;
     pool ??= new WorkerPool(options.workers, options, s.model);
-    pool.configure({ inputFormat: first!.format.name, columns: first!.columns.names, outputFormat: outputFormat! });
+    pool.configure({ inputFormat: first!.format.name, columns: first!.columns.names, outputFormat: outputFormat!, parquet: parquetSettings ?? undefined });
     return pool;
   };
 
@@ -182,7 +199,9 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
   const submit = (source: Source, work: RunWork, numbering: Numbering | null = null): void => {
     if (closed) return;
     queued++;
-    const workers = ++submitted > INLINE_CHUNKS && !('batch' in work) ? workerFor() : null;
+    // A Parquet row group is large: only the first (which makes the layout) is scored inline.
+    const inlined = 'parquet' in work ? 1 : INLINE_CHUNKS;
+    const workers = ++submitted > inlined && !('batches' in work) ? workerFor() : null;
     // Work for a worker waits for the output layout, which the first record scored inline makes. When its turn
     // comes and no record has been scored yet (the blocks before held only blank lines), it is scored inline
     // instead: waiting for a layout that nothing ahead will make would hang the run.
@@ -214,7 +233,8 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
       // `errors` key is the index of its record in `predictions` (and in the input).
       const onError = outputFormat === 'json' ? 'null' : options.onError;
       ctx = makeContext(plan, outputs, format, { ...options, onError }, s.session);
-      formatter = rowFormatter(outputFormat, { compression: options.compression, columns });
+      parquetSettings = { compression: options.compression, columns, groupPerCall: format.name === 'parquet' };
+      formatter = rowFormatter(outputFormat, parquetSettings);
       s.onPlan?.(plan, outputs);
       return;
     }
@@ -222,10 +242,10 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
   };
 
   /** Waits while too many chunks are queued (a slow output holds reading back). */
-  const room = async (): Promise<void> => {
+  const room = async (limit = maxQueued): Promise<void> => {
     checkAbort();
     checkFailure();
-    while (queued >= maxQueued && failure === undefined) await new Promise<void>((r) => (wake = r));
+    while (queued >= limit && failure === undefined) await new Promise<void>((r) => (wake = r));
   };
 
   try {
@@ -277,9 +297,16 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
           try {
             useColumns(source, format, (columns = parquet.columns));
             checkNested(parquet, ctx!.plan);
-            for await (const batch of parquetBatches(parquet, ctx!.plan, options.batchSize)) {
-              await room();
-              submit(source, { batch });
+            if (denseReadable(parquet, ctx!.plan)) {
+              for await (const unit of parquetUnits(parquet, ctx!.plan)) {
+                await room(PARQUET_UNITS_QUEUED + 2 * options.workers);
+                submit(source, { parquet: unit });
+              }
+            } else {
+              for await (const batches of parquetGroups(parquet, ctx!.plan, options.batchSize)) {
+                await room();
+                submit(source, { batches });
+              }
             }
           } finally {
             await parquet.close();
@@ -348,15 +375,17 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
 /**
  * Workers started before the run, so they load the model while the main thread loads its own: when the input is
  * known to be larger than the blocks scored inline, and its output is not a JSON document (written by the main
- * thread alone). Otherwise the runner starts them once that much input has come (standard input).
+ * thread alone) nor Parquet gathered from another format. Otherwise the runner starts them once that much input
+ * has come (standard input).
  */
 export function earlyWorkers(options: Options, model: ModelBytes): WorkerPool | null {
-  // JSON documents and Parquet (in or out) are scored in the main thread.
-  const json = /\.(json|parquet)(\.gz)?$/i;
-  if (options.workers === 0 || options.outputFormat === 'json' || options.outputFormat === 'parquet' || json.test(options.output ?? '')) return null;
+  const json = /\.json(\.gz)?$/i;
+  const parquet = (name: string) => options.inputFormat === 'parquet' || /\.parquet$/i.test(name);
+  const parquetOut = options.outputFormat === 'parquet' || /\.parquet$/i.test(options.output ?? '');
+  if (options.workers === 0 || options.outputFormat === 'json' || json.test(options.output ?? '')) return null;
   let bytes = 0;
   for (const input of options.inputs) {
-    if (input === '-' || json.test(input) || options.inputFormat === 'parquet') return null;
+    if (input === '-' || json.test(input) || (parquetOut && !parquet(input))) return null;
     try {
       bytes += statSync(input).size;
     } catch {

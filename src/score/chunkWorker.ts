@@ -12,6 +12,8 @@ import { formatChunk } from './formatChunk.js';
 import { processChunk, type ChunkContext, type ChunkResult } from './processChunk.js';
 import { processBlock } from './processBlock.js';
 import { makeContext } from './context.js';
+import { scoreParquetUnit } from '../input/parquetSource.js';
+import { unitBatches } from '../input/parquetInput.js';
 import { toWorkerError, type ScoringSetup, type ToWorker, type WorkerSetup } from './workerPool.js';
 import type { RowFormatter } from '../output/formatters.js';
 
@@ -27,7 +29,7 @@ function configure(setup: ScoringSetup): void {
   const plan = planFeatures(setup.columns, session.info, { features: options.features, keep: options.keep, ignore: options.ignore });
   const outputs = planOutputs(session.info, options.outputs);
   const format = inputFormat(setup.inputFormat, formatSettings(options));
-  scoring = { ctx: makeContext(plan, outputs, format, options, session), formatter: rowFormatter(setup.outputFormat) };
+  scoring = { ctx: makeContext(plan, outputs, format, options, session), formatter: rowFormatter(setup.outputFormat, setup.parquet) };
 }
 
 // Messages are handled one after another, so 'close' never releases the session while a chunk is being scored.
@@ -47,7 +49,11 @@ async function handle(message: ToWorker): Promise<void> {
     const { ctx, formatter } = scoring!;
     const { work } = message;
     const format = (result: ChunkResult) => formatChunk(result, formatter, message.layout, false);
-    const result = 'block' in work ? await processBlock(work.block, ctx, format) : format(await processChunk(work.chunk, ctx));
+    const groupFor = formatter.groupBuilder && ((_first: ChunkResult, capacity: number) => formatter.groupBuilder!(message.layout, capacity));
+    const result =
+      'block' in work ? await processBlock(work.block, ctx, format)
+      : 'parquet' in work ? await scoreParquetUnit(unitBatches(work.parquet, ctx.plan, ctx.batchSize), ctx, format, groupFor)
+      : format(await processChunk(work.chunk, ctx));
     const texts = ('parts' in result ? result.parts : [result]).map((p) => p.text);
     parentPort!.postMessage({ id: message.id, result }, texts.flatMap((t) => (typeof t === 'string' ? [] : [t.buffer as ArrayBuffer])));
   } catch (err) {

@@ -9,21 +9,31 @@ import { RunError, type RunErrorCode } from '../errors.js';
 import type { Options, RecordFormat } from '../options.js';
 import type { ModelBytes } from '../model/session.js';
 import type { OutputFormat, OutputLayout } from '../output/formatters.js';
+import type { ParquetSettings } from '../output/parquetOutput.js';
 import type { FormattedBlock, FormattedChunk } from './formatChunk.js';
 import type { Chunk } from './processChunk.js';
 import type { Block } from './processBlock.js';
+import type { ParquetUnit } from '../input/parquetColumns.js';
 
 /** What a worker returns: a formatted chunk, or a block's formatted batches. */
 export type Scored = FormattedChunk | FormattedBlock;
 
-/** What a worker scores: text records, or a block of bytes (transferred, not copied). */
-export type Work = { chunk: Chunk } | { block: Block };
+/** What a worker scores: text records, a block of bytes or a Parquet row group's column chunks (both transferred, not copied). */
+export type Work = { chunk: Chunk } | { block: Block } | { parquet: ParquetUnit };
+
+function transferables(work: Work): ArrayBuffer[] {
+  if ('block' in work) return [work.block.bytes.buffer as ArrayBuffer];
+  if ('parquet' in work) return work.parquet.chunks.map((c) => c.bytes.buffer as ArrayBuffer);
+  return [];
+}
 
 /** What workers need to score, known once the first input's columns are read (after the workers have started). */
 export interface ScoringSetup {
   inputFormat: RecordFormat;
   columns: string[];
   outputFormat: OutputFormat;
+  /** A Parquet output's settings (a row group per unit: see parquetOutput.ts). */
+  parquet?: ParquetSettings;
 }
 
 /** What a worker starts with: the options and the model's bytes (copied to each worker). */
@@ -141,7 +151,7 @@ export class WorkerPool {
       slot.busy++;
       this.pending.set(id, { resolve, reject });
       const message: WorkMessage = { id, work, layout };
-      slot.worker.postMessage(message, 'block' in work ? [work.block.bytes.buffer as ArrayBuffer] : []);
+      slot.worker.postMessage(message, transferables(work));
     }
   }
 
