@@ -9,6 +9,7 @@ import type { Options } from '../options.js';
 import { checkEncoding } from '../formats/detect.js';
 import { sourceFormat, type Columns, type InputFormat } from './inputFormat.js';
 import { openSource, type Source } from './sources.js';
+import { openParquet, type SchemaElement } from './parquetInput.js';
 
 /** An input opened and its first piece read. */
 export interface OpenedInput {
@@ -77,6 +78,22 @@ export function checkSameShape(first: InputShape, source: string, format: InputF
   if (columns?.header && first.columns.header && columns.names.join('\u0000') !== first.columns.names.join('\u0000')) {
     throw new RunError('INPUT', `the header of ${source} differs from the header of ${first.source}; inputs scored together must share one header`);
   }
+  const theirs = first.columns.types;
+  const ours = columns?.types;
+  if (!theirs || !ours) return;
+  const differs = ours.findIndex((t, i) => typeText(t) !== typeText(theirs[i]));
+  if (differs >= 0) {
+    const name = JSON.stringify(columns!.names[differs]);
+    throw new RunError('INPUT', `column ${name} is ${typeText(ours[differs])} in ${source} but ${typeText(theirs[differs])} in ${first.source}; Parquet inputs scored together must share one schema`);
+  }
+}
+
+/** A Parquet column's type as its schema gives it (physical, converted and logical), for comparing schemas. */
+function typeText(t: SchemaElement | undefined): string {
+  if (!t) return 'absent';
+  if (t.num_children) return `a group of ${t.num_children}`;
+  const logical = t.logical_type ? ` ${JSON.stringify(t.logical_type, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}` : '';
+  return `${t.type ?? ''}${t.converted_type ? ` ${t.converted_type}` : ''}${logical}`;
 }
 
 /**
@@ -106,9 +123,19 @@ export async function checkInputs(options: Options, signal?: AbortSignal): Promi
   return stdin;
 }
 
-/** The header of a CSV/TSV input with one (null otherwise), reading pieces (kept in `read`) until it is whole. */
+/**
+ * The header of a CSV/TSV input with one, reading pieces (kept in `read`) until it is whole; a Parquet file's
+ * columns and types from its footer (standard input is spooled only when its turn comes, and checked then); null
+ * otherwise.
+ */
 async function headerOf(input: OpenedInput, options: Options, read: Buffer[], signal?: AbortSignal): Promise<Columns | null> {
   const { format } = input;
+  if (format.name === 'parquet') {
+    if (input.source.name === '-') return null;
+    const pf = await openParquet(input.source.name, input.source.name);
+    await pf.close();
+    return pf.columns;
+  }
   if ((format.name !== 'csv' && format.name !== 'tsv') || !options.header) return null;
   const splitter = format.splitter();
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
