@@ -134,6 +134,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
     const groupFor = group && ((first: ChunkResult, capacity: number) => group(layoutFrom(first), capacity));
     if ('batches' in work) return scoreParquetUnit(work.batches, ctx!, format, groupFor);
     if ('parquet' in work) return scoreParquetUnit(unitBatches(work.parquet, ctx!.plan, ctx!.batchSize), ctx!, format, groupFor);
+    if ('serve' in work) throw new RunError('INTERNAL', 'an HTTP batch reached a file run');
     return 'block' in work ? processBlock(work.block, ctx!, format) : format(await processChunk(work.chunk, ctx!));
   };
 

@@ -14,7 +14,7 @@ import { processBlock } from './processBlock.js';
 import { makeContext } from './context.js';
 import { scoreParquetUnit } from '../input/parquetSource.js';
 import { unitBatches } from '../input/parquetInput.js';
-import { toWorkerError, type ScoringSetup, type ToWorker, type WorkerSetup } from './workerPool.js';
+import { toWorkerError, type ScoringSetup, type ServeWork, type ToWorker, type WorkerSetup } from './workerPool.js';
 import type { RowFormatter } from '../output/formatters.js';
 
 const setup = workerData as WorkerSetup;
@@ -32,6 +32,22 @@ function configure(setup: ScoringSetup): void {
   scoring = { ctx: makeContext(plan, outputs, format, options, session), formatter: rowFormatter(setup.outputFormat, setup.parquet) };
 }
 
+const servePlans = new Map<string, ChunkContext>();
+
+/** The context of an HTTP server's plan, made as the server makes it (src/serve/engine.ts), once per plan key. */
+function serveContext(plan: ServeWork['plan']): ChunkContext {
+  let ctx = servePlans.get(plan.key);
+  if (!ctx) {
+    const request = plan.named ? { features: null, keep: [] } : { features: options.features, keep: options.keep };
+    const features = planFeatures(plan.columns, session.info, request);
+    const settings = { ...formatSettings(options), delimiter: plan.form === 'tsv' ? '\t' : ',', header: true };
+    const format = inputFormat(plan.form === 'json' ? 'jsonl' : plan.form, settings);
+    ctx = makeContext(features, planOutputs(session.info, options.outputs), format, { ...options, onError: 'null' }, session);
+    if (servePlans.size < 64) servePlans.set(plan.key, ctx);
+  }
+  return ctx;
+}
+
 // Messages are handled one after another, so 'close' never releases the session while a chunk is being scored.
 let queue: Promise<void> = Promise.resolve();
 parentPort!.on('message', (message: ToWorker) => {
@@ -45,6 +61,15 @@ async function handle(message: ToWorker): Promise<void> {
     return;
   }
   if ('setup' in message) return configure(message.setup);
+  if ('serve' in message.work) {
+    const { plan, records } = message.work.serve;
+    try {
+      parentPort!.postMessage({ id: message.id, result: await processChunk({ source: 'request', records }, serveContext(plan)) });
+    } catch (err) {
+      parentPort!.postMessage({ id: message.id, error: toWorkerError(err) });
+    }
+    return;
+  }
   try {
     const { ctx, formatter } = scoring!;
     const { work } = message;

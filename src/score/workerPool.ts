@@ -14,12 +14,24 @@ import type { FormattedBlock, FormattedChunk } from './formatChunk.js';
 import type { Chunk } from './processChunk.js';
 import type { Block } from './processBlock.js';
 import type { ParquetUnit } from '../input/parquetColumns.js';
+import type { RawRecord } from '../input/recordSplitter.js';
+import type { ChunkResult } from './processChunk.js';
 
 /** What a worker returns: a formatted chunk, or a block's formatted batches. */
 export type Scored = FormattedChunk | FormattedBlock;
 
 /** What a worker scores: text records, a block of bytes or a Parquet row group's column chunks (both transferred, not copied). */
-export type Work = { chunk: Chunk } | { block: Block } | { parquet: ParquetUnit };
+export type Work = { chunk: Chunk } | { block: Block } | { parquet: ParquetUnit } | { serve: ServeWork };
+
+/**
+ * A batch of an HTTP server's records with the plan that reads them (the worker makes and keeps a context per plan
+ * key); answered with the unit function's result itself, not formatted text: serve routes each record's row back
+ * to its own request and formats the response there.
+ */
+export interface ServeWork {
+  plan: { key: string; form: 'json' | 'csv' | 'tsv'; columns: string[]; named: boolean };
+  records: RawRecord[];
+}
 
 function transferables(work: Work): ArrayBuffer[] {
   if ('block' in work) return [work.block.bytes.buffer as ArrayBuffer];
@@ -125,6 +137,11 @@ export class WorkerPool {
     if (this.configured) return;
     this.configured = true;
     for (const { worker } of this.workers) worker.postMessage({ setup });
+  }
+
+  /** Scores an HTTP server's batch in a worker: the unit function's result, rows and all. */
+  score(work: ServeWork): Promise<ChunkResult> {
+    return this.run({ serve: work }, null as never) as unknown as Promise<ChunkResult>;
   }
 
   /** Queues work for the next worker with room; resolves with its formatted result. */
