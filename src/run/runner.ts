@@ -300,7 +300,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
             checkNested(parquet, ctx!.plan);
             if (denseReadable(parquet, ctx!.plan)) {
               for await (const unit of parquetUnits(parquet, ctx!.plan)) {
-                await room(PARQUET_UNITS_QUEUED + 2 * options.workers);
+                await room(PARQUET_UNITS_QUEUED + options.workers);
                 submit(source, { parquet: unit });
               }
             } else {
