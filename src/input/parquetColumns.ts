@@ -64,8 +64,8 @@ export async function readUnit(pf: ParquetFile, g: number, wanted: number[], pla
       const chunk = group.columns.find((cc) => cc.meta_data?.path_in_schema.length === 1 && cc.meta_data.path_in_schema[0] === name);
       const meta = chunk?.meta_data;
       if (!meta) throw new Error(`row group ${g + 1} has no column ${JSON.stringify(name)}`);
-      const start = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
-      const from = Math.min(start, Number(meta.data_page_offset));
+      // A dictionary offset of 0 means none (some writers write 0 rather than leave it out), as hyparquet reads it.
+      const from = Math.min(Number(meta.dictionary_page_offset || meta.data_page_offset), Number(meta.data_page_offset));
       const bytes = new Uint8Array(await pf.file.slice(from, from + Number(meta.total_compressed_size)));
       const element = pf.fields[pf.columns.names.indexOf(name)].element;
       return { column: c, bytes, element, codec: meta.codec };
