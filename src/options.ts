@@ -7,6 +7,7 @@ import path from 'node:path';
 import { RunError } from './errors.js';
 import { outputFormatFor, parseFormat } from './formats/detect.js';
 import { checkDistinct, outputTarget, type NamedFile, type OutputTarget } from './output/outputPaths.js';
+import { isS3Url } from './storage/s3.js';
 
 export type OnError = 'null' | 'skip';
 export type MissingPolicy = 'error' | 'nan';
@@ -200,10 +201,11 @@ function namedFiles(inputs: string[], model: string, flags: RawFlags, errorsPath
  */
 export function defaultErrorsPath(output: string | null): string {
   if (output === null) return 'batch-score.errors.jsonl';
-  const dir = path.dirname(output);
-  const base = path.basename(output).replace(/(\.gz)?$/i, '');
+  const base = path.posix.basename(output).replace(/(\.gz)?$/i, '');
   const stem = base.includes('.') ? base.slice(0, base.lastIndexOf('.')) : base;
-  return path.join(dir, `${stem}.errors.jsonl`);
+  // An s3:// URL is not a path: path.join would fold its `//`.
+  if (isS3Url(output)) return `${output.slice(0, output.length - path.posix.basename(output).length)}${stem}.errors.jsonl`;
+  return path.join(path.dirname(output), `${stem}.errors.jsonl`);
 }
 
 function usage(message: string): RunError {

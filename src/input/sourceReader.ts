@@ -12,6 +12,7 @@ import type { InputFormat } from './inputFormat.js';
 import type { RawRecord } from './recordSplitter.js';
 import { BlockCutter } from './blockCutter.js';
 import { sizeFromEnv } from './testSizes.js';
+import { LineOffsets } from './lineOffsets.js';
 
 /** Records and lines of a source before its next block (blocks number their rows and lines from their start). */
 export interface Numbering {
@@ -24,8 +25,8 @@ export interface ReaderCalls {
   records(records: RawRecord[]): void;
   /** Whether the columns are known yet, and whether the source has a header line. */
   columns(): { header: boolean } | null;
-  /** A block of whole lines, numbered from `numbering` once the blocks before it are written. */
-  block(bytes: Uint8Array, numbering: Numbering): void;
+  /** A block of whole lines, numbered from `numbering` once the blocks before it are written; `at`: its byte offset. */
+  block(bytes: Uint8Array, numbering: Numbering, at: number): void;
   /** Hands on the text records held for a chunk (before a block, to keep the order). */
   flushRecords(): void;
   /** Resolves once everything handed on is written. */
@@ -53,9 +54,26 @@ export async function readLines(
 ): Promise<void> {
   const splitter = format.splitter();
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  const readText = (bytes: Buffer): void => calls.records(splitter.push(decoder.decode(bytes, { stream: true })));
+  // Records read as text get their byte offsets from the lines they start on.
+  const lineOffsets = new LineOffsets(format.name === 'csv' || format.name === 'tsv');
+  const withOffsets = (records: RawRecord[]): RawRecord[] => {
+    for (const r of records) r.offset = lineOffsets.offsetOf(r.line);
+    return records;
+  };
+  let textBytes = 0;
+  const readText = (bytes: Buffer): void => {
+    textBytes += bytes.length;
+    lineOffsets.push(bytes);
+    calls.records(withOffsets(splitter.push(decoder.decode(bytes, { stream: true }))));
+  };
   const numbering: Numbering = { rows: 0, lines: 0 };
-  const cutter = new BlockCutter(BLOCK_BYTES, options.flushMs, (bytes) => calls.block(bytes, numbering), format.recordBounds());
+  let emitted = 0; // bytes handed on as blocks or read as text: where the next block starts
+  const emit = (bytes: Uint8Array): void => {
+    const at = emitted;
+    emitted += bytes.length;
+    calls.block(bytes, numbering, at);
+  };
+  const cutter = new BlockCutter(BLOCK_BYTES, options.flushMs, emit, format.recordBounds());
   onCutter(cutter);
   let mode: 'head' | 'blocks' | 'text' = 'head';
   let head: Buffer = EMPTY; // bytes of the head not read yet
@@ -66,6 +84,7 @@ export async function readLines(
     const rest = cutter.takeBack();
     await calls.drain();
     splitter.resumeAt(numbering.rows + (calls.columns()!.header ? 1 : 0), numbering.lines + 1);
+    lineOffsets.reset(numbering.lines + 1, emitted);
     mode = 'text';
     return rest;
   };
@@ -87,6 +106,7 @@ export async function readLines(
         const at = splitter.position;
         numbering.rows = at.rows - (columns.header ? 1 : 0);
         numbering.lines = at.line - 1;
+        emitted = textBytes; // blocks start where the text read so far ends
       } else if (mode === 'head' && (head.length > options.maxRecordBytes || !format.bytesReadable(head))) {
         mode = 'text'; // a first line too long (the splitter cuts it), or a lone CR (CR-only line ends)
       }
@@ -112,6 +132,7 @@ export async function readLines(
     return;
   }
   if (head.length) readText(head);
-  calls.records(splitter.push(decoder.decode()));
-  calls.records(splitter.end());
+  lineOffsets.end();
+  calls.records(withOffsets(splitter.push(decoder.decode())));
+  calls.records(withOffsets(splitter.end()));
 }

@@ -13,6 +13,8 @@ import { commitTogether, type CommitStep } from './commit.js';
 import type { OutputTarget } from './outputPaths.js';
 import { AtomicFileSink, InPlaceSink, StdoutSink, type Sink } from './sinks.js';
 import { Sidecar } from './sidecar.js';
+import { S3Sink } from './s3Sink.js';
+import { isS3Url } from '../storage/s3.js';
 
 export class RunOutputs {
   private summaryDone = false;
@@ -46,7 +48,7 @@ export class RunOutputs {
   /** Every record is accounted for: finish all files, then commit them together. `summary` gives the JSON text. */
   async commit(summary: () => string): Promise<void> {
     const steps: CommitStep[] = await this.sidecar.finish();
-    if (this.sink instanceof AtomicFileSink) steps.push(await this.sink.finish());
+    if (this.sink instanceof AtomicFileSink || this.sink instanceof S3Sink) steps.push(await this.sink.finish());
     else await this.sink.commit();
     if (this.summary) {
       await this.summary.write(summary());
@@ -58,7 +60,7 @@ export class RunOutputs {
     }
     if (steps.length > 0) await commitTogether(steps);
     this.summaryDone = true;
-    if (this.sink instanceof AtomicFileSink) this.sink.committed();
+    if (this.sink instanceof AtomicFileSink || this.sink instanceof S3Sink) this.sink.committed();
     this.sidecar.committed();
     this.summary?.committed();
   }
@@ -97,6 +99,7 @@ export async function writeSummary(target: OutputTarget | null, text: string): P
 async function openOutput(target: OutputTarget, gzip = isGzipPath(target.shown)): Promise<Sink> {
   if (target.path === null) return new StdoutSink();
   if (target.inPlace) return InPlaceSink.open(target.path, target.shown, 'append', { gzip });
+  if (isS3Url(target.path)) return new S3Sink(target.path, gzip);
   return AtomicFileSink.open(target.path, gzip, target.shown);
 }
 

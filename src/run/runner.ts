@@ -14,7 +14,7 @@ import type { ModelBytes, ModelSession } from '../model/session.js';
 import type { Columns, InputFormat } from '../input/inputFormat.js';
 import { rowFormatter, type OutputFormat, type OutputLayout, type RowFormatter } from '../output/formatters.js';
 import type { ParquetSettings } from '../output/parquetOutput.js';
-import type { Source } from '../input/sources.js';
+import { fileOffset, type Source } from '../input/sources.js';
 import { checkInputs, checkSameShape, openInput } from '../input/inputCheck.js';
 import type { Sink } from '../output/sinks.js';
 import type { Sidecar } from '../output/sidecar.js';
@@ -138,8 +138,11 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
     return 'block' in work ? processBlock(work.block, ctx!, format) : format(await processChunk(work.chunk, ctx!));
   };
 
-  /** Writes a chunk, or a block's batches (whose rows and lines `numbering` places in their source). */
-  const write = async (done: Scored, numbering: Numbering | null): Promise<void> => {
+  /**
+   * Writes a chunk, or a block's batches (whose rows and lines `numbering` places in their source, and whose byte
+   * offsets count from `at`).
+   */
+  const write = async (done: Scored, source: Source, numbering: Numbering | null, at: number): Promise<void> => {
     const block = 'parts' in done;
     for (const chunk of block ? done.parts : [done]) {
       if (counts.written === 0) await s.sink.write(formatter!.head(layout!));
@@ -153,6 +156,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
           e.line = (e.line ?? 0) + numbering!.lines;
         }
       }
+      for (const e of chunk.errors) if (e.offset !== null) e.offset = fileOffset(source, e.offset + at);
       await s.sidecar.add(chunk.errors);
       counts.scored += chunk.scored;
       counts.failed += chunk.errors.length;
@@ -197,7 +201,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
   };
 
   let closed = false; // after the run has ended, a late flush timer must not start anything
-  const submit = (source: Source, work: RunWork, numbering: Numbering | null = null): void => {
+  const submit = (source: Source, work: RunWork, numbering: Numbering | null = null, at = 0): void => {
     if (closed) return;
     queued++;
     // A Parquet row group is large: only the first (which makes the layout) is scored inline.
@@ -213,7 +217,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
       if (failure !== undefined) return;
       try {
         inline = scored === null || layout === null;
-        await write(inline ? await scoreInline(work) : (await helpWhileWaiting(scored as Promise<Scored>))!, numbering);
+        await write(inline ? await scoreInline(work) : (await helpWhileWaiting(scored as Promise<Scored>))!, source, numbering, at);
         s.onProgress?.({ source, scored: counts.scored, failed: counts.failed });
       } catch (err) {
         failure ??= err;
@@ -316,7 +320,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
           await readLines(format, pieces, firstPiece, options, {
             records: take,
             columns: () => columns,
-            block: (bytes, at) => submit(source, { block: { source: source.name, bytes } }, at),
+            block: (bytes, numbering, at) => submit(source, { block: { source: source.name, bytes } }, numbering, at),
             flushRecords: () => chunker.flush(),
             drain: async () => {
               chunker.flush();

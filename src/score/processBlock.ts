@@ -73,7 +73,7 @@ export async function processBlock(block: Block, ctx: ChunkContext, format: (bat
 
   const record = (i: number): RawRecord => {
     const text = texts[i] ?? decoder.decode(bytes.subarray(starts[i], textEnds[i]));
-    const raw: RawRecord = { row: rowOf[i], line: lineOf[i], text };
+    const raw: RawRecord = { row: rowOf[i], line: lineOf[i], text, offset: starts[i] };
     if (flags[i] & TOO_LARGE || text.length > limit) {
       // An oversized record's preview is the start of the input from the record on, as the splitter shows it.
       raw.text = previewOf(flags[i] & TOO_LARGE ? decoder.decode(bytes.subarray(starts[i], Math.min(nexts[i], inputEnd))) : text, limit);

@@ -132,7 +132,7 @@ export async function processBatch(batch: RecordBatch, ctx: ChunkContext): Promi
     const error = errors[i];
     if (error) {
       const rec = raw(i);
-      sidecar.push({ source: batch.source, row: rec.row, line: rec.line, code: error.code, message: error.message, record: rec.text });
+      sidecar.push({ source: batch.source, row: rec.row, line: rec.line, offset: rec.offset ?? null, code: error.code, message: error.message, record: rec.text });
       failed.push([i, error.message]);
       if (ctx.onError === 'null') rows.push({ keep, scored: null, at: 0 });
       continue;
