@@ -17,6 +17,7 @@ import { outputOptions, summaryLine, type RunSummary } from './report/summary.js
 import { progressBar } from './report/progress.js';
 import { inspectModel, renderInspect } from './commands/inspect.js';
 import { buildServe, runServe } from './commands/serve.js';
+import { resolveInputs } from './input/shardPlan.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -75,6 +76,8 @@ function buildProgram(): Command {
     .addOption(flag('--outputs <names>', 'comma-separated model outputs to write', 'all tensor outputs'))
     .addOption(flag('--batch-size <n>', 'records per model call', DEFAULTS.batchSize))
     .addOption(flag('--on-error <mode>', 'a failed record: null (a row with empty predictions) or skip (no row)', DEFAULTS.onError))
+    .addOption(flag('--output-dir <dir>', 'one output and one sidecar per input, named after it: DIR/<name>.<ext>, DIR/<name>.errors.jsonl (a directory or s3://bucket/prefix/)'))
+    .addOption(flag('--shard <K/N>', 'score only shard K (0-based) of N: the records starting in the K-th of N equal byte ranges of the inputs (with --output-dir: whole inputs)'))
     .addOption(flag('--errors <path>', 'error sidecar path, - for standard output', '<output name>.errors.jsonl beside the output; with output to a stream, batch-score.errors.jsonl'))
     .addOption(flag('--missing <mode>', 'an empty/NA feature: error (MISSING_VALUE) or nan (fed as NaN)', DEFAULTS.missing))
     .addOption(flag('--input-format <format>', 'csv, tsv, jsonl, json or parquet', 'from the extension, else sniffed'))
@@ -215,6 +218,9 @@ async function score(options: Options): Promise<number> {
   try {
     // Read once: every session of the run, in every worker, is made from these bytes (and the summary's sha256 is
     // theirs), even if the file is replaced during the run.
+    // s3:// prefixes listed, and a shard's parts of the inputs planned, before anything is opened for writing.
+    const resolved = await resolveInputs(options);
+    options = { ...options, inputs: resolved.inputs };
     const model: ModelBytes = await readModel(options.model);
     // For a large input, the workers start now and load the model while the main thread loads its own.
     pool = earlyWorkers(options, model);
@@ -233,6 +239,7 @@ async function score(options: Options): Promise<number> {
       sidecar: outputs.sidecar,
       signal: interrupt.signal,
       pool,
+      parts: resolved.parts ?? undefined,
       onPlan: (plan, outputs) => {
         if (options.quiet) return;
         for (const name of outputs.skipped) {

@@ -8,6 +8,7 @@ import { RunError } from './errors.js';
 import { outputFormatFor, parseFormat } from './formats/detect.js';
 import { checkDistinct, outputTarget, type NamedFile, type OutputTarget } from './output/outputPaths.js';
 import { isS3Url } from './storage/s3.js';
+import { parseShard, type Shard } from './input/shardPlan.js';
 
 export type OnError = 'null' | 'skip';
 export type MissingPolicy = 'error' | 'nan';
@@ -69,6 +70,10 @@ export interface Options {
   workers: number;
   /** onnxruntime intra-op threads per session. */
   threads: number;
+  /** --shard K/N: this run scores shard K of N (see input/shardPlan.ts); null: everything. */
+  shard: Shard | null;
+  /** --output-dir: one output and sidecar per input in this directory (or s3:// prefix); null: one output. */
+  outputDir: string | null;
 }
 
 /** What commander hands us: strings and booleans as typed by the user. */
@@ -101,6 +106,8 @@ export interface RawFlags {
   maxRecordBytes?: string;
   workers?: string;
   threads?: string;
+  shard?: string;
+  outputDir?: string;
 }
 
 export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.ProcessEnv = process.env, command: 'score' | 'inspect' | 'serve' = 'score'): Options {
@@ -111,6 +118,7 @@ export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.Proc
     if (value === '') throw usage(`${flag} needs a path (or - for standard output)`);
   }
   const output = flags.output === undefined || flags.output === '-' ? null : flags.output;
+  const outputDir = flags.outputDir === undefined ? null : outputDirectory(flags);
   const workers = flags.workers === undefined ? defaultWorkers() : workerCount(flags.workers);
   const outputAt = outputTarget(output ?? '-');
   // With a stream output there is no file to put the sidecar beside (/dev/null.errors.jsonl is no place for it).
@@ -156,7 +164,19 @@ export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.Proc
     workers,
     // (workers + main thread) × threads ≤ cores: sessions in parallel threads must not oversubscribe the machine.
     threads: flags.threads === undefined ? Math.max(1, Math.floor(availableParallelism() / (workers + 1))) : positiveInt('--threads', flags.threads),
+    shard: flags.shard === undefined ? null : parseShard(flags.shard),
+    outputDir,
   };
+}
+
+/** --output-dir: a directory (made if missing) or an s3:// prefix; each input's output and sidecar go there. */
+function outputDirectory(flags: RawFlags): string {
+  const dir = flags.outputDir!;
+  if (dir === '') throw usage('--output-dir needs a directory');
+  for (const [flag, given] of [['-o', flags.output], ['--errors', flags.errors]] as const) {
+    if (given !== undefined) throw usage(`--output-dir names every output and sidecar after its input; it cannot be given with ${flag}`);
+  }
+  return dir;
 }
 
 /**

@@ -8,7 +8,7 @@ import { RunError } from '../errors.js';
 import type { Options } from '../options.js';
 import { checkEncoding } from '../formats/detect.js';
 import { sourceFormat, type Columns, type InputFormat } from './inputFormat.js';
-import { openSource, type Source } from './sources.js';
+import { openSource, type Source, type SourceRange } from './sources.js';
 import { openParquet, type SchemaElement } from './parquetInput.js';
 
 /** An input opened and its first piece read. */
@@ -29,9 +29,9 @@ export interface InputShape {
 
 const EMPTY = Buffer.alloc(0);
 
-/** Opens an input, reads its first piece and tells its format (stopped at once by `signal`). */
-export async function openInput(name: string, options: Options, signal?: AbortSignal): Promise<OpenedInput> {
-  const source = await openSource(name);
+/** Opens an input (or a shard's part of it), reads its first piece and tells its format (stopped at once by `signal`). */
+export async function openInput(name: string, options: Options, signal?: AbortSignal, range: SourceRange | null = null): Promise<OpenedInput> {
+  const source = await openSource(name, process.stdin, range);
   const stop = () => source.close();
   signal?.addEventListener('abort', stop);
   try {

@@ -29,6 +29,7 @@ import { processBlock } from '../score/processBlock.js';
 import { BLOCK_BYTES, readLines, type Numbering } from '../input/sourceReader.js';
 import type { BlockCutter } from '../input/blockCutter.js';
 import type { RawRecord } from '../input/recordSplitter.js';
+import type { InputPart } from '../input/shardPlan.js';
 
 export interface RunSettings {
   options: Options;
@@ -46,6 +47,8 @@ export interface RunSettings {
   signal?: AbortSignal;
   /** Workers started early, for a large input (they load the model while the main thread does); closed at the end. */
   pool?: WorkerPool | null;
+  /** What to read of each input (a shard's parts, see shardPlan.ts); default: every input whole. */
+  parts?: InputPart[];
 }
 
 export interface Progress {
@@ -256,9 +259,12 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
   try {
     // Several inputs: all are checked to agree before anything is written.
     let stdin = options.inputs.length > 1 ? await checkInputs(options, s.signal) : null;
-    for (const name of options.inputs) {
+    for (const { name, range } of s.parts ?? options.inputs.map((name) => ({ name, range: null }))) {
       checkAbort();
-      const opened = name === '-' && stdin !== null ? stdin : await openInput(name, options, s.signal);
+      const opened = name === '-' && stdin !== null ? stdin : await openInput(name, options, s.signal, range);
+      // A shard's part that starts inside a file reads the file's head for the column names only.
+      const head = range?.head ?? 0;
+      const ownRecords = (records: RawRecord[]): RawRecord[] => (head > 0 ? records.filter((r) => (r.offset ?? head) >= head) : records);
       if (name === '-') stdin = null;
       const { source, format, firstPiece, pieces } = opened;
       // A signal stops reading at once, even while waiting for input that may never come.
@@ -287,6 +293,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
             if (columns.header) records.shift();
           }
           if (columns.header) for (const r of records) r.row--; // the header is not a record
+          records = ownRecords(records);
           if (records.length) chunker.add(records);
         };
         if (format.document) {
@@ -336,7 +343,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
           const width = s.session.info.inputs[0]?.shape[1];
           columns = { names: Array.from({ length: typeof width === 'number' && width > 0 ? width : 1 }, (_, i) => String(i + 1)), header: false };
           useColumns(source, format, columns);
-          chunker.add(held);
+          chunker.add(ownRecords(held));
         }
         chunker.flush();
         await tail;
