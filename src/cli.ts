@@ -11,7 +11,9 @@ import { ModelSession, readModel, runtimeVersion, setRuntimeLogging, type ModelB
 import { outputFormatFor } from './formats/detect.js';
 import { BrokenPipe, temporaryFiles } from './output/sinks.js';
 import { RunOutputs, keptAfterStop, writeSummary } from './output/runOutputs.js';
-import { earlyWorkers, newCounts, runPipeline, type RunCounts } from './run/runner.js';
+import { earlyWorkers, newCounts, runPipeline, type RunCounts, type RunSettings } from './run/runner.js';
+import { outputFormatsOf, runEachInput } from './run/perInput.js';
+import { DirOutputs } from './output/dirOutputs.js';
 import type { Sidecar } from './output/sidecar.js';
 import { outputOptions, summaryLine, type RunSummary } from './report/summary.js';
 import { progressBar } from './report/progress.js';
@@ -204,7 +206,7 @@ async function score(options: Options): Promise<number> {
   const paint = new Chalk({ level: options.color && process.stderr.isTTY ? chalk.level || 1 : 0 });
   const startedAt = new Date();
   let session: ModelSession | null = null;
-  let outputs: RunOutputs | null = null;
+  let outputs: RunOutputs | DirOutputs | null = null;
   const counts = newCounts();
   let exitCode: number = EXIT.ok;
   let stopped: string | undefined;
@@ -225,8 +227,7 @@ async function score(options: Options): Promise<number> {
     // For a large input, the workers start now and load the model while the main thread loads its own.
     pool = earlyWorkers(options, model);
     session = await ModelSession.fromBytes(model, options.threads);
-    outputs = await RunOutputs.open(options);
-    await runPipeline({
+    const settings: Omit<RunSettings, 'sink' | 'sidecar' | 'parts' | 'pool'> = {
       options,
       session,
       model,
@@ -235,11 +236,7 @@ async function score(options: Options): Promise<number> {
         formats = { input, output };
         return output;
       },
-      sink: outputs.sink,
-      sidecar: outputs.sidecar,
       signal: interrupt.signal,
-      pool,
-      parts: resolved.parts ?? undefined,
       onPlan: (plan, outputs) => {
         if (options.quiet) return;
         for (const name of outputs.skipped) {
@@ -250,7 +247,17 @@ async function score(options: Options): Promise<number> {
         }
       },
       onProgress: (p) => bar.update(p),
-    }, counts);
+    };
+    const parts = resolved.parts ?? options.inputs.map((name) => ({ name, range: null }));
+    if (options.outputDir === null) {
+      const single = (outputs = await RunOutputs.open(options));
+      await runPipeline({ ...settings, sink: single.sink, sidecar: single.sidecar, parts, pool }, counts);
+    } else {
+      // One output and sidecar per input (those this shard owns, whole).
+      const perInput = { ...options, inputs: parts.map((p) => p.name) };
+      const dir = (outputs = await DirOutputs.open(perInput, await outputFormatsOf(parts, options)));
+      await runEachInput(settings, parts, dir, counts, pool);
+    }
     exitCode = counts.failed > 0 ? EXIT.someFailed : EXIT.ok;
     // The output, its sidecar and the summary are committed together, or not at all.
     await outputs.commit(() => `${JSON.stringify(summaryOf(), null, 2)}\n`);
@@ -348,7 +355,7 @@ function buildSummary(
   formats: { input: RecordFormat; output: RecordFormat } | null,
   session: ModelSession | null,
   counts: RunCounts,
-  sidecar: Sidecar | null,
+  sidecar: Pick<Sidecar, 'byCode' | 'where'> | null,
   startedAt: Date,
   exitCode: number,
   stopped: string | undefined,
@@ -362,7 +369,7 @@ function buildSummary(
     errors: sidecar?.byCode ?? {},
     model: { path: options.model, sha256: info?.sha256 ?? '', inputs: info?.inputs ?? [], outputs: info?.outputs ?? [], calls: counts.modelCalls },
     inputs: options.inputs,
-    output: options.output ?? '-',
+    output: options.outputDir ?? options.output ?? '-',
     errorsFile: sidecar?.where ?? null,
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),

@@ -47,6 +47,13 @@ export class RunOutputs {
 
   /** Every record is accounted for: finish all files, then commit them together. `summary` gives the JSON text. */
   async commit(summary: () => string): Promise<void> {
+    const steps = await this.finish(summary);
+    if (steps.length > 0) await commitTogether(steps);
+    this.committed();
+  }
+
+  /** Finishes every file (all write errors surface here) and says how to commit them. */
+  async finish(summary: () => string): Promise<CommitStep[]> {
     const steps: CommitStep[] = await this.sidecar.finish();
     if (this.sink instanceof AtomicFileSink || this.sink instanceof S3Sink) steps.push(await this.sink.finish());
     else await this.sink.commit();
@@ -58,7 +65,11 @@ export class RunOutputs {
       // Should the commit itself fail, the summary of the failure follows it.
       await writeSummary(this.options.targets.summary, summary());
     }
-    if (steps.length > 0) await commitTogether(steps);
+    return steps;
+  }
+
+  /** After the steps from finish() are committed. */
+  committed(): void {
     this.summaryDone = true;
     if (this.sink instanceof AtomicFileSink || this.sink instanceof S3Sink) this.sink.committed();
     this.sidecar.committed();
@@ -104,9 +115,11 @@ async function openOutput(target: OutputTarget, gzip = isGzipPath(target.shown))
 }
 
 /** What a stopped run leaves, for its one line: where the predictions and failures so far went. */
-export function keptAfterStop(options: Options, sidecar: Sidecar | null): string {
+export function keptAfterStop(options: Options, sidecar: Pick<Sidecar, 'where'> | null): string {
   const output = options.targets.output;
-  const predictions = output.path === null
+  const predictions = options.outputDir !== null
+    ? `nothing was written to ${options.outputDir} (older files there are untouched)`
+    : output.path === null
     ? 'the predictions so far went to standard output'
     : output.inPlace
       ? `the predictions so far went to ${output.shown}`
