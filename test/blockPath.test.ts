@@ -3,6 +3,7 @@
  * splitter + processChunk) gives: the same output bytes, the same sidecar entries with the same rows and lines.
  * A property test over random line-based CSV, then the CLI over many blocks, workers, and a switch back to text.
  */
+import { LineOffsets } from '../src/input/lineOffsets.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -100,6 +101,11 @@ async function blockVsText(name: 'csv' | 'jsonl'): Promise<{ check: (bytes: Buff
     if (!format.bytesReadable(bytes)) return;
     const splitter = format.splitter();
     const records = [...splitter.push(new TextDecoder().decode(bytes)), ...splitter.end()];
+    // Text records get their byte offsets from the lines they start on, as the reader gives them.
+    const lineOffsets = new LineOffsets(name === 'csv');
+    lineOffsets.push(bytes);
+    lineOffsets.end();
+    for (const r of records) r.offset = lineOffsets.offsetOf(r.line);
     const byText = [];
     for (let i = 0; i < records.length; i += 4) {
       byText.push(formatChunk(await processChunk({ source: 'in', records: records.slice(i, i + 4) }, ctx), formatter, layout, false));

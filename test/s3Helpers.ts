@@ -2,7 +2,7 @@
  * An S3-compatible store on loopback for the tests (s3rver, files in a temporary directory), and the environment
  * that points the CLI at it. Nothing here touches the network.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import S3rver from 's3rver';
@@ -16,6 +16,8 @@ export interface LocalS3 {
   get(key: string, bucket?: string): Promise<Buffer | null>;
   keys(prefix?: string, bucket?: string): Promise<string[]>;
   remove(key: string, bucket?: string): Promise<void>;
+  /** Parts of multipart uploads the store has received (completed or not). */
+  partsReceived(): number;
   close(): Promise<void>;
 }
 
@@ -63,6 +65,11 @@ export async function startS3(buckets: string[] = [BUCKET]): Promise<LocalS3> {
     },
     async remove(key, bucket = BUCKET) {
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    },
+    partsReceived() {
+      const walk = (dir: string): number =>
+        readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? walk(path.join(dir, e.name)) : /^\d+$/.test(e.name) ? 1 : 0), 0);
+      return walk(directory);
     },
     async close() {
       client.destroy();

@@ -68,7 +68,9 @@ export async function readLines(
   };
   const numbering: Numbering = { rows: 0, lines: 0 };
   let emitted = 0; // bytes handed on as blocks or read as text: where the next block starts
+  let blocksSinceText = false;
   const emit = (bytes: Uint8Array): void => {
+    blocksSinceText = true;
     const at = emitted;
     emitted += bytes.length;
     calls.block(bytes, numbering, at);
@@ -84,7 +86,10 @@ export async function readLines(
     const rest = cutter.takeBack();
     await calls.drain();
     splitter.resumeAt(numbering.rows + (calls.columns()!.header ? 1 : 0), numbering.lines + 1);
-    lineOffsets.reset(numbering.lines + 1, emitted);
+    // Text goes on after the blocks (or, when none was handed on, where it stopped: the splitter may hold the start
+    // of a record whose lines are counted already).
+    if (blocksSinceText) lineOffsets.reset(numbering.lines + 1, emitted);
+    blocksSinceText = false;
     mode = 'text';
     return rest;
   };

@@ -110,7 +110,7 @@ export async function writeSummary(target: OutputTarget | null, text: string): P
 async function openOutput(target: OutputTarget, gzip = isGzipPath(target.shown)): Promise<Sink> {
   if (target.path === null) return new StdoutSink();
   if (target.inPlace) return InPlaceSink.open(target.path, target.shown, 'append', { gzip });
-  if (isS3Url(target.path)) return new S3Sink(target.path, gzip);
+  if (isS3Url(target.path)) return S3Sink.open(target.path, gzip);
   return AtomicFileSink.open(target.path, gzip, target.shown);
 }
 

@@ -6,7 +6,7 @@ import type { Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type { CommitStep } from './commit.js';
 import { waitDrain, type Sink } from './sinks.js';
-import { S3Upload } from '../storage/s3.js';
+import { S3Upload, checkBucket } from '../storage/s3.js';
 
 export class S3Sink implements Sink {
   private readonly upload: S3Upload;
@@ -14,7 +14,13 @@ export class S3Sink implements Sink {
   private failure: unknown;
   private done = false;
 
-  constructor(readonly url: string, gzip: boolean) {
+  /** Checks the bucket first, so that a missing one stops the run before input is read. */
+  static async open(url: string, gzip: boolean): Promise<S3Sink> {
+    await checkBucket(url);
+    return new S3Sink(url, gzip);
+  }
+
+  private constructor(readonly url: string, gzip: boolean) {
     this.upload = new S3Upload(url);
     if (gzip) {
       const z = createGzip();

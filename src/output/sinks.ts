@@ -12,7 +12,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { besideName, commitTogether, liveTemporaryFiles, outputError, type CommitStep } from './commit.js';
-import { isS3Url, putObject } from '../storage/s3.js';
+import { checkBucket, isS3Url, putObject } from '../storage/s3.js';
 
 export interface Sink {
   write(text: string | Uint8Array): Promise<void>;
@@ -101,6 +101,7 @@ export class AtomicFileSink implements Sink {
 
   /** Opens the temporary file now, so that an unwritable output stops the run before any input is read. */
   static async open(target: string, gzip = false, shown = target): Promise<AtomicFileSink> {
+    if (isS3Url(target)) await checkBucket(target);
     const sink = new AtomicFileSink(target, shown, gzip);
     await sink.out.opened();
     if (sink.out.failure !== undefined) {

@@ -13,6 +13,7 @@ import { PassThrough, Readable, type Writable } from 'node:stream';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   S3Client,
@@ -117,6 +118,20 @@ export async function readObjectText(url: string): Promise<string> {
   const parts: Buffer[] = [];
   for await (const b of await readObject(url)) parts.push(b as Buffer);
   return Buffer.concat(parts).toString('utf8');
+}
+
+/**
+ * Stops a run before it reads anything when the bucket of an output does not exist. Any other answer (403 from a
+ * role allowed to write objects but not to look at the bucket) lets the run go on: the upload will tell.
+ */
+export async function checkBucket(url: string): Promise<void> {
+  const { bucket } = parseS3Url(url);
+  try {
+    await s3().send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch (err) {
+    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 404) throw new RunError('OUTPUT', `cannot write ${url}: no such bucket ${bucket}`);
+  }
 }
 
 export async function deleteObject(url: string): Promise<void> {
