@@ -28,6 +28,7 @@ import { parseArgs } from 'node:util';
 import { ensureParquet, ensureRecords } from './data.mjs';
 import { ensureModel } from './model.mjs';
 import { HAS_GNU_TIME, interleave, repeat, runCommand } from './measure.mjs';
+import { shardFigures } from './shards.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
@@ -463,6 +464,7 @@ function goals(r) {
   row('peak RSS within 1.3× between R/4 and R rows', flat ? `${flat.toFixed(2)}×` : 'n/a', flat ? flat <= 1.3 : null);
   row('output byte-identical for every --workers and batch size', r.identity.verdict.split(' (')[0], r.identity.pass);
   const startup = r.figures.find((f) => f.label.startsWith('start-up'));
+  r.shards.goals(row);
   row('start-up on a 10-row file well under 0.5 s', startup && !startup.failed ? `${startup.seconds.toFixed(3)} s` : 'n/a', startup && !startup.failed ? startup.seconds < 0.5 : null);
   out.push('', '### What limits the goals not met', '');
   for (const x of shapeMisses) out.push(shapeLimit(x));
@@ -534,9 +536,11 @@ async function main() {
   const startup = await startupFigure(ctx);
   const quarter = await quarterFigure(ctx, csv[0].args);
   const [halfAlone, halvesAtOnce] = await ceilingFigures(ctx);
+  const shards = await shardFigures({ ...ctx, cli: ctx.build.cli, outDir: OUT_DIR }, { figure, skipped });
 
   const r = {
-    figures: [...parsers, modelOnly, warm, ...csv, jsonl, ...parquet, peerCsv, peerJsonl, ...shapes.flatMap((x) => [x.mine, x.peer]), startup, quarter, halfAlone, halvesAtOnce],
+    figures: [...parsers, modelOnly, warm, ...csv, jsonl, ...parquet, peerCsv, peerJsonl, ...shapes.flatMap((x) => [x.mine, x.peer]), startup, quarter, halfAlone, halvesAtOnce, ...shards.figures],
+    shards,
     shapes,
     warm,
     halfAlone,
