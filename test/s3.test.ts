@@ -90,3 +90,9 @@ test('a run killed (kill -9) after parts of its output were uploaded leaves no o
   assert.equal(await s3.get('killed/preds.csv'), null);
   assert.deepEqual(await s3.keys('killed/'), []);
 });
+
+test('an output under an input prefix is refused (the next run over the prefix would read it)', async () => {
+  const r = await runCli(['s3://bucket/in/', '-m', LINEAR, '--keep', 'id', '-o', 's3://bucket/in/preds.csv'], { env: s3.env });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^batch-score: error \[USAGE\] s3:\/\/bucket\/in\/preds\.csv is under the input prefix s3:\/\/bucket\/in\//);
+});

@@ -242,8 +242,14 @@ async function isGzip(name: string): Promise<boolean> {
 export async function resolveInputs(options: Options): Promise<{ inputs: string[]; parts: InputPart[] | null }> {
   const inputs: string[] = [];
   for (const name of options.inputs) {
-    if (isS3Url(name) && name.endsWith('/')) inputs.push(...(await listObjects(name)));
-    else inputs.push(name);
+    if (!isS3Url(name) || !name.endsWith('/')) {
+      inputs.push(name);
+      continue;
+    }
+    // An output under the prefix would be read back as an input by the next run over it.
+    const inside = [options.output, options.errorsPath, options.summaryPath, options.outputDir].find((o) => o?.startsWith(name));
+    if (inside) throw new RunError('USAGE', `${inside} is under the input prefix ${name}: a later run over the prefix would read it as input; write outputs elsewhere`);
+    inputs.push(...(await listObjects(name)));
   }
   if (options.shard === null) return { inputs, parts: null };
   const described = await shardInputs(inputs, { ...options, inputs }, options.outputDir !== null);
