@@ -1,12 +1,12 @@
 /**
  * The fine histogram under every numeric profile: a value's bucket is read from the top bits of its float64 —
- * sign, exponent and the first SUB_BITS bits of the mantissa — so buckets are log-spaced (each 1/128 of an
- * octave wide, ≤ 0.8% relative width, like an HDR histogram or DDSketch's log buckets) and cost no Math.log.
+ * sign, exponent and the first SUB_BITS bits of the mantissa — so buckets are log-spaced (each 1/32 of an
+ * octave wide, ≤ 2.2% relative width, like an HDR histogram or DDSketch's log buckets) and cost no Math.log.
  * Counts per bucket just add, so histograms merge exactly and in any order: a profile is the same for every
  * --workers and --batch-size. Bucket numbers are ordered like the values (negative values below zero below
  * positive ones), so quantile edges chosen on bucket boundaries give exact bin counts for any run binned by number.
  */
-export const SUB_BITS = 7;
+export const SUB_BITS = 5;
 const SHIFT = 20 - SUB_BITS;
 /** Buckets: 2^(1 + 11 + SUB_BITS); the lower half is for negative values. */
 export const BUCKETS = 2 ** (12 + SUB_BITS);
@@ -42,12 +42,22 @@ export function upperBoundary(b: number): number {
   return -f64[0];
 }
 
+/**
+ * The bucket of a float32 read from its bits (the same bucket as bucketOf(value)): sign, the exponent rebased to
+ * float64's, and the first SUB_BITS mantissa bits. Only for normal numbers and zero (`exponent` 1–254, or 0 with a
+ * zero mantissa); callers send subnormals and non-finite values to bucketOf.
+ */
+export function bucketOfFloat32Bits(bits: number, exponent: number): number {
+  const key = ((bits >>> 31) << (11 + SUB_BITS)) | ((exponent === 0 ? 0 : exponent + 896) << SUB_BITS) | ((bits & 0x7fffff) >>> (23 - SUB_BITS));
+  return key >= HALF ? BUCKETS - 1 - key : key + HALF;
+}
+
 /** A value inside bucket b (its boundary toward zero), for charts. */
 export function bucketValue(b: number): number {
   return b >= HALF ? upperBoundary(b - 1) : upperBoundary(b);
 }
 
-/** Counts per bucket, in pages of 128 buckets allocated as values arrive (a column spans few octaves). */
+/** Counts per bucket, in pages of 2^SUB_BITS buckets (one binade) allocated as values arrive (a column spans few octaves). */
 export class BucketCounts {
   private pages: Array<Float64Array | undefined> = new Array(BUCKETS / PAGE);
 

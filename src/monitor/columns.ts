@@ -4,7 +4,7 @@
  * any order, with the same result.
  */
 import { ExactSum } from './exactSum.js';
-import { BucketCounts, bucketOf } from './buckets.js';
+import { BucketCounts, bucketOf, bucketOfFloat32Bits } from './buckets.js';
 
 export type ColumnKind = 'numeric' | 'categorical';
 
@@ -35,6 +35,51 @@ export interface CategoricalPartial {
 
 export type ColumnPartial = NumericPartial | CategoricalPartial;
 
+/**
+ * A unit's float32 values, counted without a general exact sum or a bucket lookup per value:
+ * - a float32 is m · 2^(e − 150) with an integer m < 2^24, so per exponent e the integers m (signed) add exactly
+ *   in a float64 for 2^29 values, and m² split as (mh · 2^12 + ml)² into three sums of products below 2^24
+ *   likewise; they become exact partials once, when the unit is done;
+ * - the top 14 bits of a float32 (sign, exponent, SUB_BITS = 5 mantissa bits) index its bucket's count directly.
+ * The arrays are reused from unit to unit (zeroed where used), since a unit is a few thousand records.
+ */
+class Float32Sums {
+  readonly sum = new Float64Array(512); // by exponent, negative values at 256 +
+  readonly hh = new Float64Array(256);
+  readonly hl = new Float64Array(256);
+  readonly ll = new Float64Array(256);
+  readonly counts = new Uint32Array(1 << 14);
+  /** Exponents seen (zero counts as exponent 0). */
+  low = 256;
+  high = -1;
+
+  /** Adds the unit's sums and bucket counts to `into`, and clears them for the next unit. */
+  drain(sum: ExactSum, squares: ExactSum, buckets: BucketCounts): void {
+    for (let e = Math.max(this.low, 1); e <= this.high; e++) {
+      const scale = 2 ** (e - 150);
+      if (this.sum[e] !== 0) sum.add(this.sum[e] * scale);
+      if (this.sum[256 + e] !== 0) sum.add(-this.sum[256 + e] * scale);
+      const sq = scale * scale;
+      if (this.hh[e] !== 0) squares.add(this.hh[e] * 2 ** 24 * sq);
+      if (this.hl[e] !== 0) squares.add(this.hl[e] * 2 ** 13 * sq);
+      if (this.ll[e] !== 0) squares.add(this.ll[e] * sq);
+      this.sum[e] = this.sum[256 + e] = this.hh[e] = this.hl[e] = this.ll[e] = 0;
+    }
+    for (let sign = 0; sign < 2; sign++) {
+      for (let k = (sign << 13) | (this.low << 5), end = (sign << 13) | ((this.high + 1) << 5); k < end; k++) {
+        const n = this.counts[k];
+        if (n === 0) continue;
+        buckets.add(bucketOfFloat32Bits(k << 18, (k >>> 5) & 0xff), n);
+        this.counts[k] = 0;
+      }
+    }
+    this.low = 256;
+    this.high = -1;
+  }
+}
+
+const spare: Float32Sums[] = [];
+
 export class NumericColumn {
   count = 0;
   missing = 0;
@@ -46,6 +91,7 @@ export class NumericColumn {
   readonly sum = new ExactSum();
   readonly sumSquares = new ExactSum();
   readonly buckets = new BucketCounts();
+  private f32: Float32Sums | null = null;
 
   /** `low`/`high`: the baseline's range, counted outside of (NaN when there is none: nothing compares). */
   constructor(
@@ -72,14 +118,73 @@ export class NumericColumn {
     this.sumSquares.add(x * x);
   }
 
+  /**
+   * The hot path: values data[start + r · stride] for r in [from, to) of a float32 feed or output, read through
+   * their bits (`bits` views the same memory); subnormals, infinities and NaN go through add().
+   */
+  addFloat32s(data: Float32Array, bits: Uint32Array, start: number, stride: number, from: number, to: number, skip?: (row: number) => boolean): void {
+    const f = (this.f32 ??= spare.pop() ?? new Float32Sums());
+    const { sum, hh, hl, ll, counts } = f;
+    let { min, max, below, above } = this;
+    let { low: elow, high: ehigh } = f;
+    const { low, high } = this;
+    let n = 0;
+    for (let r = from; r < to; r++) {
+      if (skip !== undefined && skip(r)) continue;
+      const i = start + r * stride;
+      const b = bits[i];
+      const e = (b >>> 23) & 0xff;
+      if (e === 255 || (e === 0 && (b & 0x7fffff) !== 0)) {
+        // Rare (NaN, infinities, subnormals): the general way, with the running figures handed over and back.
+        Object.assign(this, { min, max, below, above });
+        this.add(data[i]);
+        ({ min, max, below, above } = this);
+        continue;
+      }
+      n++;
+      const x = data[i];
+      if (x < min) min = x;
+      if (x > max) max = x;
+      if (x < low) below++;
+      else if (x > high) above++;
+      counts[b >>> 18]++;
+      if (e < elow) elow = e;
+      if (e > ehigh) ehigh = e;
+      if (e === 0) continue; // zero
+      const m = (b & 0x7fffff) | 0x800000;
+      sum[(b >>> 31) * 256 + e] += m;
+      const mh = m >>> 12;
+      const ml = m & 0xfff;
+      hh[e] += mh * mh;
+      hl[e] += mh * ml;
+      ll[e] += ml * ml;
+    }
+    this.count += n;
+    this.min = min;
+    this.max = max;
+    this.below = below;
+    this.above = above;
+    f.low = elow;
+    f.high = ehigh;
+  }
+
+  /** The unit's partial; the column is done with (its float32 arrays go back for the next unit). */
   partial(): NumericPartial {
+    if (this.f32) {
+      this.f32.drain(this.sum, this.sumSquares, this.buckets);
+      spare.push(this.f32);
+      this.f32 = null;
+    }
     const { buckets, counts } = this.buckets.entries();
+    const sum = this.sum;
+    const squares = this.sumSquares;
     return {
       kind: 'numeric', count: this.count, missing: this.missing, infinite: this.infinite, min: this.min, max: this.max,
-      sum: this.sum.partials(), sumSquares: this.sumSquares.partials(), buckets, counts, below: this.below, above: this.above,
+      sum: sum.partials(), sumSquares: squares.partials(), buckets, counts, below: this.below, above: this.above,
     };
   }
 
+  /** Merges a partial (of a column that has no float32 sums of its own: the run's columns merge, units add). */
   merge(p: NumericPartial): void {
     this.count += p.count;
     this.missing += p.missing;

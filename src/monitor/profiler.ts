@@ -81,6 +81,10 @@ function range(r: [number, number] | null | undefined): { min: number; max: numb
 
 function addColumn(column: Column, data: Values, j: number, width: number, from: number, to: number, skip?: (row: number) => boolean): void {
   if (column instanceof NumericColumn) {
+    if (data instanceof Float32Array) {
+      column.addFloat32s(data, new Uint32Array(data.buffer, data.byteOffset, data.length), j, width, from, to, skip);
+      return;
+    }
     const big = typeof data[0] === 'bigint';
     for (let r = from; r < to; r++) {
       if (skip?.(r)) continue;
