@@ -44,7 +44,7 @@ export interface Options {
   missing: MissingPolicy;
   summaryPath: string | null;
   /** How each output is written: atomically (a regular file) or in place (stdout, a device, a FIFO). */
-  targets: { output: OutputTarget; errors: OutputTarget; summary: OutputTarget | null };
+  targets: { output: OutputTarget; errors: OutputTarget; summary: OutputTarget | null; report: OutputTarget | null };
   quiet: boolean;
   progress: boolean;
   color: boolean;
@@ -149,7 +149,12 @@ export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.Proc
   const outputAt = outputTarget(output ?? '-');
   // With a stream output there is no file to put the sidecar beside (/dev/null.errors.jsonl is no place for it).
   const errorsPath = flags.errors ?? defaultErrorsPath(outputAt.inPlace ? null : output);
-  const targets = { output: outputAt, errors: outputTarget(errorsPath), summary: flags.summary === undefined ? null : outputTarget(flags.summary) };
+  const targets = {
+    output: outputAt,
+    errors: outputTarget(errorsPath),
+    summary: flags.summary === undefined ? null : outputTarget(flags.summary),
+    report: flags.drift === undefined ? null : outputTarget(flags.drift),
+  };
   if (command === 'score' || command === 'profile') checkDistinct(namedFiles(inputs, flags.model, flags, errorsPath));
   const keep = flags.keep === undefined ? [] : nameList('--keep', flags.keep, true);
   const ignore = flags.ignore === undefined ? [] : nameList('--ignore', flags.ignore, true);

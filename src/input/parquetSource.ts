@@ -14,6 +14,7 @@ import { formatEncoded, type FormattedBlock, type FormattedChunk } from '../scor
 import type { GroupBuilder } from '../output/formatters.js';
 import type { OpenedInput } from './inputCheck.js';
 import { processBatch, type ChunkContext, type ChunkResult, type RecordBatch } from '../score/processChunk.js';
+import { UnitMonitor } from '../monitor/unitMonitor.js';
 
 export interface OpenedParquet extends ParquetFile {
   /** Closes the file and removes the spooled copy of standard input, if any. */
@@ -60,8 +61,10 @@ async function spool(input: OpenedInput, file: string): Promise<void> {
 
 /** Scores a Parquet batch; its sidecar entries have no line (`line: null`): a Parquet row is not a line of text. */
 export async function scoreParquetBatch(batch: RecordBatch, ctx: ChunkContext): Promise<ChunkResult> {
-  const result = await processBatch(batch, ctx);
+  const unit = ctx.monitor ? new UnitMonitor(ctx.monitor) : undefined;
+  const result = await processBatch(batch, ctx, unit);
   for (const e of result.errors) e.line = null;
+  if (unit) result.monitor = unit.partial();
   return result;
 }
 

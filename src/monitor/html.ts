@@ -34,7 +34,7 @@ th:first-child,td:first-child{text-align:left}
 section{border:1px solid #ddd;border-radius:6px;padding:12px 16px;margin:16px 0}
 .cols{display:flex;gap:24px;flex-wrap:wrap;align-items:flex-start}
 svg text{font-size:11px;fill:#444;font-family:inherit}
-.legend{font-size:12px;color:#444}.sw{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px;vertical-align:-1px}
+.legend{font-size:12px;color:#444}.facts{font-size:13px;margin:6px 0}.sw{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px;vertical-align:-1px}
 </style></head><body>
 <h1>Drift: ${badge(report.verdict)}${report.worst ? ` worst PSI ${fmt(report.worst.psi)} (${esc(report.worst.column)})` : ''}</h1>
 <div class="meta">Baseline ${esc(report.baseline.path)}: ${report.baseline.records.scored.toLocaleString('en-US')} records scored ·
@@ -69,7 +69,7 @@ function columnSection(c: ColumnDrift, i: number): string {
     c.outsideRange ? `outside the baseline's range: ${pct(c.outsideRange.share)} (${c.outsideRange.below.toLocaleString('en-US')} below, ${c.outsideRange.above.toLocaleString('en-US')} above)` : null,
     `missing rate change: ${signedPct(c.missingRateChange)}`,
     c.newCategories && c.newCategories.length ? `new categories: ${c.newCategories.map((n) => `${esc(n.value)} (${n.count})`).join(', ')}` : null,
-  ].filter(Boolean).map((x) => `<div>${x}</div>`).join('');
+  ].filter(Boolean).map((x) => `<div class="facts">${x}</div>`).join('');
   return `<section id="${anchor(i)}"><h2>${esc(c.name)} <small>(${c.role}, ${c.kind})</small> ${badge(c.verdict)} PSI ${fmt(c.psi)}</h2>
 <div class="cols"><div>${c.chart ? numericChart(c.chart, c.verdict) : barsChart(c)}${legend(c.verdict)}</div><div>${numbers}${extra}${binsTable(c)}</div></div></section>`;
 }
@@ -148,17 +148,17 @@ function agreementSection(a: AgreementReport): string {
         .join('')}</tbody></table>`
     : '';
   const labels = a.labels
-    ? `<div>label agreement: <b>${pct(a.labels.agreement)}</b> of ${a.labels.compared.toLocaleString('en-US')} records</div>
+    ? `<div class="facts">label agreement: <b>${pct(a.labels.agreement)}</b> of ${a.labels.compared.toLocaleString('en-US')} records</div>
 <table><thead><tr><th>champion ↓ / challenger →</th>${a.labels.classes.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${a.labels.classes
         .map((c, i) => `<tr><td>${esc(c)}</td>${a.labels!.confusion[i].map((n) => `<td>${n.toLocaleString('en-US')}</td>`).join('')}</tr>`)
         .join('')}</tbody></table>`
     : '';
-  return `<section id="agreement"><h2>Challenger agreement</h2><div>${a.compared.toLocaleString('en-US')} records scored by both; the challenger failed on ${a.challengerFailed.toLocaleString('en-US')}</div>${numeric}${labels}</section>`;
+  return `<section id="agreement"><h2>Challenger agreement</h2><div class="facts">${a.compared.toLocaleString('en-US')} records scored by both; the challenger failed on ${a.challengerFailed.toLocaleString('en-US')}</div>${numeric}${labels}</section>`;
 }
 
 function unmatched(r: DriftReport): string {
   const { baselineOnly, currentOnly } = r.unmatched;
   if (!baselineOnly.length && !currentOnly.length) return '';
   const list = (xs: string[]) => xs.map(esc).join(', ') || 'none';
-  return `<section><h2>Not compared</h2><div>only in the baseline: ${list(baselineOnly)}</div><div>only in this run: ${list(currentOnly)}</div></section>`;
+  return `<section><h2>Not compared</h2><div class="facts">only in the baseline: ${list(baselineOnly)}</div><div class="facts">only in this run: ${list(currentOnly)}</div></section>`;
 }

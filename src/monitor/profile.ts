@@ -3,7 +3,7 @@
  * schema-versioned JSON written by `batch-score profile` and read back as a baseline (README "Monitoring").
  */
 import { CategoricalColumn, NumericColumn, emptyColumn, type Column } from './columns.js';
-import { bucketValue, upperBoundary } from './buckets.js';
+import { SUB_BITS, bucketValue, upperBoundary } from './buckets.js';
 import { inputKind, outputKind, type ProfilePartial, type ProfileSetup } from './profiler.js';
 
 export const PROFILE_SCHEMA = 'batch-score/profile';
@@ -113,7 +113,7 @@ export function finalizeProfile(
     version: PROFILE_VERSION,
     model: { sha256: meta.sha256 },
     records: meta.records,
-    settings: { bins, topK: TOP_K, bucketBits: 7 },
+    settings: { bins, topK: TOP_K, bucketBits: SUB_BITS },
     columns: columns.map((c) => (c.column instanceof NumericColumn ? numericProfile(c, c.column, bins) : categoricalProfile(c, c.column))),
   };
 }

@@ -49,7 +49,7 @@ export class DirOutputs {
     try {
       for (const [i, p] of paths.entries()) {
         // The run's one summary is committed with the first input's files.
-        const targets = { output: outputTarget(p.output), errors: outputTarget(p.errors), summary: i === 0 ? options.targets.summary : null };
+        const targets = { output: outputTarget(p.output), errors: outputTarget(p.errors), summary: i === 0 ? options.targets.summary : null, report: null };
         runs.push(await RunOutputs.open({ ...options, inputs: [options.inputs[i]], output: p.output, errorsPath: p.errors, targets }));
       }
     } catch (err) {

@@ -9,7 +9,8 @@ import { parquetFormatter, type EncodedGroup, type GroupBuilder, type ParquetSet
 
 export type { EncodedGroup, GroupBuilder };
 
-export type OutputFormat = 'csv' | 'tsv' | 'jsonl' | 'json' | 'parquet';
+/** `none`: predictions are not written (batch-score profile, whose output is the profile). */
+export type OutputFormat = 'csv' | 'tsv' | 'jsonl' | 'json' | 'parquet' | 'none';
 
 /** One model output's values for the records of one model call: record r's are data[r * size, (r + 1) * size). */
 export interface OutputValues {
@@ -64,6 +65,7 @@ export function rowFormatter(format: OutputFormat, settings: ParquetSettings = {
     case 'tsv': return delimitedFormatter('\t');
     case 'jsonl': return jsonlFormatter();
     case 'json': return jsonFormatter();
+    case 'none': return { head: () => '', rows: () => '', tail: () => '' };
   }
 }
 

@@ -24,6 +24,8 @@ export class RunOutputs {
     readonly sink: Sink,
     readonly sidecar: Sidecar,
     private readonly summary: AtomicFileSink | null,
+    /** The drift report (--drift), committed with the output like the summary. */
+    private readonly report: AtomicFileSink | null,
   ) {}
 
   /** Opens everything now, so that an output that cannot be written stops the run before input is read. */
@@ -38,7 +40,10 @@ export class RunOutputs {
       opened.push({ abort: async () => (await sidecar.abort(), await sidecar.release()) });
       const summaryFile = summary && !summary.inPlace ? await AtomicFileSink.open(summary.path!, false, summary.shown) : null;
       if (summaryFile) opened.push(summaryFile);
-      return new RunOutputs(options, early ?? (await openOutput(output)), sidecar, summaryFile);
+      const { report } = options.targets;
+      const reportFile = report && !report.inPlace ? await AtomicFileSink.open(report.path!, false, report.shown) : null;
+      if (reportFile) opened.push(reportFile);
+      return new RunOutputs(options, early ?? (await openOutput(output)), sidecar, summaryFile, reportFile);
     } catch (err) {
       for (const o of opened) await o.abort();
       throw err;
@@ -46,17 +51,24 @@ export class RunOutputs {
   }
 
   /** Every record is accounted for: finish all files, then commit them together. `summary` gives the JSON text. */
-  async commit(summary: () => string): Promise<void> {
-    const steps = await this.finish(summary);
+  async commit(summary: () => string, report: () => string | null = () => null): Promise<void> {
+    const steps = await this.finish(summary, report);
     if (steps.length > 0) await commitTogether(steps);
     this.committed();
   }
 
-  /** Finishes every file (all write errors surface here) and says how to commit them. */
-  async finish(summary: () => string): Promise<CommitStep[]> {
+  /** Finishes every file (all write errors surface here) and says how to commit them; `report`: the drift report's text. */
+  async finish(summary: () => string, report: () => string | null = () => null): Promise<CommitStep[]> {
     const steps: CommitStep[] = await this.sidecar.finish();
     if (this.sink instanceof AtomicFileSink || this.sink instanceof S3Sink) steps.push(await this.sink.finish());
     else await this.sink.commit();
+    const reportText = report();
+    if (this.report && reportText !== null) {
+      await this.report.write(reportText);
+      steps.push(await this.report.finish());
+    } else if (this.options.targets.report && reportText !== null) {
+      await writeSummary(this.options.targets.report, reportText); // in place, like the summary
+    }
     if (this.summary) {
       await this.summary.write(summary());
       steps.push(await this.summary.finish());
@@ -74,12 +86,14 @@ export class RunOutputs {
     if (this.sink instanceof AtomicFileSink || this.sink instanceof S3Sink) this.sink.committed();
     this.sidecar.committed();
     this.summary?.committed();
+    this.report?.committed();
   }
 
   /** The run failed: nothing is committed; over the thresholds, the failures found are kept. */
   async abort(threshold: boolean): Promise<void> {
     await this.sink.abort();
     await this.summary?.abort();
+    await this.report?.abort();
     if (threshold) await this.sidecar.keepAborted().catch(() => this.sidecar.abort());
     else await this.sidecar.abort();
   }

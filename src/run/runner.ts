@@ -30,6 +30,8 @@ import { BLOCK_BYTES, readLines, type Numbering } from '../input/sourceReader.js
 import type { BlockCutter } from '../input/blockCutter.js';
 import type { RawRecord } from '../input/recordSplitter.js';
 import type { InputPart } from '../input/shardPlan.js';
+import type { MonitorSetup, RunMonitor } from '../monitor/runMonitor.js';
+import { planChallenger, withChallenger } from '../score/challenger.js';
 
 export interface RunSettings {
   options: Options;
@@ -49,6 +51,10 @@ export interface RunSettings {
   pool?: WorkerPool | null;
   /** What to read of each input (a shard's parts, see shardPlan.ts); default: every input whole. */
   parts?: InputPart[];
+  /** Profiling and drift (README "Monitoring"): the units' partials are merged into it as they are written. */
+  monitor?: RunMonitor | null;
+  /** --challenger: its session in the main thread, and its bytes for the workers. */
+  challenger?: { session: ModelSession; model: ModelBytes } | null;
 }
 
 export interface Progress {
@@ -65,6 +71,8 @@ export interface RunCounts {
   modelCalls: number;
   /** The ForestFlow request's `configs`, when the input was one. */
   configs?: unknown;
+  /** The output columns of each output (champion, then challenger), as written. */
+  columnNames?: string[][];
 }
 
 interface FirstSource {
@@ -95,6 +103,10 @@ export function newCounts(): RunCounts {
 export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<void> {
   const { options } = s;
   const outputs = planOutputs(s.session.info, options.outputs);
+  // The output columns: the champion's outputs, the challenger's after them; --ood's column after the kept ones.
+  const written = withChallenger(outputs, s.session.info.file.classLabels, s.challenger?.session ?? null);
+  const keepNames = options.monitor.ood === null ? options.keep : [...options.keep, options.monitor.ood];
+  let monitorSetup: MonitorSetup | null = null;
   let first: FirstSource | null = null;
   let ctx: ChunkContext | null = null;
   let formatter: RowFormatter | null = null;
@@ -123,7 +135,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
     let rowsBefore = counts.written;
     const layoutFrom = (result: ChunkResult): OutputLayout => {
       if (layout === null) {
-        layout = makeLayout(options.keep, outputs, result.recordShapes, s.session.info.file.classLabels);
+        layout = makeLayout(keepNames, written.outputs, result.recordShapes, written.labels);
         layoutKnown(layout);
       }
       return layout;
@@ -147,7 +159,9 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
    */
   const write = async (done: Scored, source: Source, numbering: Numbering | null, at: number): Promise<void> => {
     const block = 'parts' in done;
+    if (block && done.monitor) s.monitor?.merge(done.monitor);
     for (const chunk of block ? done.parts : [done]) {
+      if (chunk.monitor) s.monitor?.merge(chunk.monitor);
       if (counts.written === 0) await s.sink.write(formatter!.head(layout!));
       const text = chunk.rowGroup !== undefined ? formatter!.place!({ bytes: chunk.text as Uint8Array, group: chunk.rowGroup }) : chunk.text;
       if (text.length) await s.sink.write(text);
@@ -180,8 +194,8 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
    */
   const workerFor = (): WorkerPool | null => {
     if (options.workers === 0 || outputFormat === 'json' || (outputFormat === 'parquet' && !parquetSettings?.groupPerCall)) return null;
-    pool ??= new WorkerPool(options.workers, options, s.model);
-    pool.configure({ inputFormat: first!.format.name, columns: first!.columns.names, outputFormat: outputFormat!, parquet: parquetSettings ?? undefined });
+    pool ??= new WorkerPool(options.workers, options, s.model, s.challenger?.model ?? null);
+    pool.configure({ inputFormat: first!.format.name, columns: first!.columns.names, outputFormat: outputFormat!, parquet: parquetSettings ?? undefined, monitor: monitorSetup });
     return pool;
   };
 
@@ -240,7 +254,9 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
       // The JSON response keeps every record's place (null for a failed one) under --on-error skip too, so that an
       // `errors` key is the index of its record in `predictions` (and in the input).
       const onError = outputFormat === 'json' ? 'null' : options.onError;
-      ctx = makeContext(plan, outputs, format, { ...options, onError }, s.session);
+      monitorSetup = s.monitor?.setup(plan, outputs.specs, s.session.info.file.classLabels) ?? null;
+      const challenger = s.challenger ? planChallenger(columns.names, plan, s.challenger.session, options) : null;
+      ctx = makeContext(plan, outputs, format, { ...options, onError }, s.session, { monitor: monitorSetup, challenger });
       parquetSettings = { compression: options.compression, columns, groupPerCall: format.name === 'parquet' };
       formatter = rowFormatter(outputFormat, parquetSettings);
       s.onPlan?.(plan, outputs);
@@ -366,10 +382,11 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
     formatter ??= rowFormatter(s.outputFormatFor(options.inputFormat ?? 'csv'), { compression: options.compression, columns: null });
     // An empty input still gets its header (and the JSON document its shell).
     if (counts.written === 0) {
-      layout ??= makeLayout(options.keep, outputs, null, s.session.info.file.classLabels);
+      layout ??= makeLayout(keepNames, written.outputs, null, written.labels);
       await s.sink.write(formatter.head(layout));
     }
     await s.sink.write(formatter.tail(jsonErrors));
+    counts.columnNames = (layout as OutputLayout | null)?.columnNames ?? makeLayout(keepNames, written.outputs, null, written.labels).columnNames;
   } finally {
     closed = true;
     await (pool as WorkerPool | null)?.close();
@@ -390,11 +407,12 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
  * thread alone) nor Parquet gathered from another format. Otherwise the runner starts them once that much input
  * has come (standard input).
  */
-export function earlyWorkers(options: Options, model: ModelBytes): WorkerPool | null {
+export function earlyWorkers(options: Options, model: ModelBytes, challenger: ModelBytes | null = null): WorkerPool | null {
   const json = /\.json(\.gz)?$/i;
   const parquet = (name: string) => options.inputFormat === 'parquet' || /\.parquet$/i.test(name);
   const parquetOut = options.outputFormat === 'parquet' || /\.parquet$/i.test(options.output ?? '');
-  if (options.workers === 0 || options.outputFormat === 'json' || json.test(options.output ?? '')) return null;
+  // batch-score profile's -o is the profile (JSON), not a JSON document of predictions.
+  if (options.workers === 0 || options.outputFormat === 'json' || (!options.monitor.profile && json.test(options.output ?? ''))) return null;
   let bytes = 0;
   for (const input of options.inputs) {
     if (input === '-' || json.test(input) || (parquetOut && !parquet(input))) return null;
@@ -404,7 +422,7 @@ export function earlyWorkers(options: Options, model: ModelBytes): WorkerPool | 
       return null; // reported when the input is opened
     }
   }
-  return bytes > INLINE_CHUNKS * BLOCK_BYTES ? new WorkerPool(options.workers, options, model) : null;
+  return bytes > INLINE_CHUNKS * BLOCK_BYTES ? new WorkerPool(options.workers, options, model, challenger) : null;
 }
 
 /**

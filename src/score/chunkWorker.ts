@@ -14,6 +14,7 @@ import { processBlock } from './processBlock.js';
 import { makeContext } from './context.js';
 import { scoreParquetUnit } from '../input/parquetSource.js';
 import { unitBatches } from '../input/parquetInput.js';
+import { planChallenger } from './challenger.js';
 import { toWorkerError, type ScoringSetup, type ServeWork, type ToWorker, type WorkerSetup } from './workerPool.js';
 import type { RowFormatter } from '../output/formatters.js';
 
@@ -21,15 +22,18 @@ const setup = workerData as WorkerSetup;
 const { options } = setup;
 setRuntimeLogging(options.verbose);
 const session = await ModelSession.fromBytes(setup.model, options.threads, false);
+const challenger = setup.challenger ? await ModelSession.fromBytes(setup.challenger, options.threads, false) : null;
 // The session holds its own copy of the model: this thread's copy of the bytes can go.
 setup.model.bytes = new Uint8Array(0);
+if (setup.challenger) setup.challenger.bytes = new Uint8Array(0);
 let scoring: { ctx: ChunkContext; formatter: RowFormatter } | null = null;
 
 function configure(setup: ScoringSetup): void {
   const plan = planFeatures(setup.columns, session.info, { features: options.features, keep: options.keep, ignore: options.ignore });
   const outputs = planOutputs(session.info, options.outputs);
   const format = inputFormat(setup.inputFormat, formatSettings(options));
-  scoring = { ctx: makeContext(plan, outputs, format, options, session), formatter: rowFormatter(setup.outputFormat, setup.parquet) };
+  const monitoring = { monitor: setup.monitor, challenger: challenger ? planChallenger(setup.columns, plan, challenger, options) : null };
+  scoring = { ctx: makeContext(plan, outputs, format, options, session, monitoring), formatter: rowFormatter(setup.outputFormat, setup.parquet) };
 }
 
 const servePlans = new Map<string, ChunkContext>();
@@ -57,6 +61,7 @@ parentPort!.on('message', (message: ToWorker) => {
 async function handle(message: ToWorker): Promise<void> {
   if (message === 'close') {
     await session.release();
+    await challenger?.release();
     parentPort!.close();
     return;
   }

@@ -2,6 +2,7 @@
 import type { EncodedGroup, OutputLayout, RowFormatter } from '../output/formatters.js';
 import type { SidecarEntry } from '../output/sidecar.js';
 import type { ChunkResult } from './processChunk.js';
+import type { MonitorPartial } from '../monitor/runMonitor.js';
 
 export interface FormattedChunk {
   text: string | Uint8Array;
@@ -16,6 +17,8 @@ export interface FormattedChunk {
   calls: number;
   /** 0-based index in the chunk and message of each failed record (the JSON document's `errors`). */
   failed: Array<[number, string]>;
+  /** The chunk's partial profile and agreement, when the run monitors (a block's are on the block). */
+  monitor?: MonitorPartial;
 }
 
 export function formatChunk(result: ChunkResult, formatter: RowFormatter, layout: OutputLayout, first: boolean): FormattedChunk {
@@ -40,6 +43,7 @@ export function formatEncoded(result: ChunkResult, out: string | Uint8Array | En
     records: result.records,
     calls: result.calls,
     failed: result.failed,
+    ...(result.monitor ? { monitor: result.monitor } : {}),
   };
 }
 
@@ -48,4 +52,5 @@ export interface FormattedBlock {
   parts: FormattedChunk[];
   /** Lines in the block. */
   lines: number;
+  monitor?: MonitorPartial;
 }

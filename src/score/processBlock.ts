@@ -12,6 +12,7 @@ import { isBlank, previewOf, type RawRecord } from '../input/recordSplitter.js';
 import { recordBounds, type RecordBounds } from '../input/recordBounds.js';
 import { processBatch, type ChunkContext, type ChunkResult } from './processChunk.js';
 import type { FormattedBlock, FormattedChunk } from './formatChunk.js';
+import { UnitMonitor } from '../monitor/unitMonitor.js';
 
 export interface Block {
   source: string;
@@ -68,6 +69,8 @@ export async function processBlock(block: Block, ctx: ChunkContext, format: (bat
   const rowOf: number[] = [];
   const lineOf: number[] = [];
   const parts: FormattedChunk[] = [];
+  // One partial profile for the whole block (its batches add to it), sent back once.
+  const unit = ctx.monitor ? new UnitMonitor(ctx.monitor) : undefined;
   let records = 0;
   let lines = 0;
 
@@ -96,6 +99,7 @@ export async function processBlock(block: Block, ctx: ChunkContext, format: (bat
         record,
       },
       ctx,
+      unit,
     );
     parts.push(format(result));
     starts.length = ends.length = textEnds.length = nexts.length = flags.length = texts.length = rowOf.length = lineOf.length = 0;
@@ -135,7 +139,7 @@ export async function processBlock(block: Block, ctx: ChunkContext, format: (bat
     if (starts.length >= size) await flush();
   }
   await flush();
-  return { parts, lines };
+  return unit ? { parts, lines, monitor: unit.partial() } : { parts, lines };
 }
 
 /** The record starting at `pos` (into `f`): to the line break that ends it, or to the block's end (an open quote). */

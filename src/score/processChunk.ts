@@ -16,6 +16,10 @@ import { allocate, type CellWriter } from './cells.js';
 import type { RawRecord } from '../input/recordSplitter.js';
 import type { RecordBounds } from '../input/recordBounds.js';
 import { scoreRows, type ScoreSettings } from './scorer.js';
+import type { InputFeed } from '../model/featurePlan.js';
+import type { MonitorPartial, MonitorSetup } from '../monitor/runMonitor.js';
+import { UnitMonitor } from '../monitor/unitMonitor.js';
+import { challengerRows, type ChallengerRows } from './challenger.js';
 
 export interface Chunk {
   source: string;
@@ -45,6 +49,18 @@ export interface ChunkResult {
   /** Per-record shape of each output as the runtime returned it (null when nothing was scored). */
   recordShapes: number[][] | null;
   calls: number;
+  /** The chunk's partial profile (and challenger agreement), when the run monitors. */
+  monitor?: MonitorPartial;
+}
+
+/** A second model (--challenger) scoring the same feeds; its outputs follow the main model's in every row. */
+export interface Challenger {
+  session: ModelSession;
+  /** The challenger's own plan of the same columns (its input names and shapes). */
+  feeds: InputFeed[];
+  score: ScoreSettings;
+  /** Its outputs' declared per-record shapes (for a batch it scores none of). */
+  recordShapes: number[][];
 }
 
 export interface ChunkContext {
@@ -66,12 +82,16 @@ export interface ChunkContext {
   onError: OnError;
   /** The cells readable from the start of a record that cannot be parsed (its --keep values, when they come first). */
   leadingCells(text: string): unknown[];
+  /** Profiling, --ood and agreement (null: the run does not monitor). */
+  monitor: MonitorSetup | null;
+  challenger: Challenger | null;
 }
 
-export function processChunk(chunk: Chunk, ctx: ChunkContext): Promise<ChunkResult> {
+export async function processChunk(chunk: Chunk, ctx: ChunkContext): Promise<ChunkResult> {
   const { records } = chunk;
   const fast = ctx.fastFill;
-  return processBatch(
+  const unit = ctx.monitor ? new UnitMonitor(ctx.monitor) : undefined;
+  const result = await processBatch(
     {
       source: chunk.source,
       count: records.length,
@@ -79,10 +99,14 @@ export function processChunk(chunk: Chunk, ctx: ChunkContext): Promise<ChunkResu
       record: (i) => records[i],
     },
     ctx,
+    unit,
   );
+  if (unit) result.monitor = unit.partial();
+  return result;
 }
 
-export async function processBatch(batch: RecordBatch, ctx: ChunkContext): Promise<ChunkResult> {
+/** Scores one batch; `unit` collects the monitoring of the unit of work the batch belongs to. */
+export async function processBatch(batch: RecordBatch, ctx: ChunkContext, unit?: UnitMonitor): Promise<ChunkResult> {
   const { plan } = ctx;
   const n = batch.count;
   const data: FeedData[] = plan.feeds.map((f) => allocate(f.type, n * f.width));
@@ -120,10 +144,14 @@ export async function processBatch(batch: RecordBatch, ctx: ChunkContext): Promi
   });
 
   const valid = recordOf.length;
-  const scored = await scoreRows(ctx.session, plan.feeds, data.map((d, k) => trim(d, valid * plan.feeds[k].width)), valid, ctx.score);
+  const fed = data.map((d, k) => trim(d, valid * plan.feeds[k].width));
+  const scored = await scoreRows(ctx.session, plan.feeds, fed, valid, ctx.score);
   for (const [slot, message] of scored.failed) errors[recordOf[slot]] = { code: 'MODEL_ERROR', message };
   const pieceOf = new Int32Array(valid);
   scored.pieces.forEach((p, k) => pieceOf.fill(k, p.start, p.end));
+  unit?.addBatch(fed, valid, scored.failed, scored.pieces, scored.pieces[0]?.outputs.length ?? 0);
+  const second = ctx.challenger ? await scoreChallenger(ctx.challenger, fed, valid) : null;
+  const both = second && scored.pieces.map((p, k) => [...p.outputs, ...second.outputs(k, p.start)]);
 
   const result: ChunkResult = { rows: [], errors: [], scored: 0, records: n, failed: [], recordShapes: null, calls: scored.calls };
   const { rows, errors: sidecar, failed } = result;
@@ -138,10 +166,17 @@ export async function processBatch(batch: RecordBatch, ctx: ChunkContext): Promi
       continue;
     }
     const p = scored.pieces[pieceOf[slotOf[i]]];
-    rows.push({ keep, scored: p.outputs, at: slotOf[i] - p.start });
+    const row = { keep, scored: p.outputs as OutputRow['scored'], at: slotOf[i] - p.start };
+    if (second) {
+      unit?.compare(row, second.row(slotOf[i]));
+      row.scored = both![pieceOf[slotOf[i]]];
+    }
+    if (unit?.setup.ood) row.keep = [...keep, unit.outOfRange(fed, slotOf[i])];
+    rows.push(row);
     result.scored++;
   }
-  if (scored.pieces.length) result.recordShapes = scored.pieces[0].outputs.map((o) => o.recordShape);
+  if (unit?.setup.ood) for (const row of rows) if (!row.scored) row.keep = [...row.keep, undefined];
+  if (scored.pieces.length) result.recordShapes = [...scored.pieces[0].outputs.map((o) => o.recordShape), ...(second?.recordShapes ?? [])];
   return result;
 
   function fillRow(cells: unknown[] | undefined, slot: number, c: ChunkContext): RecordError | undefined {
@@ -200,6 +235,11 @@ function parseRecords(records: RawRecord[], ctx: ChunkContext): ParsedRecord[] {
       ? { error: { code: 'RECORD_TOO_LARGE', message: `the record is longer than --max-record-bytes ${r.tooLarge}; only its beginning is shown` } }
       : fine[next++],
   );
+}
+
+/** The challenger's predictions of the records the main model scored (the same feeds, its own plan and session). */
+async function scoreChallenger(c: Challenger, fed: FeedData[], valid: number): Promise<ChallengerRows> {
+  return challengerRows(await scoreRows(c.session, c.feeds, fed, valid, c.score), valid, c.recordShapes);
 }
 
 function trim(data: FeedData, length: number): FeedData {

@@ -16,6 +16,7 @@ import type { Block } from './processBlock.js';
 import type { ParquetUnit } from '../input/parquetColumns.js';
 import type { RawRecord } from '../input/recordSplitter.js';
 import type { ChunkResult } from './processChunk.js';
+import type { MonitorSetup } from '../monitor/runMonitor.js';
 
 /** What a worker returns: a formatted chunk, or a block's formatted batches. */
 export type Scored = FormattedChunk | FormattedBlock;
@@ -46,12 +47,16 @@ export interface ScoringSetup {
   outputFormat: OutputFormat;
   /** A Parquet output's settings (a row group per unit: see parquetOutput.ts). */
   parquet?: ParquetSettings;
+  /** Profiling, --ood and agreement, made by the main thread from the plan (null: the run does not monitor). */
+  monitor: MonitorSetup | null;
 }
 
 /** What a worker starts with: the options and the model's bytes (copied to each worker). */
 export interface WorkerSetup {
   options: Options;
   model: ModelBytes;
+  /** --challenger's bytes, read once by the main thread like the model's. */
+  challenger: ModelBytes | null;
 }
 
 /** A failure sent back by a worker: a RunError keeps its code across the thread (DESIGN.md "Errors"). */
@@ -106,9 +111,9 @@ export class WorkerPool {
    * Starts the workers, which load the model at once (in parallel with the main thread's own work) from the bytes
    * the main thread read: never from the path, which may name another model by now.
    */
-  constructor(size: number, options: Options, model: ModelBytes) {
+  constructor(size: number, options: Options, model: ModelBytes, challenger: ModelBytes | null = null) {
     for (let i = 0; i < size; i++) {
-      const workerData: WorkerSetup = { options, model };
+      const workerData: WorkerSetup = { options, model, challenger };
       // A smaller young generation: each worker's V8 heap counts toward peak RSS (measured ≈ 13 MB saved per run).
       const worker = new Worker(new URL('./chunkWorker.js', import.meta.url), { workerData, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
       // Listened for from the start: a worker that failed to load the model has exited long before close().
