@@ -57,17 +57,26 @@ export function bucketValue(b: number): number {
   return b >= HALF ? upperBoundary(b - 1) : upperBoundary(b);
 }
 
+/** Non-empty buckets in increasing order and their counts. */
+export interface BucketEntries {
+  buckets: Uint32Array;
+  counts: Float64Array;
+}
+
 /** Counts per bucket, in pages of 2^SUB_BITS buckets (one binade) allocated as values arrive (a column spans few octaves). */
 export class BucketCounts {
   private pages: Array<Float64Array | undefined> = new Array(BUCKETS / PAGE);
 
   add(b: number, n = 1): void {
+    this.used = true;
     const page = (this.pages[b >>> PAGE_BITS] ??= new Float64Array(PAGE));
     page[b & (PAGE - 1)] += n;
   }
 
+  used = false;
+
   /** The non-empty buckets in increasing order, as parallel arrays (compact to send between threads). */
-  entries(): { buckets: number[]; counts: number[] } {
+  entries(): BucketEntries {
     const buckets: number[] = [];
     const counts: number[] = [];
     this.pages.forEach((page, p) => {
@@ -79,10 +88,10 @@ export class BucketCounts {
         }
       }
     });
-    return { buckets, counts };
+    return { buckets: Uint32Array.from(buckets), counts: Float64Array.from(counts) };
   }
 
-  addEntries(e: { buckets: readonly number[]; counts: readonly number[] }): void {
+  addEntries(e: BucketEntries): void {
     for (let i = 0; i < e.buckets.length; i++) this.add(e.buckets[i], e.counts[i]);
   }
 }

@@ -4,7 +4,7 @@
  * any order, with the same result.
  */
 import { ExactSum } from './exactSum.js';
-import { BucketCounts, bucketOf, bucketOfFloat32Bits } from './buckets.js';
+import { BucketCounts, bucketOf, bucketOfFloat32Bits, type BucketEntries } from './buckets.js';
 
 export type ColumnKind = 'numeric' | 'categorical';
 
@@ -19,8 +19,8 @@ export interface NumericPartial {
   max: number;
   sum: number[];
   sumSquares: number[];
-  buckets: number[];
-  counts: number[];
+  buckets: Uint32Array;
+  counts: Float64Array;
   /** Values below / above the baseline's [min, max] (with a baseline only). */
   below: number;
   above: number;
@@ -53,8 +53,8 @@ class Float32Sums {
   low = 256;
   high = -1;
 
-  /** Adds the unit's sums and bucket counts to `into`, and clears them for the next unit. */
-  drain(sum: ExactSum, squares: ExactSum, buckets: BucketCounts): void {
+  /** Adds the unit's sums to `sum` and `squares`, returns its bucket counts, and clears all for the next unit. */
+  drain(sum: ExactSum, squares: ExactSum): BucketEntries {
     for (let e = Math.max(this.low, 1); e <= this.high; e++) {
       const scale = 2 ** (e - 150);
       if (this.sum[e] !== 0) sum.add(this.sum[e] * scale);
@@ -65,16 +65,22 @@ class Float32Sums {
       if (this.ll[e] !== 0) squares.add(this.ll[e] * sq);
       this.sum[e] = this.sum[256 + e] = this.hh[e] = this.hl[e] = this.ll[e] = 0;
     }
-    for (let sign = 0; sign < 2; sign++) {
-      for (let k = (sign << 13) | (this.low << 5), end = (sign << 13) | ((this.high + 1) << 5); k < end; k++) {
-        const n = this.counts[k];
-        if (n === 0) continue;
-        buckets.add(bucketOfFloat32Bits(k << 18, (k >>> 5) & 0xff), n);
-        this.counts[k] = 0;
-      }
-    }
+    // In increasing bucket order: negative values from the largest magnitude down, then positive ones up.
+    const from = this.low << 5;
+    const to = (this.high + 1) << 5;
+    const keys: number[] = [];
+    for (let k = (1 << 13) | (to - 1); k >= ((1 << 13) | from); k--) if (this.counts[k] !== 0) keys.push(k);
+    for (let k = from; k < to; k++) if (this.counts[k] !== 0) keys.push(k);
+    const buckets = new Uint32Array(keys.length);
+    const counts = new Float64Array(keys.length);
+    keys.forEach((k, i) => {
+      buckets[i] = bucketOfFloat32Bits(k << 18, (k >>> 5) & 0xff);
+      counts[i] = this.counts[k];
+      this.counts[k] = 0;
+    });
     this.low = 256;
     this.high = -1;
+    return { buckets, counts };
   }
 }
 
@@ -170,12 +176,15 @@ export class NumericColumn {
 
   /** The unit's partial; the column is done with (its float32 arrays go back for the next unit). */
   partial(): NumericPartial {
+    let entries: BucketEntries | null = null;
     if (this.f32) {
-      this.f32.drain(this.sum, this.sumSquares, this.buckets);
+      entries = this.f32.drain(this.sum, this.sumSquares);
       spare.push(this.f32);
       this.f32 = null;
+      // Values the float32 path sent the general way (NaN, infinities, subnormals) are in the pages: join them.
+      if (this.buckets.used) this.buckets.addEntries(entries);
     }
-    const { buckets, counts } = this.buckets.entries();
+    const { buckets, counts } = entries && !this.buckets.used ? entries : this.buckets.entries();
     const sum = this.sum;
     const squares = this.sumSquares;
     return {

@@ -153,7 +153,7 @@ function numericDrift(b: NumericProfile, c: NamedColumn, col: NumericColumn): Co
 }
 
 /** The current values in the baseline's chart bins (each bucket placed by a value inside it). */
-function chartOf(h: NonNullable<NumericProfile['histogram']>, buckets: number[], counts: number[]): NonNullable<ColumnDrift['chart']> {
+function chartOf(h: NonNullable<NumericProfile['histogram']>, buckets: ArrayLike<number>, counts: ArrayLike<number>): NonNullable<ColumnDrift['chart']> {
   const current = new Array<number>(h.counts.length).fill(0);
   let below = 0;
   let above = 0;

@@ -137,7 +137,7 @@ function numericProfile(c: NamedColumn, col: NumericColumn, bins: number): Numer
 }
 
 /** Edges on bucket boundaries at the quantiles 1/bins … (bins-1)/bins of the values, repeated ones once. */
-export function quantileBins(buckets: number[], counts: number[], n: number, bins: number): NumericProfile['bins'] {
+export function quantileBins(buckets: ArrayLike<number>, counts: ArrayLike<number>, n: number, bins: number): NumericProfile['bins'] {
   const keys: number[] = [];
   let seen = 0;
   let i = 0;
@@ -150,7 +150,7 @@ export function quantileBins(buckets: number[], counts: number[], n: number, bin
 }
 
 /** Counts of bucketed values in the bins that `keys` end (one more bin than keys). */
-export function binCounts(keys: number[], buckets: number[], counts: number[]): number[] {
+export function binCounts(keys: number[], buckets: ArrayLike<number>, counts: ArrayLike<number>): number[] {
   const out = new Array<number>(keys.length + 1).fill(0);
   let bin = 0;
   for (let i = 0; i < buckets.length; i++) {
@@ -161,7 +161,7 @@ export function binCounts(keys: number[], buckets: number[], counts: number[]): 
 }
 
 /** Equal-width bins over [min, max], each bucket placed by a value inside it; what lies outside is not counted. */
-export function chartHistogram(buckets: number[], counts: number[], min: number, max: number): { min: number; max: number; counts: number[] } {
+export function chartHistogram(buckets: ArrayLike<number>, counts: ArrayLike<number>, min: number, max: number): { min: number; max: number; counts: number[] } {
   const out = new Array<number>(CHART_BINS).fill(0);
   const width = (max - min) / CHART_BINS;
   for (let i = 0; i < buckets.length; i++) {
