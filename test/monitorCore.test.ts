@@ -117,6 +117,20 @@ test('the float32 path counts exactly what the general path counts', () => {
   );
 });
 
+test('the float32 path stays exact past the values its per-bucket sums hold (one unit of 300,000 values)', () => {
+  const rng = seeded(4);
+  const xs = Float32Array.from({ length: 300000 }, (_, i) => (i % 3 === 0 ? 1.5 : rng.normal() * 1e3));
+  const one: ProfileSetup = { feeds: [{ type: 'float32', names: ['x'] }], outputs: [], inputRanges: null, outputRanges: null };
+  const run = (data: ArrayLike<number>) => {
+    const p = new Profiler(one);
+    p.addFeeds([data], data.length);
+    const r = new RunProfile(one);
+    r.merge(p.partial());
+    return finalizeProfile(r.columns([]), { sha256: '', records: { read: 0, scored: 0, failed: 0 } });
+  };
+  assert.deepEqual(run(xs), run(Array.from(xs)));
+});
+
 test('quantile bins hold a tenth of the values each, and bin counts are exact', () => {
   const rng = seeded(1);
   const records: Rec[] = Array.from({ length: 20000 }, () => ({ a: rng.normal(), b: rng.uniform(), city: 'x', score: 0, label: 0n }));

@@ -65,21 +65,20 @@ export interface BucketEntries {
 
 /** Counts per bucket, in pages of 2^SUB_BITS buckets (one binade) allocated as values arrive (a column spans few octaves). */
 export class BucketCounts {
-  private pages: Array<Float64Array | undefined> = new Array(BUCKETS / PAGE);
+  /** Made on first use: a float32 column's unit never needs them. */
+  private pages: Array<Float64Array | undefined> | null = null;
 
   add(b: number, n = 1): void {
-    this.used = true;
-    const page = (this.pages[b >>> PAGE_BITS] ??= new Float64Array(PAGE));
+    const pages = (this.pages ??= new Array(BUCKETS / PAGE));
+    const page = (pages[b >>> PAGE_BITS] ??= new Float64Array(PAGE));
     page[b & (PAGE - 1)] += n;
   }
-
-  used = false;
 
   /** The non-empty buckets in increasing order, as parallel arrays (compact to send between threads). */
   entries(): BucketEntries {
     const buckets: number[] = [];
     const counts: number[] = [];
-    this.pages.forEach((page, p) => {
+    this.pages?.forEach((page, p) => {
       if (!page) return;
       for (let i = 0; i < PAGE; i++) {
         if (page[i] !== 0) {

@@ -130,7 +130,7 @@ function scored(bins: BinShare[]): { bins: BinShare[]; psi: number } {
 }
 
 function numericDrift(b: NumericProfile, c: NamedColumn, col: NumericColumn): ColumnDrift {
-  const { buckets, counts } = col.buckets.entries();
+  const { buckets, counts } = col.entries();
   const current = binCounts(b.bins.keys, buckets, counts);
   const label = (i: number): string => (i === 0 ? `≤ ${fmt(b.bins.edges[0])}` : i === b.bins.keys.length ? `> ${fmt(b.bins.edges[i - 1])}` : `${fmt(b.bins.edges[i - 1])} – ${fmt(b.bins.edges[i])}`);
   const raw = b.bins.counts.map((n, i) => ({ label: label(i), baseline: n, current: current[i] }));

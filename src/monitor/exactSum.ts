@@ -11,6 +11,7 @@ export class ExactSum {
 
   /** Adds a finite number (an infinity or NaN would poison the partials: callers keep those apart). */
   add(value: number): void {
+    if (value === 0) return; // so that a sum of zeros is +0 however they were signed and split
     const p = this.p;
     let x = value;
     let i = 0;

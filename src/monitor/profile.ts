@@ -123,7 +123,7 @@ function numericProfile(c: NamedColumn, col: NumericColumn, bins: number): Numer
   const finite = present - col.infinite;
   const mean = finite > 0 ? col.sum.value() / finite : null;
   const variance = finite > 0 ? Math.max(0, col.sumSquares.value() / finite - mean! * mean!) : null;
-  const { buckets, counts } = col.buckets.entries();
+  const { buckets, counts } = col.entries();
   return {
     name: c.name, role: c.role, type: c.type, kind: 'numeric', count: col.count, missing: col.missing,
     min: present > 0 ? col.min : null,
