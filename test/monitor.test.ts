@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadWeights, model, read, runCli, workdir } from './helpers.js';
 import { normalCsv } from './seeded.js';
+import { writeParquet } from './parquetDb.js';
 
 const { models } = await loadWeights();
 const predict = (name: string, row: number[]) => models[name].predict(row) as { variable: number[]; label: bigint };
@@ -221,4 +222,26 @@ test('categories: top values with shares, and new ones in the drift report', asy
   const c = json<Drift>(dir, 'r.json').columns.find((x) => x.name === 'city')!;
   assert.deepEqual(c.newCategories, [{ value: 'marseille', count: 150 }]);
   assert.ok(c.psi >= 0.25);
+});
+
+test('Parquet input profiles and drifts as its CSV does (row groups as units, the column-wise path too)', async () => {
+  const dir = workdir({ 'base.csv': normalCsv(3000, 4, 11), 'day.csv': normalCsv(3000, 4, 12, { column: 3, by: 1 }) });
+  const columns = `id, ${[0, 1, 2, 3].map((j) => `f${j}::DOUBLE AS f${j}`).join(', ')}`;
+  for (const name of ['base', 'day']) {
+    await writeParquet(dir, `${name}.parquet`, `SELECT ${columns} FROM read_csv('${path.join(dir, `${name}.csv`)}', all_varchar = true)`, 'ROW_GROUP_SIZE 1024');
+  }
+  const profile = async (input: string, out: string) => {
+    const r = await runCli(['profile', input, '-m', model('linear.onnx'), '--keep', 'id', '-o', out], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    return read(dir, out);
+  };
+  assert.equal(await profile('base.parquet', 'pq.json'), await profile('base.csv', 'csv.json'));
+  const reports: string[] = [];
+  for (const [input, output, workers] of [['day.csv', 'o.csv', '1'], ['day.parquet', 'o.parquet', '0'], ['day.parquet', 'o2.parquet', '2'], ['day.parquet', 'o.csv', '2']]) {
+    const r = await runCli([input, '-m', model('linear.onnx'), '--keep', 'id', '-o', output, '--baseline', 'csv.json', '--drift', 'r.json', '--workers', workers], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    reports.push(read(dir, 'r.json'));
+  }
+  for (const r of reports.slice(1)) assert.equal(r, reports[0]);
+  assert.equal((JSON.parse(reports[0]) as Drift).worst!.column, 'f3');
 });

@@ -12,6 +12,7 @@ import type { ColumnBatch } from './parquetInput.js';
 import { allocate } from '../score/cells.js';
 import { scoreRows, type ScoredPiece } from '../score/scorer.js';
 import type { ChunkContext, ChunkResult } from '../score/processChunk.js';
+import type { UnitMonitor } from '../monitor/unitMonitor.js';
 
 export interface ColumnarScore {
   /** Counts and output shapes (no rows: they are in `pieces`). */
@@ -19,13 +20,17 @@ export interface ColumnarScore {
   pieces: ScoredPiece[];
 }
 
-export async function scoreColumnar(batch: ColumnBatch, ctx: ChunkContext): Promise<ColumnarScore | null> {
+/** `unit`: the row group's monitoring, which profiles the feeds and outputs here as processBatch would. */
+export async function scoreColumnar(batch: ColumnBatch, ctx: ChunkContext, unit?: UnitMonitor): Promise<ColumnarScore | null> {
   const { plan } = ctx;
   const { cols, start, count } = batch;
+  // A challenger's columns and --ood's are made per record, by processBatch.
+  if (ctx.challenger || ctx.monitor?.ood) return null;
   if (!plan.feeds.every((f) => !f.fromArray && f.columns.every((c) => takesAsIs(f, cols[c], start, count)))) return null;
   const data = plan.feeds.map((f) => fill(f, cols, start, count));
   const scored = await scoreRows(ctx.session, plan.feeds, data, count, ctx.score);
   if (scored.failed.size > 0) return null;
+  unit?.addBatch(data, count, scored.failed, scored.pieces, scored.pieces[0]?.outputs.length ?? 0);
   const recordShapes = scored.pieces.length ? scored.pieces[0].outputs.map((o) => o.recordShape) : null;
   return { result: { rows: [], errors: [], scored: count, records: count, failed: [], recordShapes, calls: scored.calls }, pieces: scored.pieces };
 }

@@ -59,12 +59,15 @@ async function spool(input: OpenedInput, file: string): Promise<void> {
   await Promise.race([once(out, 'close'), failed]);
 }
 
-/** Scores a Parquet batch; its sidecar entries have no line (`line: null`): a Parquet row is not a line of text. */
-export async function scoreParquetBatch(batch: RecordBatch, ctx: ChunkContext): Promise<ChunkResult> {
-  const unit = ctx.monitor ? new UnitMonitor(ctx.monitor) : undefined;
-  const result = await processBatch(batch, ctx, unit);
+/**
+ * Scores a Parquet batch; its sidecar entries have no line (`line: null`): a Parquet row is not a line of text.
+ * `unit`: the monitoring of the row group the batch belongs to (else the batch's own, returned with it).
+ */
+export async function scoreParquetBatch(batch: RecordBatch, ctx: ChunkContext, unit?: UnitMonitor): Promise<ChunkResult> {
+  const own = unit === undefined && ctx.monitor ? new UnitMonitor(ctx.monitor) : undefined;
+  const result = await processBatch(batch, ctx, unit ?? own);
   for (const e of result.errors) e.line = null;
-  if (unit) result.monitor = unit.partial();
+  if (own) result.monitor = own.partial();
   return result;
 }
 
@@ -81,17 +84,20 @@ export async function scoreParquetUnit(
   groupFor?: (first: ChunkResult, capacity: number) => GroupBuilder,
 ): Promise<FormattedBlock> {
   const all = [...batches];
+  // One partial profile for the row group, as for a block.
+  const unit = ctx.monitor ? new UnitMonitor(ctx.monitor) : undefined;
+  const monitor = () => (unit ? { monitor: unit.partial() } : {});
   if (!groupFor) {
     const parts: FormattedChunk[] = [];
-    for (const batch of all) parts.push(format(await scoreParquetBatch(batch, ctx)));
-    return { parts, lines: 0 };
+    for (const batch of all) parts.push(format(await scoreParquetBatch(batch, ctx, unit)));
+    return { parts, lines: 0, ...monitor() };
   }
   const results: ChunkResult[] = [];
   const capacity = all.reduce((n, b) => n + b.count, 0);
   let group: GroupBuilder | null = null;
   let rows = 0;
   for (const batch of all) {
-    const columnar = 'cols' in batch ? await scoreColumnar(batch as ColumnBatch, ctx) : null;
+    const columnar = 'cols' in batch ? await scoreColumnar(batch as ColumnBatch, ctx, unit) : null;
     if (columnar) {
       const { cols, start } = batch as ColumnBatch;
       group ??= groupFor(columnar.result, capacity);
@@ -100,13 +106,13 @@ export async function scoreParquetUnit(
       results.push(columnar.result);
       continue;
     }
-    const result = await scoreParquetBatch(batch, ctx);
+    const result = await scoreParquetBatch(batch, ctx, unit);
     group ??= groupFor(result, capacity);
     group.add(result.rows);
     rows += result.rows.length;
     results.push({ ...result, rows: [] }); // the rows are in the group now, and can go
   }
-  return { parts: [formatEncoded(mergeResults(results), group?.finish() ?? new Uint8Array(0), rows)], lines: 0 };
+  return { parts: [formatEncoded(mergeResults(results), group?.finish() ?? new Uint8Array(0), rows)], lines: 0, ...monitor() };
 }
 
 /** The results of consecutive batches as one. */
