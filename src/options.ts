@@ -213,6 +213,11 @@ function outputDirectory(flags: RawFlags): string {
 
 function monitorOptions(flags: RawFlags, command: Command): MonitorOptions {
   const baseline = flags.baseline ?? null;
+  // A drift report and a challenger's agreement describe one output; --output-dir writes one output per input.
+  const monitoring = baseline !== null ? '--baseline' : flags.challenger !== undefined ? '--challenger' : null;
+  if (flags.outputDir !== undefined && monitoring !== null) {
+    throw usage(`${monitoring} cannot be combined with --output-dir (one drift report or agreement per run, not per input): run each input on its own`);
+  }
   for (const [flag, value] of [['--drift', flags.drift], ['--max-drift', flags.maxDrift], ['--ood', flags.ood]] as const) {
     if (value !== undefined && baseline === null) throw usage(`${flag} compares with a baseline: give --baseline <profile.json> (made by batch-score profile)`);
   }

@@ -32,6 +32,9 @@ test('--output-dir over an input, two inputs with one base name, with -o: refuse
     [['in.csv', '--output-dir', '.'], /\[USAGE\] the output in\.csv is the same file as input in\.csv/],
     [['x.csv', 'x.tsv', '--output-dir', 'o'], /\[USAGE\] two inputs are named x/],
     [['in.csv', '--output-dir', 'o', '-o', 'p.csv'], /\[USAGE\] --output-dir .* cannot be given with -o/],
+    // One drift report or challenger agreement per run, not per input.
+    [['in.csv', '--output-dir', 'o', '--baseline', 'in.csv', '--drift', 'r.json'], /\[USAGE\] --baseline cannot be combined with --output-dir/],
+    [['in.csv', '--output-dir', 'o', '--challenger', LINEAR], /\[USAGE\] --challenger cannot be combined with --output-dir/],
   ];
   const runs = await Promise.all(cases.map(([args]) => runCli([...args, '-m', LINEAR, '--keep', 'id'], { cwd: dir })));
   runs.forEach((r, i) => {
@@ -40,4 +43,7 @@ test('--output-dir over an input, two inputs with one base name, with -o: refuse
   });
   assert.equal(read(dir, 'in.csv'), A);
   assert.ok(!exists(dir, 'o'));
+  const profile = await runCli(['profile', 'in.csv', '-m', LINEAR, '--keep', 'id', '--output-dir', 'o'], { cwd: dir });
+  assert.equal(profile.code, 2, profile.stderr);
+  assert.match(profile.stderr, /\[USAGE\] unknown option '--output-dir'/);
 });
