@@ -1,8 +1,11 @@
-# batch-score serve in a container (issue 14). Not built on the development machines (no container runtime
-# there); see the README's "Serving" section. The model is added by a derived image or a volume at /models.
+# batch-score in a container: `serve` (issue 14, deploy/deployment.yaml) by default, or a scoring run (the shards
+# of deploy/k8s/job.yaml give their own args). Not built on the development machines (no container runtime
+# there); see the README's "Serving" and "Scaling out". The model is added by a derived image or a volume at /models.
 #
 #   docker build -t batch-score .
 #   docker run --rm -p 8080:8080 -v "$PWD/fixtures/models:/models:ro" batch-score serve -m /models/linear.onnx --host 0.0.0.0
+#   docker run --rm -e AWS_REGION -e AWS_ACCESS_KEY_ID -e AWS_SECRET_ACCESS_KEY -v "$PWD/fixtures/models:/models:ro" \
+#     batch-score s3://bucket/in/ -m /models/linear.onnx --shard 0/4 -o s3://bucket/out/part-0.csv
 
 # Build: compile TypeScript, then keep only the production dependencies.
 FROM node:20-bookworm-slim AS build

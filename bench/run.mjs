@@ -28,6 +28,7 @@ import { parseArgs } from 'node:util';
 import { ensureParquet, ensureRecords } from './data.mjs';
 import { ensureModel } from './model.mjs';
 import { HAS_GNU_TIME, interleave, repeat, runCommand } from './measure.mjs';
+import { shardFigures } from './shards.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
@@ -59,7 +60,7 @@ function readConfig() {
 async function probeCli(cli) {
   const { stdout } = await runCommand(process.execPath, [cli, '--help']);
   const has = (flag) => new RegExp(`${flag}\\b`).test(stdout);
-  return { workers: has('--workers'), inputFormat: has('--input-format'), outputFormat: has('--output-format'), parquet: has('--compression') };
+  return { workers: has('--workers'), inputFormat: has('--input-format'), outputFormat: has('--output-format'), parquet: has('--compression'), baseline: has('--baseline') };
 }
 
 /** The first python that imports pandas and onnx (pyenv's python3 may not see Debian's packages). */
@@ -223,6 +224,26 @@ async function shapeFigures(ctx) {
 function perByte(s) {
   if (s.mine.failed || !s.plain) return null;
   return s.mine.seconds / s.mine.bytes / (s.plain.seconds / s.plain.bytes);
+}
+
+/**
+ * Monitoring (issue 15): `batch-score profile` and a run with --baseline --drift, each in turns with a plain CSV run
+ * of the same data (plain, profile, drift, plain, …), so their ratios come from runs that shared the machine's load.
+ * The baseline is the profile of the same file, made once first.
+ */
+async function monitorFigures(ctx) {
+  const labels = ['batch-score profile (CSV in, profile out)', 'batch-score CSV→CSV --baseline --drift report.html', 'batch-score CSV→CSV, run in turns with the two above'];
+  if (!ctx.cli.baseline) return { profile: skipped(labels[0], 'n/a (no monitoring in this build)'), drift: skipped(labels[1], 'n/a'), plain: skipped(labels[2], 'n/a') };
+  const baseline = join(OUT_DIR, 'baseline.json');
+  const run = (args) => () => runCommand(process.execPath, [ctx.build.cli, ...args, '-m', ctx.model, '--keep', 'id', '-q']);
+  const made = await run(['profile', ctx.data.csv, '-o', baseline])();
+  if (made.code) return { profile: figure(labels[0], ctx.rows, { ok: false, last: made }), drift: skipped(labels[1], 'n/a (no baseline)'), plain: skipped(labels[2], 'n/a') };
+  const [plain, profile, drift] = await interleave(ctx.runs, [
+    run([ctx.data.csv, '-o', join(OUT_DIR, 'monitor-plain.csv')]),
+    run(['profile', ctx.data.csv, '-o', join(OUT_DIR, 'monitor-profile.json')]),
+    run([ctx.data.csv, '-o', join(OUT_DIR, 'monitor-drift.csv'), '--baseline', baseline, '--drift', join(OUT_DIR, 'monitor-report.html')]),
+  ]);
+  return { profile: figure(labels[0], ctx.rows, profile), drift: figure(labels[1], ctx.rows, drift), plain: figure(labels[2], ctx.rows, plain) };
 }
 
 async function startupFigure(ctx) {
@@ -462,7 +483,12 @@ function goals(r) {
   const flat = csv.rssMB != null && r.quarter.rssMB != null ? csv.rssMB / r.quarter.rssMB : null;
   row('peak RSS within 1.3× between R/4 and R rows', flat ? `${flat.toFixed(2)}×` : 'n/a', flat ? flat <= 1.3 : null);
   row('output byte-identical for every --workers and batch size', r.identity.verdict.split(' (')[0], r.identity.pass);
+  const monitorRatio = (f) => (f.failed || r.monitor.plain.failed ? null : f.seconds / r.monitor.plain.seconds);
+  const [pr, dr] = [monitorRatio(r.monitor.profile), monitorRatio(r.monitor.drift)];
+  row('profiling ≤ 1.3× a plain scoring run (run in turns)', pr === null ? 'n/a' : `${pr.toFixed(2)}×`, pr === null ? null : pr <= 1.3);
+  row('scoring with --baseline --drift ≤ 1.2× without (run in turns)', dr === null ? 'n/a' : `${dr.toFixed(2)}×`, dr === null ? null : dr <= 1.2);
   const startup = r.figures.find((f) => f.label.startsWith('start-up'));
+  r.shards.goals(row);
   row('start-up on a 10-row file well under 0.5 s', startup && !startup.failed ? `${startup.seconds.toFixed(3)} s` : 'n/a', startup && !startup.failed ? startup.seconds < 0.5 : null);
   out.push('', '### What limits the goals not met', '');
   for (const x of shapeMisses) out.push(shapeLimit(x));
@@ -531,13 +557,17 @@ async function main() {
   const peerCsv = await peerFigure(ctx, 'csv');
   const peerJsonl = await peerFigure(ctx, 'jsonl');
   const shapes = await shapeFigures(ctx);
+  const monitor = await monitorFigures(ctx);
   const startup = await startupFigure(ctx);
   const quarter = await quarterFigure(ctx, csv[0].args);
   const [halfAlone, halvesAtOnce] = await ceilingFigures(ctx);
+  const shards = await shardFigures({ ...ctx, cli: ctx.build.cli, outDir: OUT_DIR }, { figure, skipped });
 
   const r = {
-    figures: [...parsers, modelOnly, warm, ...csv, jsonl, ...parquet, peerCsv, peerJsonl, ...shapes.flatMap((x) => [x.mine, x.peer]), startup, quarter, halfAlone, halvesAtOnce],
+    figures: [...parsers, modelOnly, warm, ...csv, jsonl, ...parquet, peerCsv, peerJsonl, ...shapes.flatMap((x) => [x.mine, x.peer]), monitor.plain, monitor.profile, monitor.drift, startup, quarter, halfAlone, halvesAtOnce, ...shards.figures],
+    shards,
     shapes,
+    monitor,
     warm,
     halfAlone,
     halvesAtOnce,

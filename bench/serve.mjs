@@ -29,6 +29,7 @@ const SECONDS = Number(process.env.SECONDS_PER_RUN ?? 4);
 const rand = prng(11);
 const row = () => Array.from({ length: N_FEATURES }, () => Number((rand() * 4 - 2).toFixed(6)));
 const oneRecord = JSON.stringify({ inputs: [row()] });
+const noRecord = JSON.stringify({ inputs: [] });
 const thousand = JSON.stringify({ inputs: Array.from({ length: 1000 }, row) });
 
 const median = (v) => {
@@ -64,7 +65,9 @@ async function metrics(url) {
 
 async function load(url, { connections, body, seconds = SECONDS }) {
   const before = await metrics(url);
-  const r = await autocannon({ url: `${url}/predict`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections, duration: seconds });
+  // No body: GET /v2/health/live, the HTTP stack's own floor.
+  const target = body === undefined ? { url: `${url}/v2/health/live` } : { url: `${url}/predict`, method: 'POST', headers: { 'content-type': 'application/json' }, body };
+  const r = await autocannon({ ...target, connections, duration: seconds });
   const after = await metrics(url);
   const ok = r['2xx'];
   return { rps: ok / seconds, p50: r.latency.p50, p99: r.latency.p99, callsPerRequest: (after.calls - before.calls) / Math.max(1, ok), non2xx: r.non2xx, errors: r.errors };
@@ -101,17 +104,25 @@ async function figures() {
   console.log(line('defaults (micro-batching)', batched));
   const single = await series(['--max-batch-size', '1'], { connections: 64, body: oneRecord });
   console.log(line('--max-batch-size 1', single));
+  const empty = await series([], { connections: 64, body: noRecord });
+  console.log(line('no record (`{"inputs": []}`: HTTP and JSON, no model)', empty));
+  const live = await series([], { connections: 64 });
+  console.log(line('GET /v2/health/live (the HTTP stack alone)', live));
   console.log(`\n- batched / unbatched requests/s: ${(batched.rps / single.rps).toFixed(2)}×`);
+  // If batching made the model free, a request would cost what one without a record costs: the most it can give.
+  console.log(`- the ceiling of batching on this model: no-record / unbatched requests/s = ${(empty.rps / single.rps).toFixed(2)}× (a one-record request's model share ${(100 * (1 / single.rps - 1 / empty.rps) * single.rps).toFixed(0)}% unbatched)`);
 
   console.log('\n4 connections, 1,000-record requests, records/s (requests/s × 1,000):\n');
   console.log(HEADER.replace('median /s', 'median records/s'));
   const bulk = await series([], { connections: 4, body: thousand });
-  console.log(line('defaults', bulk, 1000));
+  console.log(line('defaults (--workers 0: scored in the main thread)', bulk, 1000));
+  const pooled = await series(['--workers', '1'], { connections: 4, body: thousand });
+  console.log(line('--workers 1', pooled, 1000));
   const rows = 500000;
   const { jsonl } = await ensureRecords(DATA, rows);
   const cli = [];
   for (let i = 0; i < RUNS; i++) cli.push(rows / (await runCommand(process.execPath, [BIN, jsonl, '-m', MODEL, '-o', join(tmpdir(), 'bench-serve.jsonl'), '-q'])).seconds);
-  console.log(`\n- the CLI on ${fmt(rows)} JSONL records → JSONL (default workers, whole process): ${fmt(median(cli))} records/s (runs ${spread(cli)}); serve / CLI: ${(bulk.rps * 1000 / median(cli)).toFixed(2)}`);
+  console.log(`\n- the CLI on ${fmt(rows)} JSONL records → JSONL (default workers, whole process): ${fmt(median(cli))} records/s (runs ${spread(cli)}); serve / CLI: ${(bulk.rps * 1000 / median(cli)).toFixed(2)} (--workers 1: ${(pooled.rps * 1000 / median(cli)).toFixed(2)})`);
 
   await overload();
 }

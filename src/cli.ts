@@ -11,12 +11,17 @@ import { ModelSession, readModel, runtimeVersion, setRuntimeLogging, type ModelB
 import { outputFormatFor } from './formats/detect.js';
 import { BrokenPipe, temporaryFiles } from './output/sinks.js';
 import { RunOutputs, keptAfterStop, writeSummary } from './output/runOutputs.js';
-import { earlyWorkers, newCounts, runPipeline, type RunCounts } from './run/runner.js';
+import { earlyWorkers, newCounts, runPipeline, type RunCounts, type RunSettings } from './run/runner.js';
+import { outputFormatsOf, runEachInput } from './run/perInput.js';
+import { DirOutputs } from './output/dirOutputs.js';
 import type { Sidecar } from './output/sidecar.js';
 import { outputOptions, summaryLine, type RunSummary } from './report/summary.js';
 import { progressBar } from './report/progress.js';
 import { inspectModel, renderInspect } from './commands/inspect.js';
 import { buildServe, runServe } from './commands/serve.js';
+import { resolveInputs } from './input/shardPlan.js';
+import { buildProfile } from './commands/profile.js';
+import { driftExit, reportText, startMonitoring, type MonitorResult, type Monitoring } from './run/monitoring.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -26,6 +31,7 @@ Exit codes:
   3    done, some records failed: see the error sidecar
   2    the run could not start or go on (usage, model, input, output, mapping); no output written
   4    aborted: more records failed than --max-errors/--max-error-rate allow
+  5    complete, but a column drifted past --max-drift: see the drift report
   129  hung up (SIGHUP); 130 interrupted (SIGINT, Ctrl-C); 143 terminated (SIGTERM); no output written
   1    internal error (a bug: please report it with --verbose output)`;
 
@@ -37,6 +43,8 @@ Examples:
   $ cat events.jsonl | batch-score -m model.onnx | jq .variable
   $ zcat day.csv.gz | batch-score -m model.onnx -o preds.csv.gz
   $ tail -f stream.jsonl | batch-score -m model.onnx --flush-ms 200 >> preds.jsonl
+  $ batch-score profile train.csv -m model.onnx -o baseline.json              # see batch-score help profile
+  $ batch-score day.csv -m model.onnx -o preds.csv --baseline baseline.json --drift report.html --max-drift 0.25
 ${EXIT_CODES}
 `;
 
@@ -75,6 +83,8 @@ function buildProgram(): Command {
     .addOption(flag('--outputs <names>', 'comma-separated model outputs to write', 'all tensor outputs'))
     .addOption(flag('--batch-size <n>', 'records per model call', DEFAULTS.batchSize))
     .addOption(flag('--on-error <mode>', 'a failed record: null (a row with empty predictions) or skip (no row)', DEFAULTS.onError))
+    .addOption(flag('--output-dir <dir>', 'one output and one sidecar per input, named after it: DIR/<name>.<ext>, DIR/<name>.errors.jsonl (a directory or s3://bucket/prefix/)'))
+    .addOption(flag('--shard <K/N>', 'score only shard K (0-based) of N: the records starting in the K-th of N equal byte ranges of the inputs (with --output-dir: whole inputs)'))
     .addOption(flag('--errors <path>', 'error sidecar path, - for standard output', '<output name>.errors.jsonl beside the output; with output to a stream, batch-score.errors.jsonl'))
     .addOption(flag('--missing <mode>', 'an empty/NA feature: error (MISSING_VALUE) or nan (fed as NaN)', DEFAULTS.missing))
     .addOption(flag('--input-format <format>', 'csv, tsv, jsonl, json or parquet', 'from the extension, else sniffed'))
@@ -91,6 +101,11 @@ function buildProgram(): Command {
     .addOption(flag('--max-error-rate <fraction>', 'abort (exit 4) when more than this fraction of records fail (checked from --batch-size records on, and at the end of the input)', 'no limit'))
     .addOption(flag('--max-record-bytes <n>', 'a longer record fails as RECORD_TOO_LARGE', `${DEFAULTS.maxRecordBytes} (1 MiB)`))
     .addOption(flag('--summary <path>', 'write a JSON run summary here (- for standard output)'))
+    .addOption(flag('--baseline <path>', 'a profile (batch-score profile) to compare this run with: drift per column in the summary'))
+    .addOption(flag('--drift <path>', 'write the drift report here: .json, or .html (a page with charts)'))
+    .addOption(flag('--max-drift <psi>', 'exit 5 when a column drifts past this PSI (0.25: the drift verdict); the output is still written'))
+    .addOption(flag('--ood <column>', "add an output column naming each record's features outside the baseline's [min, max]"))
+    .addOption(flag('--challenger <model.onnx>', 'a second model scoring every record: its outputs as challenger_* columns, agreement in the summary'))
     .addOption(flag('-q, --quiet', 'no summary line, no progress bar'))
     .addOption(flag('--no-progress', 'no progress bar (it shows only when stderr is a terminal)'))
     .addOption(flag('--no-color', 'no colors (also NO_COLOR=1)'))
@@ -122,7 +137,7 @@ function buildInspect(): Command {
 }
 
 interface Parsed {
-  command: 'score' | 'inspect' | 'serve';
+  command: 'score' | 'inspect' | 'serve' | 'profile';
   args: string[];
   flags: RawFlags & { input?: string; json?: boolean };
 }
@@ -148,6 +163,12 @@ export async function main(argv: string[]): Promise<number> {
   program.addCommand(buildServe().exitOverride().action((flags: Parsed['flags']) => {
     parsed = { command: 'serve', args: [], flags };
   }));
+  program.addCommand(buildProfile()
+    .exitOverride()
+    .configureOutput({ ...output, outputError: () => void (helpFor = 'batch-score help profile') })
+    .action((args: string[], flags: RawFlags) => {
+      parsed = { command: 'profile', args, flags };
+    }));
   try {
     program.parse(argv);
   } catch (err) {
@@ -169,7 +190,7 @@ export async function main(argv: string[]): Promise<number> {
     return reportRunError(err, got.flags.verbose === true, got.flags.color !== false);
   }
   setRuntimeLogging(options.verbose);
-  if (got.command === 'score' && got.args.length === 0 && process.stdin.isTTY) {
+  if (got.command !== 'inspect' && got.args.length === 0 && process.stdin.isTTY) {
     // Waiting for records typed at a terminal is never what was meant.
     return reportRunError(new RunError('USAGE', 'no input: give input files, or pipe records on standard input (see --help)'), options.verbose, options.color);
   }
@@ -201,7 +222,7 @@ async function score(options: Options): Promise<number> {
   const paint = new Chalk({ level: options.color && process.stderr.isTTY ? chalk.level || 1 : 0 });
   const startedAt = new Date();
   let session: ModelSession | null = null;
-  let outputs: RunOutputs | null = null;
+  let outputs: RunOutputs | DirOutputs | null = null;
   const counts = newCounts();
   let exitCode: number = EXIT.ok;
   let stopped: string | undefined;
@@ -211,28 +232,37 @@ async function score(options: Options): Promise<number> {
   const stopSignals = onSignals(interrupt, options, () => keptAfterStop(options, outputs?.sidecar ?? null));
   let pool: ReturnType<typeof earlyWorkers> = null;
   let formats: { input: RecordFormat; output: RecordFormat } | null = null; // as the run decided them, for the summary
-  const summaryOf = (): RunSummary => buildSummary(options, formats, session, counts, outputs?.sidecar ?? null, startedAt, exitCode, stopped);
+  let monitoring: Monitoring | null = null;
+  let monitored: MonitorResult | null = null;
+  const summaryOf = (): RunSummary => ({
+    ...buildSummary(options, formats, session, counts, outputs?.sidecar ?? null, startedAt, exitCode, stopped),
+    ...monitorSummary(options, monitored),
+  });
+  const profiling = options.monitor.profile;
   try {
     // Read once: every session of the run, in every worker, is made from these bytes (and the summary's sha256 is
     // theirs), even if the file is replaced during the run.
+    // s3:// prefixes listed, and a shard's parts of the inputs planned, before anything is opened for writing.
+    const resolved = await resolveInputs(options);
+    options = { ...options, inputs: resolved.inputs };
     const model: ModelBytes = await readModel(options.model);
+    monitoring = await startMonitoring(options);
     // For a large input, the workers start now and load the model while the main thread loads its own.
-    pool = earlyWorkers(options, model);
+    pool = earlyWorkers(options, model, monitoring.challenger?.model ?? null);
     session = await ModelSession.fromBytes(model, options.threads);
-    outputs = await RunOutputs.open(options);
-    await runPipeline({
+    const settings: Omit<RunSettings, 'sink' | 'sidecar' | 'parts' | 'pool'> = {
       options,
       session,
       model,
+      monitor: monitoring.monitor,
+      challenger: monitoring.challenger,
+      // batch-score profile writes the profile, not the predictions.
       outputFormatFor: (input) => {
-        const output = outputFormatFor(options.outputFormat, options.output, input);
+        const output = profiling ? 'json' : outputFormatFor(options.outputFormat, options.output, input);
         formats = { input, output };
-        return output;
+        return profiling ? 'none' : output;
       },
-      sink: outputs.sink,
-      sidecar: outputs.sidecar,
       signal: interrupt.signal,
-      pool,
       onPlan: (plan, outputs) => {
         if (options.quiet) return;
         for (const name of outputs.skipped) {
@@ -243,10 +273,27 @@ async function score(options: Options): Promise<number> {
         }
       },
       onProgress: (p) => bar.update(p),
-    }, counts);
+    };
+    const parts = resolved.parts ?? options.inputs.map((name) => ({ name, range: null }));
+    if (options.outputDir === null) {
+      const single = (outputs = await RunOutputs.open(options));
+      await runPipeline({ ...settings, sink: single.sink, sidecar: single.sidecar, parts, pool }, counts);
+    } else {
+      // One output and sidecar per input (those this shard owns, whole).
+      const perInput = { ...options, inputs: parts.map((p) => p.name) };
+      const dir = (outputs = await DirOutputs.open(perInput, await outputFormatsOf(parts, options)));
+      await runEachInput(settings, parts, dir, counts, pool);
+    }
     exitCode = counts.failed > 0 ? EXIT.someFailed : EXIT.ok;
-    // The output, its sidecar and the summary are committed together, or not at all.
-    await outputs.commit(() => `${JSON.stringify(summaryOf(), null, 2)}\n`);
+    if (monitoring.monitor) {
+      const records = { read: counts.scored + counts.failed, scored: counts.scored, failed: counts.failed };
+      monitored = monitoring.monitor.finish(counts.columnNames ?? [], { sha256: session.info.sha256, records });
+      if (profiling && outputs instanceof RunOutputs) await outputs.sink.write(`${JSON.stringify(monitored.profile, null, 2)}\n`);
+      exitCode = driftExit(options, monitored.drift, exitCode);
+    }
+    // The output, its sidecar, the summary and the drift report are committed together, or not at all.
+    const summaryText = () => `${JSON.stringify(summaryOf(), null, 2)}\n`;
+    await (outputs instanceof RunOutputs ? outputs.commit(summaryText, () => reportText(options, monitored?.drift ?? null)) : outputs.commit(summaryText));
   } catch (err) {
     failure = err;
     const threshold = err instanceof RunError && err.code === 'THRESHOLD';
@@ -265,6 +312,7 @@ async function score(options: Options): Promise<number> {
     bar.stop();
     await pool?.close();
     await session?.release().catch(() => undefined);
+    await monitoring?.challenger?.session.release().catch(() => undefined);
     await outputs?.close();
     process.stdin.destroy(); // an unread stdin (e.g. after a broken pipe) must not keep the process alive
   }
@@ -341,7 +389,7 @@ function buildSummary(
   formats: { input: RecordFormat; output: RecordFormat } | null,
   session: ModelSession | null,
   counts: RunCounts,
-  sidecar: Sidecar | null,
+  sidecar: Pick<Sidecar, 'byCode' | 'where'> | null,
   startedAt: Date,
   exitCode: number,
   stopped: string | undefined,
@@ -355,7 +403,7 @@ function buildSummary(
     errors: sidecar?.byCode ?? {},
     model: { path: options.model, sha256: info?.sha256 ?? '', inputs: info?.inputs ?? [], outputs: info?.outputs ?? [], calls: counts.modelCalls },
     inputs: options.inputs,
-    output: options.output ?? '-',
+    output: options.outputDir ?? options.output ?? '-',
     errorsFile: sidecar?.where ?? null,
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
@@ -368,7 +416,17 @@ function buildSummary(
 
 function paintLine(paint: InstanceType<typeof Chalk>, s: RunSummary): string {
   const line = printable(summaryLine(s));
-  return s.rows.failed > 0 ? paint.yellow(line) : paint.green(line);
+  return s.rows.failed > 0 || (s.drift && s.drift.verdict !== 'ok') ? paint.yellow(line) : paint.green(line);
+}
+
+/** The summary's monitoring fields: the drift verdict, the challenger's agreement, where the profile went. */
+function monitorSummary(options: Options, m: MonitorResult | null): Partial<RunSummary> {
+  if (!m) return {};
+  return {
+    ...(options.monitor.profile ? { profile: options.output ?? '-' } : {}),
+    ...(m.drift ? { drift: { verdict: m.drift.verdict, worst: m.drift.worst, report: options.monitor.drift, maxDrift: options.monitor.maxDrift } } : {}),
+    ...(m.agreement ? { agreement: m.agreement } : {}),
+  };
 }
 
 function reportRunError(err: unknown, verbose: boolean, color: boolean): number {

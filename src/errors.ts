@@ -27,6 +27,8 @@ export const EXIT = {
   run: 2,
   someFailed: 3,
   threshold: 4,
+  /** The run is complete, but a column drifted past --max-drift (a finished run, not a run error). */
+  drift: 5,
   sighup: 129,
   sigint: 130,
   sigterm: 143,

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { RunError } from './errors.js';
 import { outputFormatFor, parseFormat } from './formats/detect.js';
 import { checkDistinct, outputTarget, type NamedFile, type OutputTarget } from './output/outputPaths.js';
+import { isS3Url } from './storage/s3.js';
+import { parseShard, type Shard } from './input/shardPlan.js';
 
 export type OnError = 'null' | 'skip';
 export type MissingPolicy = 'error' | 'nan';
@@ -42,7 +44,7 @@ export interface Options {
   missing: MissingPolicy;
   summaryPath: string | null;
   /** How each output is written: atomically (a regular file) or in place (stdout, a device, a FIFO). */
-  targets: { output: OutputTarget; errors: OutputTarget; summary: OutputTarget | null };
+  targets: { output: OutputTarget; errors: OutputTarget; summary: OutputTarget | null; report: OutputTarget | null };
   quiet: boolean;
   progress: boolean;
   color: boolean;
@@ -68,6 +70,28 @@ export interface Options {
   workers: number;
   /** onnxruntime intra-op threads per session. */
   threads: number;
+  /** --shard K/N: this run scores shard K of N (see input/shardPlan.ts); null: everything. */
+  shard: Shard | null;
+  /** --output-dir: one output and sidecar per input in this directory (or s3:// prefix); null: one output. */
+  outputDir: string | null;
+  /** Monitoring (README "Monitoring"): the profile command, or a run compared with a baseline, or a challenger. */
+  monitor: MonitorOptions;
+}
+
+export interface MonitorOptions {
+  /** `batch-score profile`: the output (-o) is the profile JSON; predictions are not written. */
+  profile: boolean;
+  /** Quantile bins per numeric column of a profile (--bins). */
+  bins: number;
+  baseline: string | null;
+  /** The drift report's path (--drift): JSON, or HTML for a `.html`/`.htm` path. */
+  drift: string | null;
+  /** Exit 5 when the worst column's PSI exceeds this (--max-drift). */
+  maxDrift: number | null;
+  /** The output column naming each record's features outside the baseline's range (--ood). */
+  ood: string | null;
+  /** A second model scoring every record (--challenger). */
+  challenger: string | null;
 }
 
 /** What commander hands us: strings and booleans as typed by the user. */
@@ -100,9 +124,19 @@ export interface RawFlags {
   maxRecordBytes?: string;
   workers?: string;
   threads?: string;
+  shard?: string;
+  outputDir?: string;
+  bins?: string;
+  baseline?: string;
+  drift?: string;
+  maxDrift?: string;
+  ood?: string;
+  challenger?: string;
 }
 
-export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.ProcessEnv = process.env, command: 'score' | 'inspect' | 'serve' = 'score'): Options {
+export type Command = 'score' | 'inspect' | 'serve' | 'profile';
+
+export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.ProcessEnv = process.env, command: Command = 'score'): Options {
   if (!flags.model) throw usage('missing required option -m, --model <path>');
   const inputs = args.length > 0 ? args : ['-'];
   if (inputs.filter((i) => i === '-').length > 1) throw usage('standard input (-) can be given only once');
@@ -110,12 +144,18 @@ export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.Proc
     if (value === '') throw usage(`${flag} needs a path (or - for standard output)`);
   }
   const output = flags.output === undefined || flags.output === '-' ? null : flags.output;
+  const outputDir = flags.outputDir === undefined ? null : outputDirectory(flags);
   const workers = flags.workers === undefined ? defaultWorkers() : workerCount(flags.workers);
   const outputAt = outputTarget(output ?? '-');
   // With a stream output there is no file to put the sidecar beside (/dev/null.errors.jsonl is no place for it).
   const errorsPath = flags.errors ?? defaultErrorsPath(outputAt.inPlace ? null : output);
-  const targets = { output: outputAt, errors: outputTarget(errorsPath), summary: flags.summary === undefined ? null : outputTarget(flags.summary) };
-  if (command === 'score') checkDistinct(namedFiles(inputs, flags.model, flags, errorsPath));
+  const targets = {
+    output: outputAt,
+    errors: outputTarget(errorsPath),
+    summary: flags.summary === undefined ? null : outputTarget(flags.summary),
+    report: flags.drift === undefined ? null : outputTarget(flags.drift),
+  };
+  if (command === 'score' || command === 'profile') checkDistinct(namedFiles(inputs, flags.model, flags, errorsPath));
   const keep = flags.keep === undefined ? [] : nameList('--keep', flags.keep, true);
   const ignore = flags.ignore === undefined ? [] : nameList('--ignore', flags.ignore, true);
   const features = flags.features === undefined ? null : nameList('--features', flags.features);
@@ -155,7 +195,53 @@ export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.Proc
     workers,
     // (workers + main thread) × threads ≤ cores: sessions in parallel threads must not oversubscribe the machine.
     threads: flags.threads === undefined ? Math.max(1, Math.floor(availableParallelism() / (workers + 1))) : positiveInt('--threads', flags.threads),
+    shard: flags.shard === undefined ? null : parseShard(flags.shard),
+    outputDir,
+    monitor: monitorOptions(flags, command),
   };
+}
+
+/** --output-dir: a directory (made if missing) or an s3:// prefix; each input's output and sidecar go there. */
+function outputDirectory(flags: RawFlags): string {
+  const dir = flags.outputDir!;
+  if (dir === '') throw usage('--output-dir needs a directory');
+  for (const [flag, given] of [['-o', flags.output], ['--errors', flags.errors]] as const) {
+    if (given !== undefined) throw usage(`--output-dir names every output and sidecar after its input; it cannot be given with ${flag}`);
+  }
+  return dir;
+}
+
+function monitorOptions(flags: RawFlags, command: Command): MonitorOptions {
+  const baseline = flags.baseline ?? null;
+  // A drift report and a challenger's agreement describe one output; --output-dir writes one output per input.
+  const monitoring = baseline !== null ? '--baseline' : flags.challenger !== undefined ? '--challenger' : null;
+  if (flags.outputDir !== undefined && monitoring !== null) {
+    throw usage(`${monitoring} cannot be combined with --output-dir (one drift report or agreement per run, not per input): run each input on its own`);
+  }
+  for (const [flag, value] of [['--drift', flags.drift], ['--max-drift', flags.maxDrift], ['--ood', flags.ood]] as const) {
+    if (value !== undefined && baseline === null) throw usage(`${flag} compares with a baseline: give --baseline <profile.json> (made by batch-score profile)`);
+  }
+  if (flags.drift !== undefined && !/\.(json|html?)$/i.test(flags.drift)) throw usage(`--drift ${JSON.stringify(flags.drift)}: the report is .json or .html`);
+  if (flags.ood === '') throw usage('--ood needs a column name');
+  const maxDrift = flags.maxDrift === undefined ? null : Number(flags.maxDrift);
+  if (maxDrift !== null && (flags.maxDrift!.trim() === '' || !Number.isFinite(maxDrift) || maxDrift < 0)) {
+    throw usage(`--max-drift must be a PSI ≥ 0 (e.g. 0.25), got ${JSON.stringify(flags.maxDrift)}`);
+  }
+  return {
+    profile: command === 'profile',
+    bins: flags.bins === undefined ? 10 : binsOf(flags.bins),
+    baseline,
+    drift: flags.drift ?? null,
+    maxDrift,
+    ood: flags.ood ?? null,
+    challenger: flags.challenger ?? null,
+  };
+}
+
+function binsOf(value: string): number {
+  const n = positiveInt('--bins', value);
+  if (n < 2 || n > 100) throw usage(`--bins must be between 2 and 100, got ${value.trim()}`);
+  return n;
 }
 
 /**
@@ -191,6 +277,9 @@ function namedFiles(inputs: string[], model: string, flags: RawFlags, errorsPath
   const errorsLabel = flags.errors === undefined ? `the sidecar ${errorsPath} (its default path; give --errors)` : `--errors ${errorsPath}`;
   files.push({ label: errorsLabel, name: errorsPath, role: 'output' });
   if (flags.summary !== undefined) files.push({ label: `--summary ${flags.summary}`, name: flags.summary, role: 'output' });
+  if (flags.baseline !== undefined) files.push({ label: `--baseline ${flags.baseline}`, name: flags.baseline, role: 'input' });
+  if (flags.challenger !== undefined) files.push({ label: `the challenger ${flags.challenger}`, name: flags.challenger, role: 'model' });
+  if (flags.drift !== undefined) files.push({ label: `--drift ${flags.drift}`, name: flags.drift, role: 'output' });
   return files;
 }
 
@@ -200,10 +289,11 @@ function namedFiles(inputs: string[], model: string, flags: RawFlags, errorsPath
  */
 export function defaultErrorsPath(output: string | null): string {
   if (output === null) return 'batch-score.errors.jsonl';
-  const dir = path.dirname(output);
-  const base = path.basename(output).replace(/(\.gz)?$/i, '');
+  const base = path.posix.basename(output).replace(/(\.gz)?$/i, '');
   const stem = base.includes('.') ? base.slice(0, base.lastIndexOf('.')) : base;
-  return path.join(dir, `${stem}.errors.jsonl`);
+  // An s3:// URL is not a path: path.join would fold its `//`.
+  if (isS3Url(output)) return `${output.slice(0, output.length - path.posix.basename(output).length)}${stem}.errors.jsonl`;
+  return path.join(path.dirname(output), `${stem}.errors.jsonl`);
 }
 
 function usage(message: string): RunError {

@@ -10,4 +10,6 @@ test('the benchmark runs end to end on a few thousand rows', () => {
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
   assert.match(r.stdout, /batch-score CSV→CSV/);
   assert.match(r.stdout, /byte-identical across settings: yes/);
+  assert.match(r.stdout, /\| batch-score profile \(CSV in, profile out\) \| \d/);
+  assert.match(r.stdout, /\| batch-score CSV→CSV --baseline --drift report\.html \| \d/);
 });

@@ -27,11 +27,14 @@ test('property: blocks hold the input exactly, end at line breaks, and pass the 
       const text = ls.join('\n') + (lastNewline && ls.length ? '\n' : '');
       const bytes = Buffer.from(text);
       const blocks: Buffer[] = [];
-      const cutter = new BlockCutter(size, 0, (b) => blocks.push(Buffer.from(b)), () => recordBounds(null));
+      const offsets: number[] = [];
+      const cutter = new BlockCutter(size, 0, (b, offset) => (blocks.push(Buffer.from(b)), offsets.push(offset)), () => recordBounds(null));
       for (const piece of piecesOf(bytes, cuts)) cutter.push(piece);
       const beforeEnd = blocks.length;
       cutter.end();
       assert.equal(Buffer.concat(blocks).toString(), text);
+      // Each block knows where it starts in the bytes pushed.
+      assert.deepEqual(offsets, blocks.map((_, i) => Buffer.concat(blocks.slice(0, i)).length));
       blocks.forEach((b, i) => {
         assert.ok(b.length > 0);
         if (i < beforeEnd) assert.equal(b[b.length - 1], 10, 'a block handed on before the end ends with a line break');
@@ -56,12 +59,13 @@ test('a block is handed on once its oldest line has waited flushMs', async () =>
 });
 
 test('a record growing past --max-record-bytes is handed on as its beginning, cut at the first line break at or past the limit', () => {
-  const blocks: Array<[string, number | null]> = [];
-  const cutter = new BlockCutter(1 << 20, 0, (b, cut) => blocks.push([Buffer.from(b).toString(), cut?.lines ?? null]), () => recordBounds(',', 8), 8);
+  const blocks: Array<[string, number, number | null]> = [];
+  const cutter = new BlockCutter(1 << 20, 0, (b, offset, cut) => blocks.push([Buffer.from(b).toString(), offset, cut?.lines ?? null]), () => recordBounds(',', 8), 8);
   // The quoted record spans lines; the first line break at or past 8 bytes from its start is inside its quotes.
   for (const piece of ['ok,1\n"abc', 'de\nfghij', 'kl\nmn"', ',2\nnext,3\n']) cutter.push(Buffer.from(piece));
   cutter.end();
-  assert.deepEqual(blocks, [['ok,1\n', null], ['"abcde\nfg', 2], ['mn",2\nnext,3\n', null]]);
+  // The cut record starts at byte 5 and runs to the line break after "kl" (byte 19): what follows starts at 20.
+  assert.deepEqual(blocks, [['ok,1\n', 0, null], ['"abcde\nfg', 5, 2], ['mn",2\nnext,3\n', 20, null]]);
 });
 
 test('property: with --max-record-bytes, the records read from the blocks are the same however the input arrives', () => {
@@ -72,7 +76,7 @@ test('property: with --max-record-bytes, the records read from the blocks are th
         const out: Array<[string, number, boolean]> = [];
         let lines = 0;
         const decoder = new TextDecoder();
-        const cutter = new BlockCutter(1 << 20, 0, (b, cut) => {
+        const cutter = new BlockCutter(1 << 20, 0, (b, _offset, cut) => {
           if (cut) {
             out.push([previewOf(decoder.decode(b), limit), lines + 1, true]);
             lines += cut.lines;

@@ -98,7 +98,7 @@ async function fastVsGeneral(name: 'csv' | 'jsonl'): Promise<{ check: (bytes: Bu
   const general = { ...ctx, blockFill: null };
   assert.notEqual(ctx.blockFill, null, 'the format has a byte reader for this plan');
   const check = async (bytes: Buffer): Promise<void> => {
-    const score = (c: typeof ctx) => processBlock({ source: 'in', bytes: new Uint8Array(bytes) }, c, (r) => formatBatch(r, formatter, layout));
+    const score = (c: typeof ctx) => processBlock({ source: 'in', bytes: new Uint8Array(bytes), offset: 0 }, c, (r) => formatBatch(r, formatter, layout));
     const byGeneral = await score(general);
     const byBlock = await score(ctx);
     assert.equal(byBlock.batches.map((p) => text(p.text)).join(''), byGeneral.batches.map((p) => text(p.text)).join(''));

@@ -32,7 +32,7 @@ function writer(settings: Partial<WriterSettings> = {}, format: 'csv' | 'json' =
 
 /** A batch of `records` records, those in `bad` failed (--on-error null: one row each). */
 function batch(text: string, records: number, bad: number[] = []): FormattedBatch {
-  const errors = bad.map((i) => ({ source: 'in', row: i + 1, line: i + 2, code: 'INVALID_VALUE' as const, message: `bad ${i}`, record: `r${i}` }));
+  const errors = bad.map((i) => ({ source: 'in', row: i + 1, line: i + 2, offset: null, code: 'INVALID_VALUE' as const, message: `bad ${i}`, record: `r${i}` }));
   return { text, errors, rows: records, records, calls: 1, failed: bad.map((i) => [i, `bad ${i}`]) };
 }
 

@@ -189,3 +189,64 @@ test('inspect --input x.parquet shows the schema with types and the mapping', as
   assert.match(r.stdout, /float_input \(float32\[N,4\]\) ← a, b, c, d/);
   assert.match(r.stdout, /sample +the first 1,000 records: all scored, no record errors/);
 });
+
+/** Numeric columns only (read by the typed fast path): nulls in b, few distinct values in a and c (dictionary). */
+const NUMERIC = `SELECT i::BIGINT AS id, (i % 7)::FLOAT AS a, CASE WHEN i % 997 = 5 THEN NULL ELSE (i / 3)::DOUBLE END AS b,
+  (i % 100 - 50)::INTEGER AS c, (i * 0.001)::FLOAT AS d FROM range(7000) t(i)`;
+
+for (const version of ['V1', 'V2']) {
+  test(`numeric Parquet (data pages ${version}, nulls, 4 row groups) scored in a worker matches CSV and one thread; Parquet out keeps the row groups`, async () => {
+    const dir = workdir();
+    const file = await writeParquet(dir, 'in.parquet', NUMERIC, `ROW_GROUP_SIZE 2048, PARQUET_VERSION ${version}`);
+    await writeCsv(dir, 'in.csv', NUMERIC);
+    const layout = await parquetLayout(file);
+    assert.equal(layout.rowGroups, 4);
+    if (version === 'V2') assert.ok(['DELTA_BINARY_PACKED', 'BYTE_STREAM_SPLIT'].every((e) => layout.encodings.includes(e)), layout.encodings.join());
+    else assert.ok(layout.encodings.includes('PLAIN') && layout.encodings.some((e) => /DICTIONARY/.test(e)), layout.encodings.join());
+
+    const args = ['-m', LINEAR, '--keep', 'id', '--batch-size', '500'];
+    const runs = {
+      csv: await runCli(['in.csv', ...args, '-o', 'c.csv'], { cwd: dir }),
+      pq: await runCli(['in.parquet', ...args, '-o', 'p.csv', '--workers', '1'], { cwd: dir }),
+      worker: await runCli(['in.parquet', ...args, '-o', 'w.parquet', '--workers', '1'], { cwd: dir }),
+      inline: await runCli(['in.parquet', ...args, '-o', 'i.parquet', '--workers', '0'], { cwd: dir }),
+    };
+    for (const [name, r] of Object.entries(runs)) assert.equal(r.code, 3, `${name}: ${r.stderr}`);
+    assert.equal(read(dir, 'p.csv'), read(dir, 'c.csv'));
+    const failed = (name: string) => readSidecar(dir, name).map((e) => [e.row, e.code]);
+    assert.deepEqual(failed('p.errors.jsonl'), failed('c.errors.jsonl'));
+    assert.deepEqual(failed('p.errors.jsonl').map(([row]) => row), [6, 1003, 2000, 2997, 3994, 4991, 5988, 6985]);
+    assert.ok(readFileSync(path.join(dir, 'w.parquet')).equals(readFileSync(path.join(dir, 'i.parquet'))), 'the same bytes from a worker and from the main thread');
+
+    const out = path.join(dir, 'w.parquet');
+    assert.equal((await parquetLayout(out)).rowGroups, 4);
+    const rows = await parquetRows(out);
+    const csvRows = read(dir, 'c.csv').trim().split('\n').slice(1).map((l) => l.split(','));
+    assert.deepEqual(rows.map((r) => String(r.id)), csvRows.map((c) => c[0]));
+    rows.forEach((r, i) => assert.equal(r.variable === null ? '' : String(Math.fround(r.variable as number)), csvRows[i][1] === '' ? '' : String(Math.fround(Number(csvRows[i][1]))), `row ${i + 1}`));
+  });
+}
+
+test('Parquet BOOLEAN feeds a bool input (null is MISSING_VALUE) and a bool output is written as BOOLEAN', async () => {
+  const dir = workdir();
+  await writeParquet(dir, 'in.parquet', `SELECT * FROM (VALUES (1::BIGINT, true, 1.5::FLOAT), (2, false, -0.5), (3, NULL, 2.0), (4, true, -3.0)) t(id, flag, x)`);
+  const r = await runCli(['in.parquet', '-m', model('bool_flag.onnx'), '--keep', 'id', '-o', 'o.parquet'], { cwd: dir });
+  assert.equal(r.code, 3, r.stderr);
+  const file = path.join(dir, 'o.parquet');
+  assert.deepEqual(await parquetTypes(file), { id: 'BIGINT', y: 'FLOAT', positive: 'BOOLEAN' });
+  assert.deepEqual((await parquetRows(file)).map((x) => [x.id, x.y, x.positive]), [[1n, 3.5, true], [2n, -0.5, false], [3n, null, null], [4n, -1, false]]);
+  assert.deepEqual(readSidecar(dir, 'o.errors.jsonl').map((e) => [e.row, e.code, e.message]), [[3, 'MISSING_VALUE', 'missing value: column "flag" is null']]);
+  const csv = await runCli(['in.parquet', '-m', model('bool_flag.onnx'), '--keep', 'id', '-o', 'o.csv'], { cwd: dir });
+  assert.equal(csv.code, 3, csv.stderr);
+  assert.equal(read(dir, 'o.csv'), 'id,y,positive\n1,3.5,true\n2,-0.5,false\n3,,\n4,-1,false\n');
+});
+
+test('several Parquet inputs: a column of another type stops the run before anything is scored or written', async () => {
+  const dir = workdir();
+  await writeParquet(dir, 'a.parquet', 'SELECT i::BIGINT AS id, 1.0::FLOAT AS a, 2.0::FLOAT AS b, 3.0::FLOAT AS c, i::FLOAT AS d FROM range(3) t(i)');
+  await writeParquet(dir, 'b.parquet', `SELECT i::BIGINT AS id, 1.0::FLOAT AS a, 2.0::FLOAT AS b, 3.0::FLOAT AS c, 'x' || i AS d FROM range(2) t(i)`);
+  const r = await runCli(['a.parquet', 'b.parquet', '-m', LINEAR, '--keep', 'id', '-o', '-'], { cwd: dir });
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /column "d" is BYTE_ARRAY UTF8.* in b\.parquet but FLOAT in a\.parquet; Parquet inputs scored together must share one schema/);
+});

@@ -21,7 +21,7 @@ function fakeScore(batches: Array<{ plan: string; size: number }>) {
     records.forEach((r, i) => {
       if ((r.value as number) < 0) {
         failed.push([i, `bad ${String(r.value)}`]);
-        errors.push({ source: 'request', row: r.row, line: r.line, code: 'INVALID_VALUE', message: `bad ${String(r.value)}`, record: '' });
+        errors.push({ source: 'request', row: r.row, line: r.line, offset: null, code: 'INVALID_VALUE', message: `bad ${String(r.value)}`, record: '' });
       }
     });
     const rows = records.map((r) => ({ keep: [r.value], scored: (r.value as number) < 0 ? null : [], at: 0 }));

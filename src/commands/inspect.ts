@@ -11,7 +11,8 @@ import type { InputFormat } from '../input/inputFormat.js';
 import { checkNested, describeField, parquetBatches } from '../input/parquetInput.js';
 import { openInput, type OpenedInput } from '../input/inputCheck.js';
 import { openParquetInput } from '../input/parquetSource.js';
-import { processBatch, recordsBatch, scoreParquetBatch, type ScoringContext, type BatchResult } from '../score/processBatch.js';
+import { processBatch, recordsBatch, type ScoringContext, type BatchResult } from '../score/processBatch.js';
+import { scoreParquetBatch } from '../score/processRowGroup.js';
 import { recordsOf } from '../input/sourceReader.js';
 import { readDocumentText } from '../input/documentText.js';
 import type { RawRecord } from '../input/recordRules.js';
@@ -115,7 +116,7 @@ async function inspectParquet(session: ModelSession, options: Options, opened: O
     return await mapInput(session, options, mapping, parquet.columns.names, opened.format, async (ctx) => {
       checkNested(parquet, ctx.plan);
       const first = await parquetBatches(parquet, ctx.plan, SAMPLE_RECORDS).next();
-      return first.done ? null : scoreParquetBatch(first.value, ctx);
+      return first.done ? null : scoreParquetBatch(first.value, ctx, undefined);
     });
   } catch (err) {
     if (!(err instanceof RunError) || err.code !== 'MAPPING') throw err;

@@ -23,7 +23,8 @@ export function buildServe(): Command {
     .option('--keep <names>', 'as for scoring')
     .option('--outputs <names>', 'as for scoring')
     .addOption(new Option('--missing <mode>', 'as for scoring').choices(['error', 'nan']).default('error'))
-    .option('--threads <n>', 'onnxruntime intra-op threads (default: cores)')
+    .option('--workers <n>', 'worker threads scoring batches off the thread that serves HTTP, each with its own model session (0: the main thread scores)', SERVE_DEFAULTS.workers)
+    .option('--threads <n>', 'onnxruntime intra-op threads per session (default: cores / (workers + 1))')
     .option('--retries <n>', 'as for scoring', '0')
     .option('--retry-delay <ms>', 'as for scoring', '1000')
     .option('--max-record-bytes <n>', 'as for scoring (CSV and NDJSON bodies)', String(1024 * 1024))
@@ -51,7 +52,8 @@ export async function runServe(flags: ServeFlags, fail: (err: unknown) => number
   const state: ServerState = { engine: null, batcher: null as unknown as Batcher, ready: false, draining: false };
   let shadow: Shadow | null = null;
   state.batcher = new Batcher(
-    { maxBatchSize: options.maxBatchSize, maxWaitMs: options.maxWaitMs, maxQueue: options.maxQueue, concurrency: 1 },
+    // One batch per session at a time; with workers, two each, so a worker never idles between batches.
+    { maxBatchSize: options.maxBatchSize, maxWaitMs: options.maxWaitMs, maxQueue: options.maxQueue, concurrency: Math.max(1, 2 * options.scoring.workers) },
     (plan, records) => plan.engine.score(plan, records),
     (event) => {
       metrics.calls.inc(event.result.calls);
@@ -71,7 +73,7 @@ export async function runServe(flags: ServeFlags, fail: (err: unknown) => number
       throw new RunError('USAGE', `cannot listen on ${options.host}:${options.port}: ${why}`);
     });
     process.stderr.write(`batch-score: listening on ${address}\n`);
-    state.engine = await Engine.load(options.scoring.model, options.scoring);
+    state.engine = await Engine.load(options.scoring.model, options.scoring, options.scoring.workers);
     state.engine.plan('json', [], true); // a model whose inputs cannot be fed at all fails now, not per request
     if (options.shadow) {
       const other = await Engine.load(options.shadow, options.scoring);

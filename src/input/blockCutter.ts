@@ -17,8 +17,11 @@ import { loneCrsIn, previewBytes } from './recordRules.js';
 import type { RecordBounds, ScanPosition } from './recordBounds.js';
 
 
-/** Hands on a block: whole records, or the beginning of one cut off for its size (spanning `cut.lines` lines). */
-export type EmitBlock = (bytes: Uint8Array, cut?: { lines: number }) => void;
+/**
+ * Hands on a block: whole records, or the beginning of one cut off for its size (spanning `cut.lines` lines).
+ * `offset`: where the block (or the cut record) starts in the bytes pushed.
+ */
+export type EmitBlock = (bytes: Uint8Array, offset: number, cut?: { lines: number }) => void;
 
 export class BlockCutter {
   /** Whole records waiting to be handed on. */
@@ -33,6 +36,10 @@ export class BlockCutter {
   private dropping: Uint8Array | null = null;
   /** Lone CRs seen in the record being dropped (CSV: inside quoted fields, each a line). */
   private droppedCrs = 0;
+  /** Bytes of the record being dropped so far (what was held, and what was dropped since). */
+  private droppedBytes = 0;
+  /** Where the next block starts in the bytes pushed. */
+  private emitted = 0;
 
   constructor(
     private readonly blockBytes: number,
@@ -117,7 +124,9 @@ export class BlockCutter {
     const block = joinBytes(this.records);
     this.records = [];
     this.recordsBytes = 0;
-    this.emit(block);
+    const offset = this.emitted;
+    this.emitted += block.length;
+    this.emit(block, offset);
   }
 
   /** End of input: everything held, the last record even without its line break. */
@@ -140,6 +149,7 @@ export class BlockCutter {
     this.partial = [];
     this.partialBytes = 0;
     this.dropping = new Uint8Array(held.subarray(0, previewBytes(this.maxRecordBytes)));
+    this.droppedBytes = held.length;
     this.droppedCrs = this.crLines ? loneCrsIn(held, 0, held.length) : 0;
   }
 
@@ -147,6 +157,7 @@ export class BlockCutter {
   private drop(piece: Buffer): Buffer {
     const nl = this.bounds.next(piece, 0, piece.length);
     if (this.crLines) this.droppedCrs += loneCrsIn(piece, 0, nl < 0 ? piece.length : nl);
+    this.droppedBytes += nl < 0 ? piece.length : nl + 1;
     if (nl < 0) return piece.subarray(piece.length);
     this.bounds.takeCut();
     this.emitCut(this.bounds.takeInnerLines() + 1);
@@ -156,7 +167,9 @@ export class BlockCutter {
   private emitCut(lines: number): void {
     const preview = this.dropping!;
     this.dropping = null;
-    this.emit(preview, { lines: lines + this.droppedCrs });
+    const offset = this.emitted;
+    this.emitted += this.droppedBytes;
+    this.emit(preview, offset, { lines: lines + this.droppedCrs });
   }
 
   /** Drops the timer (when the run stops early). */

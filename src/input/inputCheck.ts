@@ -8,8 +8,9 @@ import { RunError } from '../errors.js';
 import type { Options } from '../options.js';
 import { checkEncoding } from '../formats/detect.js';
 import { sourceFormat, type Columns, type InputFormat } from './inputFormat.js';
-import { openSource, type Source } from './sources.js';
+import { openSource, type Source, type SourceRange } from './sources.js';
 import { recordsOf } from './sourceReader.js';
+import { openParquet, type SchemaElement } from './parquetInput.js';
 
 /** An input opened and its first piece read. */
 export interface OpenedInput {
@@ -29,9 +30,9 @@ export interface InputShape {
 
 const EMPTY = Buffer.alloc(0);
 
-/** Opens an input, reads its first piece and tells its format (stopped at once by `signal`). */
-export async function openInput(name: string, options: Options, signal?: AbortSignal): Promise<OpenedInput> {
-  const source = await openSource(name);
+/** Opens an input (or a shard's part of it), reads its first piece and tells its format (stopped at once by `signal`). */
+export async function openInput(name: string, options: Options, signal?: AbortSignal, range: SourceRange | null = null): Promise<OpenedInput> {
+  const source = await openSource(name, process.stdin, range);
   const stop = () => source.close();
   signal?.addEventListener('abort', stop);
   try {
@@ -78,6 +79,22 @@ export function checkSameShape(first: InputShape, source: string, format: InputF
   if (columns?.header && first.columns.header && columns.names.join('\u0000') !== first.columns.names.join('\u0000')) {
     throw new RunError('INPUT', `the header of ${source} differs from the header of ${first.source}; inputs scored together must share one header`);
   }
+  const theirs = first.columns.types;
+  const ours = columns?.types;
+  if (!theirs || !ours) return;
+  const differs = ours.findIndex((t, i) => typeText(t) !== typeText(theirs[i]));
+  if (differs >= 0) {
+    const name = JSON.stringify(columns!.names[differs]);
+    throw new RunError('INPUT', `column ${name} is ${typeText(ours[differs])} in ${source} but ${typeText(theirs[differs])} in ${first.source}; Parquet inputs scored together must share one schema`);
+  }
+}
+
+/** A Parquet column's type as its schema gives it (physical, converted and logical), for comparing schemas. */
+function typeText(t: SchemaElement | undefined): string {
+  if (!t) return 'absent';
+  if (t.num_children) return `a group of ${t.num_children}`;
+  const logical = t.logical_type ? ` ${JSON.stringify(t.logical_type, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}` : '';
+  return `${t.type ?? ''}${t.converted_type ? ` ${t.converted_type}` : ''}${logical}`;
 }
 
 /**
@@ -107,9 +124,19 @@ export async function checkInputs(options: Options, signal?: AbortSignal): Promi
   return stdin;
 }
 
-/** The header of a CSV/TSV input with one (null otherwise), reading pieces (kept in `read`) until it is whole. */
+/**
+ * The header of a CSV/TSV input with one, reading pieces (kept in `read`) until it is whole; a Parquet file's
+ * columns and types from its footer (standard input is spooled only when its turn comes, and checked then); null
+ * otherwise.
+ */
 async function headerOf(input: OpenedInput, options: Options, read: Buffer[], signal?: AbortSignal): Promise<Columns | null> {
   const { format } = input;
+  if (format.name === 'parquet') {
+    if (input.source.name === '-') return null;
+    const pf = await openParquet(input.source.name, input.source.name);
+    await pf.close();
+    return pf.columns;
+  }
   if ((format.name !== 'csv' && format.name !== 'tsv') || !options.header) return null;
   const bytes = () => [input.firstPiece, ...read];
   let records = recordsOf(bytes(), format, options.maxRecordBytes, false);

@@ -4,7 +4,8 @@
  * values straight into the model's feeds (no text); a null or a value of another kind is declined and decided by
  * the general path, which reads the row as a JSON-like object (MISSING_VALUE, INVALID_VALUE naming the column).
  */
-import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
+import { open, type FileHandle } from 'node:fs/promises';
+import { parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
 import type { AsyncBuffer, ColumnData, FileMetaData, SchemaElement, SchemaTree } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { RunError, oneLine } from '../errors.js';
@@ -13,6 +14,7 @@ import type { FeedData } from '../model/session.js';
 import type { RecordBatch } from './blocks.js';
 import type { RawRecord } from './recordRules.js';
 import type { Columns } from './inputFormat.js';
+import { decodeUnit, isDenseColumn, readUnit, type ColumnValues, type ParquetUnit } from './parquetColumns.js';
 
 /** The 4 bytes a Parquet file starts (and ends) with. */
 export function isParquetMagic(bytes: Uint8Array): boolean {
@@ -26,19 +28,45 @@ export interface ParquetFile {
   /** Top-level columns, in schema order. */
   fields: SchemaTree[];
   columns: Columns;
+  /** Closes the file. */
+  close(): Promise<void>;
 }
 
 /** Opens a Parquet file and reads its footer; an INPUT error says why when it is not one. */
 export async function openParquet(path: string, name: string): Promise<ParquetFile> {
+  let handle: FileHandle | null = null;
   try {
-    const file = await asyncBufferFromFile(path);
+    handle = await open(path, 'r');
+    const file = fileRanges(handle, (await handle.stat()).size);
     const metadata = await parquetMetadataAsync(file);
     const fields = parquetSchema(metadata).children;
     const names = fields.map((f) => f.element.name);
-    return { name, file, metadata, fields, columns: { names, header: true, types: fields.map((f) => f.element) } };
+    const opened = handle;
+    return { name, file, metadata, fields, columns: { names, header: true, types: fields.map((f) => f.element) }, close: () => opened.close() };
   } catch (err) {
+    await handle?.close();
     throw new RunError('INPUT', `cannot read ${name === '-' ? 'standard input' : name} as Parquet: ${oneLine(err)}`);
   }
+}
+
+/**
+ * A file read by byte range through one open handle, each range into a buffer of its own (transferable to a
+ * worker). hyparquet's asyncBufferFromFile opens a stream per range and concatenates its pieces: a copy more.
+ */
+function fileRanges(handle: FileHandle, size: number): AsyncBuffer {
+  return {
+    byteLength: size,
+    async slice(start: number, end = size): Promise<ArrayBuffer> {
+      const length = Math.max(0, Math.min(end, size) - start);
+      const buffer = new ArrayBuffer(length);
+      for (let got = 0; got < length; ) {
+        const { bytesRead } = await handle.read(new Uint8Array(buffer, got), 0, length - got, start + got);
+        if (bytesRead === 0) throw new Error(`the file ends before byte ${start + length}`);
+        got += bytesRead;
+      }
+      return buffer;
+    },
+  };
 }
 
 /** A column's kind as the schema says, for messages and inspect: `DOUBLE`, `INT64`, `UTF8`, `LIST`… */
@@ -67,16 +95,68 @@ export function checkNested(pf: ParquetFile, plan: FeaturePlan): void {
   }
 }
 
-/** Rows of one row group, slice by slice: each slice is a batch of at most `batchSize` rows. */
+/** The plan's columns read from the file: features and kept ones, in column order. */
+export function wantedColumns(plan: FeaturePlan): number[] {
+  return [...new Set([...plan.feeds.flatMap((f) => f.columns), ...plan.keep])].sort((a, b) => a - b);
+}
+
+/** Whether every column the plan reads takes the fast path (typed column chunks, see parquetColumns.ts). */
+export function denseReadable(pf: ParquetFile, plan: FeaturePlan): boolean {
+  return wantedColumns(plan).every((c) => isDenseColumn(pf.fields[pf.columns.names.indexOf(plan.columns[c])]));
+}
+
+/** Row groups as units (compressed column chunks, read by byte range), for the fast path. */
+export async function* parquetUnits(pf: ParquetFile, plan: FeaturePlan): AsyncGenerator<ParquetUnit> {
+  const wanted = wantedColumns(plan);
+  let firstRow = 1;
+  for (let g = 0; g < pf.metadata.row_groups.length; g++) {
+    const rows = Number(pf.metadata.row_groups[g].num_rows);
+    try {
+      yield await readUnit(pf, g, wanted, plan, firstRow);
+    } catch (err) {
+      throw new RunError('INPUT', `cannot read rows ${firstRow}–${firstRow + rows - 1} of ${pf.name}: ${oneLine(err)}`);
+    }
+    firstRow += rows;
+  }
+}
+
+/** A unit's rows, decoded, slice by slice: each slice is a batch of at most `batchSize` rows. */
+export function* unitBatches(unit: ParquetUnit, plan: FeaturePlan, batchSize: number): Generator<ColumnBatch> {
+  let cols: ColumnValues[];
+  try {
+    cols = decodeUnit(unit);
+  } catch (err) {
+    throw new RunError('INPUT', `cannot read rows ${unit.firstRow}–${unit.firstRow + unit.rows - 1} of ${unit.source}: ${oneLine(err)}`);
+  }
+  for (let start = 0; start < unit.rows; start += batchSize) {
+    const count = Math.min(batchSize, unit.rows - start);
+    yield { ...parquetBatch(unit.source, plan, wantedColumns(plan), cols, start, count, unit.firstRow + start), cols, start };
+  }
+}
+
+/** A batch of a decoded row group, with the columns it reads from (rows [start, start + count)). */
+export interface ColumnBatch extends RecordBatch {
+  cols: ColumnValues[];
+  start: number;
+}
+
+/** Rows of one row group, slice by slice (hyparquet's general reader, for the columns the fast path does not take). */
 export async function* parquetBatches(pf: ParquetFile, plan: FeaturePlan, batchSize: number): AsyncGenerator<RecordBatch> {
-  const wanted = [...new Set([...plan.feeds.flatMap((f) => f.columns), ...plan.keep])].sort((a, b) => a - b);
+  for await (const group of parquetGroups(pf, plan, batchSize)) yield* group;
+}
+
+/** Each row group's batches of at most `batchSize` rows (hyparquet's general reader). */
+export async function* parquetGroups(pf: ParquetFile, plan: FeaturePlan, batchSize: number): AsyncGenerator<RecordBatch[]> {
+  const wanted = wantedColumns(plan);
   let groupStart = 0;
   for (const group of pf.metadata.row_groups) {
     const rows = Number(group.num_rows);
-    const cols = await readGroup(pf, plan, wanted, groupStart, groupStart + rows);
+    const cols = (await readGroup(pf, plan, wanted, groupStart, groupStart + rows)).map((values) => ({ values, nulls: null }));
+    const batches: RecordBatch[] = [];
     for (let start = 0; start < rows; start += batchSize) {
-      yield parquetBatch(pf.name, plan, wanted, cols, start, Math.min(batchSize, rows - start), groupStart + start + 1);
+      batches.push(parquetBatch(pf.name, plan, wanted, cols, start, Math.min(batchSize, rows - start), groupStart + start + 1));
     }
+    yield batches;
     groupStart += rows;
   }
 }
@@ -139,13 +219,14 @@ const PUT: Record<string, Put> = {
   },
 };
 
-function parquetBatch(source: string, plan: FeaturePlan, wanted: number[], cols: ArrayLike<unknown>[], start: number, count: number, firstRow: number): RecordBatch {
+function parquetBatch(source: string, plan: FeaturePlan, wanted: number[], cols: ColumnValues[], start: number, count: number, firstRow: number): RecordBatch {
   const feeds = plan.feeds.map((f) => ({
     width: f.width,
     columns: f.columns.map((c) => cols[c]),
     put: f.fromArray ? null : PUT[f.type === 'float32' || f.type === 'float64' ? 'float' : f.type],
   }));
   const keeps = plan.keep.map((c) => cols[c]);
+  const cell = (col: ColumnValues, r: number): unknown => (col.nulls !== null && col.nulls[r] === 1 ? null : col.values[r]);
   return {
     source,
     count,
@@ -156,15 +237,18 @@ function parquetBatch(source: string, plan: FeaturePlan, wanted: number[], cols:
         if (put === null) return null;
         const target = data[k];
         const base = slot * width;
-        for (let j = 0; j < width; j++) if (!put(columns[j][r], target, base + j)) return null;
+        for (let j = 0; j < width; j++) {
+          const col = columns[j];
+          if ((col.nulls !== null && col.nulls[r] === 1) || !put(col.values[r], target, base + j)) return null;
+        }
       }
-      return keeps.map((col) => col[r]);
+      return keeps.map((col) => cell(col, r));
     },
     record(i): RawRecord {
       const value: Record<string, unknown> = {};
       const fields: string[] = [];
       for (const c of wanted) {
-        const v = (value[plan.columns[c]] = cols[c][start + i]);
+        const v = (value[plan.columns[c]] = cell(cols[c], start + i));
         // int64 as its exact digits (a JSON number), which JSON.stringify cannot write
         fields.push(`${JSON.stringify(plan.columns[c])}:${typeof v === 'bigint' ? v : (JSON.stringify(v, jsonSafe) ?? 'null')}`);
       }

@@ -12,7 +12,7 @@ import { openParquet, type ParquetFile } from './parquetInput.js';
 import type { OpenedInput } from './inputCheck.js';
 
 export interface OpenedParquet extends ParquetFile {
-  /** Removes the spooled copy of standard input, if any. */
+  /** Closes the file and removes the spooled copy of standard input, if any. */
   close(): Promise<void>;
 }
 
@@ -20,14 +20,15 @@ export async function openParquetInput(input: OpenedInput): Promise<OpenedParque
   const name = input.source.name;
   if (name !== '-') {
     input.source.close(); // read by ranges from the file, not as a stream
-    return { ...(await openParquet(name, name)), close: async () => undefined };
+    return await openParquet(name, name);
   }
   const dir = await mkdtemp(path.join(tmpdir(), 'batch-score-'));
   const remove = () => rm(dir, { recursive: true, force: true });
   try {
     const file = path.join(dir, 'stdin.parquet');
     await spool(input, file);
-    return { ...(await openParquet(file, name)), close: remove };
+    const pf = await openParquet(file, name);
+    return { ...pf, close: () => pf.close().finally(remove) };
   } catch (err) {
     await remove();
     throw err;

@@ -22,6 +22,8 @@ export interface RawRecord {
   line: number;
   /** The record's text, without its line terminator. */
   text: string;
+  /** Byte offset where the record starts, in the bytes read from its source (set where they are known). */
+  offset?: number;
   /** Set when the record ended inside an open quote at end of input. */
   unterminatedQuote?: boolean;
   /** The record's value when it was already parsed out of a whole JSON document (or a Parquet row). */

@@ -2,8 +2,10 @@
  * Reads one line-based source (CSV, TSV, JSONL): its bytes are cut into blocks of whole records by the block
  * cutter and handed on, to be split into records and scored where they are scored (a worker, or the main thread).
  * Until the columns are known (the header, or JSONL's first object), blocks are cut after every read and held:
- * their records, read by the record rules, tell the columns; then the held blocks go on, less the header.
- * One record form all the way: bytes (recordRules.ts holds the rules).
+ * their records, read by the record rules, tell the columns; then the held blocks go on, less the header (and,
+ * for a shard's part that starts inside a file, less the file's first record, read for the column names only).
+ * One record form all the way: bytes (recordRules.ts holds the rules). Each block knows where it starts in the
+ * source's bytes, so every record's byte offset is exact.
  */
 import type { Columns, InputFormat } from './inputFormat.js';
 import { BlockCutter } from './blockCutter.js';
@@ -44,12 +46,17 @@ export async function readLines(
   options: { maxRecordBytes: number; flushMs: number },
   calls: ReaderCalls,
   onCutter: (cutter: BlockCutter) => void,
+  /** A shard's part that starts inside the file: its first record is read for the column names only. */
+  skipFirst = false,
 ): Promise<void> {
   const numbering: Numbering = { rows: 0, lines: 0 };
-  const head = new Head(format, options.maxRecordBytes);
-  let held: ByteBlock[] | null = calls.columns([], false) === null ? [] : null;
-  const emit = (bytes: Uint8Array, cut?: { lines: number }): void => {
-    const block: ByteBlock = cut ? { source, bytes, cut } : { source, bytes };
+  const head = new Head(format, options.maxRecordBytes, skipFirst);
+  let held: ByteBlock[] | null = calls.columns([], false) === null || skipFirst ? [] : null;
+  // Offsets count the source's bytes: a byte order mark, left out of the records, is counted.
+  const bom = firstPiece.length - withoutBom(firstPiece).length;
+  const emit = (bytes: Uint8Array, at: number, cut?: { lines: number }): void => {
+    const offset = bom + at;
+    const block: ByteBlock = cut ? { source, bytes, offset, cut } : { source, bytes, offset };
     if (held === null) calls.block(block, numbering);
     else held.push(block);
   };
@@ -84,7 +91,8 @@ export async function readLines(
  */
 export function recordsOf(pieces: Buffer[], format: InputFormat, maxRecordBytes: number, atEnd = true): RawRecord[] {
   const blocks: ByteBlock[] = [];
-  const cutter = new BlockCutter(BLOCK_BYTES, 0, (bytes, cut) => blocks.push(cut ? { source: '', bytes, cut } : { source: '', bytes }), () => format.recordBounds(), maxRecordBytes, format.loneCrs);
+  const emit = (bytes: Uint8Array, offset: number, cut?: { lines: number }) => blocks.push(cut ? { source: '', bytes, offset, cut } : { source: '', bytes, offset });
+  const cutter = new BlockCutter(BLOCK_BYTES, 0, emit, () => format.recordBounds(), maxRecordBytes, format.loneCrs);
   const crs = format.newLoneCrs();
   pieces.forEach((p, i) => {
     const piece = i === 0 ? withoutBom(p) : p;
@@ -107,9 +115,11 @@ class Head {
   private lines = 0;
   private readonly decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
+  /** `skipFirst`: the first record is not scored even when it is not a header (a shard's head, see shardPlan.ts). */
   constructor(
     private readonly format: InputFormat,
     private readonly limit: number,
+    private readonly skipFirst = false,
   ) {}
 
   /**
@@ -120,15 +130,20 @@ class Head {
     for (; this.scanned < held.length; this.scanned++) this.read(held[this.scanned], this.scanned);
     const columns = calls.columns(this.records, atEnd);
     if (columns === null) return atEnd ? held : null;
-    if (!columns.header || this.records.length === 0) return held;
-    // The header is the first record: blocks go on from its end, numbered from the lines up to there.
-    const header = this.places[0];
-    const bytes = held[header.block].bytes;
+    if (!(columns.header || this.skipFirst)) return held;
+    if (this.records.length === 0) return atEnd || !this.skipFirst ? held : null;
+    // The first record (a header, or a shard's head) is not scored: blocks go on from its end, numbered from the
+    // lines up to there (and, when it is a record, from it).
+    const first = this.places[0];
+    const bytes = held[first.block].bytes;
     let breaks = 0;
-    for (let i = bytes.indexOf(NL, header.start); i >= 0 && i < header.next; i = bytes.indexOf(NL, i + 1)) breaks++;
+    for (let i = bytes.indexOf(NL, first.start); i >= 0 && i < first.next; i = bytes.indexOf(NL, i + 1)) breaks++;
     numbering.lines = this.records[0].line - 1 + Math.max(breaks, 1);
-    const rest = held.slice(header.block);
-    rest[0] = { ...rest[0], bytes: bytes.subarray(header.next) };
+    numbering.rows = columns.header ? 0 : 1;
+    // A first record cut off for its size is a block of its own: the blocks after it go on.
+    if (held[first.block].cut) return held.slice(first.block + 1);
+    const rest = held.slice(first.block);
+    rest[0] = { ...rest[0], bytes: bytes.subarray(first.next), offset: rest[0].offset + first.next };
     return rest;
   }
 

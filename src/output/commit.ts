@@ -11,13 +11,18 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { RunError, oneLine } from '../errors.js';
+import { deleteObject, isS3Url } from '../storage/s3.js';
 
-/** Replace `target` with `temp`, or remove `target` (a stale sidecar) when `temp` is null. */
+/**
+ * Replace `target` with `temp`, or remove `target` (a stale sidecar) when `temp` is null. An `s3://` target is
+ * committed by `remote` (completing its upload), or removed when there is none.
+ */
 export interface CommitStep {
   temp: string | null;
   target: string;
   /** The path as the user gave it, for messages. */
   shown: string;
+  remote?: () => Promise<void>;
 }
 
 /** Files to remove on a second signal (temporaries, lock files). */
@@ -34,7 +39,11 @@ export function besideName(target: string, suffix: string): string {
 /** How long a commit waits for another run's commit of the same file (commits take milliseconds). */
 const COMMIT_LOCK_WAIT_MS = 30_000;
 
-export async function commitTogether(steps: CommitStep[]): Promise<void> {
+export async function commitTogether(all: CommitStep[]): Promise<void> {
+  // Objects first: each appears whole when its upload completes, but none can be put back once completed, so they
+  // go before the files, which can (a failed upload then leaves every file as it was).
+  for (const step of all.filter((s) => isS3Url(s.target))) await (step.remote ? step.remote() : deleteObject(step.target));
+  const steps = all.filter((s) => !isS3Url(s.target));
   const locks: Lock[] = [];
   try {
     // Always in the same order, so two runs committing overlapping sets cannot wait for each other forever.

@@ -5,9 +5,12 @@
 import { stringify } from 'csv-stringify/sync';
 import { cellText, jsonText, type ValueText } from '../formats/values.js';
 import { ByteWriter } from './byteWriter.js';
-import { parquetFormatter, type ParquetSettings } from './parquetOutput.js';
+import { parquetFormatter, type EncodedGroup, type GroupBuilder, type ParquetSettings } from './parquetOutput.js';
 
-export type OutputFormat = 'csv' | 'tsv' | 'jsonl' | 'json' | 'parquet';
+export type { EncodedGroup, GroupBuilder };
+
+/** `none`: predictions are not written (batch-score profile, whose output is the profile). */
+export type OutputFormat = 'csv' | 'tsv' | 'jsonl' | 'json' | 'parquet' | 'none';
 
 /** One model output's values for the records of one model call: record r's are data[r * size, (r + 1) * size). */
 export interface OutputValues {
@@ -48,6 +51,10 @@ export interface RowFormatter {
   rows(rows: OutputRow[], layout: OutputLayout): string | Uint8Array;
   /** Written between the texts of two batches (the JSON document's comma), by the ordered writer. */
   separator?: string;
+  /** Parquet, a row group per unit: a row group of its own, made batch by batch (used instead of rows()). */
+  groupBuilder?(layout: OutputLayout, capacity: number): GroupBuilder;
+  /** The bytes to write for a row group made by groupBuilder() (here or in a worker), recorded for the footer. */
+  place?(encoded: EncodedGroup): Uint8Array;
   /** Text after the last row, given every failed record's index and message (the JSON document's `errors`). */
   tail(errors: Array<[number, string]>): string | Uint8Array;
 }
@@ -60,6 +67,7 @@ export function rowFormatter(format: OutputFormat, settings: ParquetSettings = {
     case 'tsv': return delimitedFormatter('\t');
     case 'jsonl': return jsonlFormatter();
     case 'json': return jsonFormatter();
+    case 'none': return { head: () => '', rows: () => '', tail: () => '' };
   }
 }
 

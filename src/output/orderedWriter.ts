@@ -11,12 +11,15 @@
  * The first failure (a block that failed, a threshold, the output) stops it: nothing after is written.
  */
 import { RunError } from '../errors.js';
-import type { OutputLayout, RowFormatter } from './formatters.js';
+import type { EncodedGroup, OutputLayout, RowFormatter } from './formatters.js';
 import type { SidecarEntry } from './sidecar.js';
+import type { MonitorPartial } from '../monitor/runMonitor.js';
 
 /** One scored batch of records (up to --batch-size, one model call or a few), formatted: what the writer writes and counts. */
 export interface FormattedBatch {
   text: string | Uint8Array;
+  /** When `text` is an encoded Parquet row group: its metadata, for the formatter to place (see place()). */
+  rowGroup?: EncodedGroup['group'];
   /** Record errors; rows and lines numbered from the block's start when the block is submitted with a numbering. */
   errors: SidecarEntry[];
   /** Output rows in `text`. */
@@ -36,6 +39,8 @@ export interface FormattedBatch {
 export interface FormattedBlock {
   batches: FormattedBatch[];
   lines: number;
+  /** The block's partial profile (and challenger agreement), when the run monitors. */
+  monitor?: MonitorPartial;
 }
 
 /** Records and lines of a source before the next block (blocks number their rows and lines from their start). */
@@ -68,6 +73,8 @@ export interface WriterSettings {
   maxQueued: number;
   /** Kept up to date as batches are written, so a failed run still says how far it got. */
   counts: WriterCounts;
+  /** Takes each block's partial profile as the block is written (profiles merge in input order). */
+  monitor?: { merge(partial: MonitorPartial): void } | null;
 }
 
 export function newCounts(): WriterCounts {
@@ -122,10 +129,10 @@ export class OrderedWriter {
     });
   }
 
-  /** Resolves when fewer than `maxQueued` blocks are queued; throws the failure that stopped the writer, if any. */
-  async room(): Promise<void> {
+  /** Resolves when fewer than `limit` blocks are queued; throws the failure that stopped the writer, if any. */
+  async room(limit = this.s.maxQueued): Promise<void> {
     this.check();
-    while (this.queued >= this.s.maxQueued && this.failure === undefined) await new Promise<void>((r) => this.waiting.push(r));
+    while (this.queued >= limit && this.failure === undefined) await new Promise<void>((r) => this.waiting.push(r));
     this.check();
   }
 
@@ -165,12 +172,14 @@ export class OrderedWriter {
 
   private async write(block: FormattedBlock, numbering: Numbering | null): Promise<void> {
     const { counts } = this.s;
+    if (block.monitor) this.s.monitor?.merge(block.monitor);
     for (const batch of block.batches) {
       await this.writeHead();
       if (batch.text.length) {
-        const separator = this.formatter().separator;
-        if (this.textWritten && separator) await this.s.sink.write(separator);
-        await this.s.sink.write(batch.text);
+        const formatter = this.formatter();
+        if (this.textWritten && formatter.separator) await this.s.sink.write(formatter.separator);
+        const text = batch.rowGroup === undefined ? batch.text : formatter.place!({ bytes: batch.text as Uint8Array, group: batch.rowGroup });
+        await this.s.sink.write(text);
         this.textWritten = true;
       }
       if (numbering) {

@@ -12,6 +12,7 @@ import { fstatSync, lstatSync, readlinkSync, realpathSync, statSync, type Stats 
 import path from 'node:path';
 import { RunError } from '../errors.js';
 import { outputError } from './commit.js';
+import { isS3Url, parseS3Url } from '../storage/s3.js';
 
 export interface OutputTarget {
   /** The path as given, for messages and the summary; `-` is standard output. */
@@ -28,6 +29,10 @@ const FD_ALIAS = /^\/(dev\/(stdin|stdout|stderr|fd\/\d+)|proc\/(self|thread-self
 export function outputTarget(shown: string): OutputTarget {
   if (shown === '-') return { shown, path: null, inPlace: true };
   if (shown.endsWith('/')) throw new RunError('OUTPUT', `cannot write ${shown}: a path ending in / names a directory; give a file name`);
+  if (isS3Url(shown)) {
+    if (parseS3Url(shown).key === '') throw new RunError('OUTPUT', `cannot write ${shown}: give an object key (s3://bucket/key)`);
+    return { shown, path: shown, inPlace: false }; // an object: written by an upload completed on commit
+  }
   if (FD_ALIAS.test(path.resolve(shown))) return { shown, path: shown, inPlace: true };
   let st: Stats;
   try {
@@ -99,6 +104,7 @@ interface Identity {
 }
 
 function identities(f: NamedFile): Identity {
+  if (isS3Url(f.name)) return { keys: [f.name], charDevice: false };
   if (f.name === '-') {
     const fd = f.role === 'output' ? 1 : 0;
     const st = tryStat(() => fstatSync(fd));

@@ -8,9 +8,12 @@ import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
 import type { Compression } from '../options.js';
 import type { Columns } from '../input/inputFormat.js';
-import type { OutputLayout, OutputRow, RowFormatter } from './formatters.js';
+import type { OutputLayout, OutputRow, OutputValues, RowFormatter } from './formatters.js';
+import type { ColumnValues } from '../input/parquetColumns.js';
 
 type WriterSchema = ConstructorParameters<typeof ParquetWriter>[0]['schema'];
+/** A row group's metadata as hyparquet-writer makes it (its own hyparquet's types). */
+type RowGroup = ParquetWriter['row_groups'][number];
 
 /** Rows per row group: large enough for column-wise compression and fast scans, small enough to hold in memory. */
 export const ROW_GROUP_ROWS = 100_000;
@@ -34,6 +37,18 @@ export interface ParquetSettings {
   compression: Compression;
   /** The input's columns (their Parquet types when the input is Parquet). */
   columns: Columns | null;
+  /**
+   * Each rows() call is one row group, encoded at once wherever it runs (a worker too) and returned as an
+   * EncodedGroup, which the writer's formatter places in the file (place()). Parquet input is scored a row group
+   * at a time, so its output keeps the input's row groups; other inputs come in small chunks and are gathered.
+   */
+  groupPerCall?: boolean;
+}
+
+/** A row group's bytes and its metadata, with offsets counted from the start of `bytes`. */
+export interface EncodedGroup {
+  bytes: Uint8Array;
+  group: RowGroup | null;
 }
 
 export function parquetFormatter(settings: ParquetSettings): RowFormatter {
@@ -50,8 +65,7 @@ export function parquetFormatter(settings: ParquetSettings): RowFormatter {
   };
   const writeGroup = (): void => {
     if (!pending[0]?.length) return;
-    const columnData = columns.map((c, i) => ({ name: c.element.name, data: pending[i] }));
-    void writer!.write({ columnData, rowGroupSize: ROW_GROUP_ROWS });
+    void writer!.write({ columnData: columnData(columns, pending), rowGroupSize: ROW_GROUP_ROWS });
     pending = columns.map(() => []);
   };
 
@@ -60,9 +74,7 @@ export function parquetFormatter(settings: ParquetSettings): RowFormatter {
     if (writer) return writer;
     columns = outputColumns(layout, settings.columns);
     pending = columns.map(() => []);
-    // hyparquet-writer brings its own hyparquet, whose types differ in details unused here.
-    const schema = [{ name: 'schema', num_children: columns.length }, ...columns.map((c) => c.element)] as WriterSchema;
-    return (writer = new ParquetWriter({ writer: byteWriter, schema, codec: CODEC[settings.compression], compressors: COMPRESSORS, createdBy: 'batch-score' }));
+    return (writer = newWriter(byteWriter, columns, settings));
   };
 
   // Bytes come out in the order they are made, whichever call hands them over.
@@ -71,17 +83,145 @@ export function parquetFormatter(settings: ParquetSettings): RowFormatter {
       start(layout);
       return drain();
     },
+    ...(settings.groupPerCall ? { groupBuilder: (layout: OutputLayout, capacity: number) => groupBuilder(layout, capacity, settings) } : {}),
     rows(rows, layout) {
       start(layout);
       for (const row of rows) addRow(row, layout, columns, pending);
       if (pending[0]?.length >= ROW_GROUP_ROWS) writeGroup();
       return drain();
     },
+    place(encoded) {
+      // The group's offsets move to where its bytes land: after everything the writer has counted so far.
+      if (encoded.group) {
+        shiftGroup(encoded.group, BigInt(byteWriter.offset));
+        writer!.row_groups.push(encoded.group);
+        writer!.num_rows += encoded.group.num_rows;
+      }
+      byteWriter.offset += encoded.bytes.length;
+      return encoded.bytes;
+    },
     tail() {
       writeGroup();
       void writer!.finish();
       return drain();
     },
+  };
+}
+
+function newWriter(byteWriter: ByteWriter, columns: OutColumn[], settings: ParquetSettings): ParquetWriter {
+  // hyparquet-writer brings its own hyparquet, whose types differ in details unused here.
+  const schema = [{ name: 'schema', num_children: columns.length }, ...columns.map((c) => c.element)] as WriterSchema;
+  return new ParquetWriter({ writer: byteWriter, schema, codec: CODEC[settings.compression], compressors: COMPRESSORS, createdBy: 'batch-score' });
+}
+
+/** No page indexes: they would be written after the last row group, which a group encoded on its own cannot know. */
+function columnData(columns: OutColumn[], values: unknown[][]) {
+  return columns.map((c, i) => ({ name: c.element.name, data: values[i], offsetIndex: false }));
+}
+
+/** A row group made batch by batch into typed columns, then encoded on its own (offsets from its bytes' start). */
+export interface GroupBuilder {
+  add(rows: OutputRow[]): void;
+  /** Rows scored column-wise: kept columns' values from row `from`, and the model's outputs for `count` rows. */
+  addColumns(keeps: ColumnValues[], from: number, count: number, pieces: ScoredRows[]): void;
+  finish(): EncodedGroup;
+}
+
+/** Rows [start, end) of a batch as one model call returned them (value j of row r of output k at data[(r - start) * size + j]). */
+export interface ScoredRows {
+  start: number;
+  end: number;
+  outputs: OutputValues[];
+}
+
+function groupBuilder(layout: OutputLayout, capacity: number, settings: ParquetSettings): GroupBuilder {
+  const columns = outputColumns(layout, settings.columns);
+  const values = columns.map((c) => {
+    const Typed = TYPED[c.element.type as keyof typeof TYPED];
+    return Typed ? new Typed(capacity) : new Array(capacity);
+  }) as unknown[][];
+  let count = 0;
+  return {
+    add(rows) {
+      addColumns(rows, count, layout, columns, values);
+      count += rows.length;
+    },
+    addColumns(keeps, from, n, pieces) {
+      const put = putter(values);
+      let i = 0;
+      for (const col of keeps) {
+        const { convert } = columns[i];
+        for (let r = 0; r < n; r++) put(i, count + r, convert(col.nulls !== null && col.nulls[from + r] === 1 ? null : col.values[from + r]));
+        i++;
+      }
+      for (let k = 0; k < layout.sizes.length; k++) {
+        for (let j = 0; j < layout.sizes[k]; j++, i++) {
+          const { convert } = columns[i];
+          for (const p of pieces) {
+            const o = p.outputs[k];
+            for (let r = p.start; r < p.end; r++) put(i, count + r, convert(o.data[(r - p.start) * o.size + j]));
+          }
+        }
+      }
+      count += n;
+    },
+    finish() {
+      if (count === 0) return { bytes: new Uint8Array(0), group: null };
+      const data = values.map((v) => (count === v.length ? v : v.slice(0, count)));
+      const byteWriter = new ByteWriter(count * 8 * columns.length + 1024);
+      const writer = newWriter(byteWriter, columns, settings);
+      void writer.write({ columnData: columnData(columns, data), rowGroupSize: count });
+      const group = writer.row_groups[0];
+      const magic = 4; // the writer starts its file with PAR1, which the file's head has already written
+      shiftGroup(group, BigInt(-magic));
+      return { bytes: new Uint8Array(byteWriter.buffer, magic, byteWriter.index - magic), group };
+    },
+  };
+}
+
+/** Moves a row group's file offsets by `delta` bytes. */
+function shiftGroup(group: RowGroup, delta: bigint): void {
+  if (group.file_offset !== undefined) group.file_offset += delta;
+  for (const chunk of group.columns) {
+    chunk.file_offset += delta;
+    const meta = chunk.meta_data;
+    if (!meta) continue;
+    meta.data_page_offset += delta;
+    if (meta.dictionary_page_offset !== undefined) meta.dictionary_page_offset += delta;
+    if (meta.index_page_offset !== undefined) meta.index_page_offset += delta;
+  }
+}
+
+const TYPED = { FLOAT: Float32Array, DOUBLE: Float64Array, INT32: Int32Array, INT64: BigInt64Array } as const;
+
+/**
+ * The rows' values, column by column from row `at`, in typed arrays where the column's type has one, until a null
+ * turns the column into a plain array (the writer takes both; plain arrays of a group's numbers and bigints made
+ * most of a worker's garbage).
+ */
+function addColumns(rows: OutputRow[], at: number, layout: OutputLayout, columns: OutColumn[], values: unknown[][]): void {
+  const put = putter(values);
+  for (let n = 0; n < rows.length; n++) {
+    const row = rows[n];
+    const r = at + n;
+    let i = 0;
+    for (const v of row.keep) put(i, r, columns[i++].convert(v));
+    for (let k = 0; k < layout.sizes.length; k++) {
+      const o = row.scored?.[k];
+      for (let j = 0; j < layout.sizes[k]; j++, i++) put(i, r, o ? columns[i].convert(o.data[row.at * o.size + j]) : null);
+    }
+  }
+}
+
+/** Sets value r of column i; a null turns a typed column into a plain array. */
+function putter(values: unknown[][]): (i: number, r: number, v: unknown) => void {
+  return (i, r, v) => {
+    if (v === null || v === undefined) {
+      if (!Array.isArray(values[i])) values[i] = Array.from(values[i]);
+      values[i][r] = null;
+    } else {
+      values[i][r] = v;
+    }
   };
 }
 

@@ -13,6 +13,8 @@ import { commitTogether, type CommitStep } from './commit.js';
 import type { OutputTarget } from './outputPaths.js';
 import { AtomicFileSink, InPlaceSink, StdoutSink, type Sink } from './sinks.js';
 import { Sidecar } from './sidecar.js';
+import { S3Sink } from './s3Sink.js';
+import { isS3Url } from '../storage/s3.js';
 
 export class RunOutputs {
   private summaryDone = false;
@@ -22,6 +24,8 @@ export class RunOutputs {
     readonly sink: Sink,
     readonly sidecar: Sidecar,
     private readonly summary: AtomicFileSink | null,
+    /** The drift report (--drift), committed with the output like the summary. */
+    private readonly report: AtomicFileSink | null,
   ) {}
 
   /** Opens everything now, so that an output that cannot be written stops the run before input is read. */
@@ -36,7 +40,10 @@ export class RunOutputs {
       opened.push({ abort: async () => (await sidecar.abort(), await sidecar.release()) });
       const summaryFile = summary && !summary.inPlace ? await AtomicFileSink.open(summary.path!, false, summary.shown) : null;
       if (summaryFile) opened.push(summaryFile);
-      return new RunOutputs(options, early ?? (await openOutput(output)), sidecar, summaryFile);
+      const { report } = options.targets;
+      const reportFile = report && !report.inPlace ? await AtomicFileSink.open(report.path!, false, report.shown) : null;
+      if (reportFile) opened.push(reportFile);
+      return new RunOutputs(options, early ?? (await openOutput(output)), sidecar, summaryFile, reportFile);
     } catch (err) {
       for (const o of opened) await o.abort();
       throw err;
@@ -44,10 +51,24 @@ export class RunOutputs {
   }
 
   /** Every record is accounted for: finish all files, then commit them together. `summary` gives the JSON text. */
-  async commit(summary: () => string): Promise<void> {
+  async commit(summary: () => string, report: () => string | null = () => null): Promise<void> {
+    const steps = await this.finish(summary, report);
+    if (steps.length > 0) await commitTogether(steps);
+    this.committed();
+  }
+
+  /** Finishes every file (all write errors surface here) and says how to commit them; `report`: the drift report's text. */
+  async finish(summary: () => string, report: () => string | null = () => null): Promise<CommitStep[]> {
     const steps: CommitStep[] = await this.sidecar.finish();
-    if (this.sink instanceof AtomicFileSink) steps.push(await this.sink.finish());
+    if (this.sink instanceof AtomicFileSink || this.sink instanceof S3Sink) steps.push(await this.sink.finish());
     else await this.sink.commit();
+    const reportText = report();
+    if (this.report && reportText !== null) {
+      await this.report.write(reportText);
+      steps.push(await this.report.finish());
+    } else if (this.options.targets.report && reportText !== null) {
+      await writeSummary(this.options.targets.report, reportText); // in place, like the summary
+    }
     if (this.summary) {
       await this.summary.write(summary());
       steps.push(await this.summary.finish());
@@ -56,17 +77,23 @@ export class RunOutputs {
       // Should the commit itself fail, the summary of the failure follows it.
       await writeSummary(this.options.targets.summary, summary());
     }
-    if (steps.length > 0) await commitTogether(steps);
+    return steps;
+  }
+
+  /** After the steps from finish() are committed. */
+  committed(): void {
     this.summaryDone = true;
-    if (this.sink instanceof AtomicFileSink) this.sink.committed();
+    if (this.sink instanceof AtomicFileSink || this.sink instanceof S3Sink) this.sink.committed();
     this.sidecar.committed();
     this.summary?.committed();
+    this.report?.committed();
   }
 
   /** The run failed: nothing is committed; over the thresholds, the failures found are kept. */
   async abort(threshold: boolean): Promise<void> {
     await this.sink.abort();
     await this.summary?.abort();
+    await this.report?.abort();
     if (threshold) await this.sidecar.keepAborted().catch(() => this.sidecar.abort());
     else await this.sidecar.abort();
   }
@@ -97,13 +124,16 @@ export async function writeSummary(target: OutputTarget | null, text: string): P
 async function openOutput(target: OutputTarget, gzip = isGzipPath(target.shown)): Promise<Sink> {
   if (target.path === null) return new StdoutSink();
   if (target.inPlace) return InPlaceSink.open(target.path, target.shown, 'append', { gzip });
+  if (isS3Url(target.path)) return S3Sink.open(target.path, gzip);
   return AtomicFileSink.open(target.path, gzip, target.shown);
 }
 
 /** What a stopped run leaves, for its one line: where the predictions and failures so far went. */
-export function keptAfterStop(options: Options, sidecar: Sidecar | null): string {
+export function keptAfterStop(options: Options, sidecar: Pick<Sidecar, 'where'> | null): string {
   const output = options.targets.output;
-  const predictions = output.path === null
+  const predictions = options.outputDir !== null
+    ? `nothing was written to ${options.outputDir} (older files there are untouched)`
+    : output.path === null
     ? 'the predictions so far went to standard output'
     : output.inPlace
       ? `the predictions so far went to ${output.shown}`

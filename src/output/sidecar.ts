@@ -8,18 +8,20 @@
  *   runs never share one file;
  * - a sidecar path that is not a regular file (`-`, /dev/null, a FIFO) is written in place.
  */
-import path from 'node:path';
 import { rm } from 'node:fs/promises';
 import type { RecordErrorCode } from '../errors.js';
 import { acquireLock, type CommitStep, type Lock } from './commit.js';
 import type { OutputTarget } from './outputPaths.js';
 import { AtomicFileSink, InPlaceSink, StdoutSink, type Sink } from './sinks.js';
+import { isS3Url } from '../storage/s3.js';
 
 export interface SidecarEntry {
   source: string;
   row: number;
   /** null for a Parquet record (a row, not a line of text). */
   line: number | null;
+  /** Byte offset of the record in its source (decompressed for gzip); null where a record has none (Parquet). */
+  offset: number | null;
   code: RecordErrorCode;
   message: string;
   record: string;
@@ -27,7 +29,7 @@ export interface SidecarEntry {
 
 /** Where an aborted run (exit 4) keeps its sidecar: a name no one takes for the sidecar of an output. */
 export function abortedName(p: string): string {
-  return path.join(path.dirname(p), path.basename(p).replace(/(\.jsonl)?$/i, '.aborted.jsonl'));
+  return p.replace(/(\.jsonl)?$/i, '.aborted.jsonl'); // on the whole path: it may be an s3:// URL
 }
 
 export class Sidecar {
@@ -44,7 +46,8 @@ export class Sidecar {
   /** `streamed`: the output is a stream, so entries are written as they come instead of committed at the end. */
   static async open(target: OutputTarget, streamed: boolean): Promise<Sidecar> {
     if (target.inPlace) return new Sidecar(target, null, null);
-    if (!streamed) return new Sidecar(target, await AtomicFileSink.open(target.path!, false, target.shown), null);
+    // An object cannot be appended to as records fail: it is uploaded whole on commit, whatever the output.
+    if (!streamed || isS3Url(target.path!)) return new Sidecar(target, await AtomicFileSink.open(target.path!, false, target.shown), null);
     const lock = await acquireLock(target.path!, target.shown, 0);
     // From now on the file at the path, if any, holds this run's failures and nothing else.
     await rm(target.path!, { force: true });

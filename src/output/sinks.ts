@@ -4,12 +4,15 @@
  * on abort the temporary file is removed and an older file at the path is left untouched. Anything else (standard
  * output, a device, a FIFO) is written in place (outputPaths.ts decides which).
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { besideName, commitTogether, liveTemporaryFiles, outputError, type CommitStep } from './commit.js';
+import { checkBucket, isS3Url, putObject } from '../storage/s3.js';
 
 export interface Sink {
   write(text: string | Uint8Array): Promise<void>;
@@ -87,7 +90,9 @@ class FileStream {
 
 /**
  * A regular file replaced atomically: text goes to a temporary file beside it, renamed into place on commit
- * (with the other files of the run, see commit.ts).
+ * (with the other files of the run, see commit.ts). An `s3://` target (a sidecar, a summary: small, and a
+ * sidecar may have to go to another key, see Sidecar.keepAborted) is spooled to a temporary file in $TMPDIR and
+ * uploaded on commit.
  */
 export class AtomicFileSink implements Sink {
   readonly temp: string;
@@ -96,6 +101,7 @@ export class AtomicFileSink implements Sink {
 
   /** Opens the temporary file now, so that an unwritable output stops the run before any input is read. */
   static async open(target: string, gzip = false, shown = target): Promise<AtomicFileSink> {
+    if (isS3Url(target)) await checkBucket(target);
     const sink = new AtomicFileSink(target, shown, gzip);
     await sink.out.opened();
     if (sink.out.failure !== undefined) {
@@ -107,7 +113,7 @@ export class AtomicFileSink implements Sink {
   }
 
   private constructor(readonly target: string, readonly shown: string, gzip: boolean) {
-    this.temp = besideName(target, 'tmp');
+    this.temp = besideName(isS3Url(target) ? path.join(tmpdir(), 'batch-score-spool') : target, 'tmp');
     liveTemporaryFiles().add(this.temp);
     this.out = new FileStream(this.temp, 'wx', gzip);
   }
@@ -123,7 +129,12 @@ export class AtomicFileSink implements Sink {
     this.check();
     await this.out.end();
     this.check();
-    return { temp: this.temp, target, shown };
+    if (!isS3Url(target)) return { temp: this.temp, target, shown };
+    const remote = async (): Promise<void> => {
+      await putObject(target, createReadStream(this.temp));
+      await rm(this.temp, { force: true });
+    };
+    return { temp: null, target, shown, remote };
   }
 
   /** Finishes and renames into place, alone (or at `target`, e.g. an aborted run's sidecar). */
@@ -218,7 +229,7 @@ export class StdoutSink implements Sink {
   }
 }
 
-async function waitDrain(stream: Writable, failed: () => unknown): Promise<void> {
+export async function waitDrain(stream: Writable, failed: () => unknown): Promise<void> {
   if (failed() !== undefined) return;
   await new Promise<void>((resolve) => {
     const done = () => {

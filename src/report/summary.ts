@@ -2,6 +2,8 @@
 import type { RecordErrorCode } from '../errors.js';
 import type { ModelInfo } from '../model/session.js';
 import type { Options, RecordFormat } from '../options.js';
+import type { Verdict } from '../monitor/drift.js';
+import type { AgreementReport } from '../monitor/agreement.js';
 
 /** The options that decide what the output holds (not how fast it is made: batch size and workers change nothing). */
 export interface OutputOptions {
@@ -39,6 +41,12 @@ export interface RunSummary {
   configs?: unknown;
   /** Why the run stopped early, when it did. */
   stopped?: string;
+  /** With --baseline: the run's verdict, its worst column, the report's path and --max-drift. */
+  drift?: { verdict: Verdict; worst: { column: string; psi: number } | null; report: string | null; maxDrift: number | null };
+  /** With --challenger: how far its predictions agree with the model's. */
+  agreement?: AgreementReport;
+  /** batch-score profile: where the profile went. */
+  profile?: string;
 }
 
 export function summaryLine(s: RunSummary): string {
@@ -46,7 +54,16 @@ export function summaryLine(s: RunSummary): string {
   const codes = Object.entries(s.errors).map(([code, n]) => `${code} ${n}`).join(', ');
   const failed = s.rows.failed ? `, ${s.rows.failed} failed (${codes}) → ${s.errorsFile}` : ', 0 failed';
   const stopped = s.stopped ? ` — stopped: ${s.stopped}` : '';
-  return `batch-score: ${s.rows.read} read, ${s.rows.scored} scored${failed} in ${s.seconds.toFixed(2)} s (${rate.toLocaleString('en-US')} records/s)${stopped}`;
+  return `batch-score: ${s.rows.read} read, ${s.rows.scored} scored${failed} in ${s.seconds.toFixed(2)} s (${rate.toLocaleString('en-US')} records/s)${driftText(s)}${stopped}`;
+}
+
+/** `; drift: watch (worst f3, PSI 0.14) → report.html`, when the run was compared with a baseline. */
+function driftText(s: RunSummary): string {
+  const d = s.drift;
+  if (!d) return s.profile ? `; profile → ${s.profile}` : '';
+  const worst = d.worst ? ` (worst ${d.worst.column}, PSI ${d.worst.psi.toFixed(3)})` : '';
+  const over = d.maxDrift !== null && d.worst && d.worst.psi > d.maxDrift ? ` over --max-drift ${d.maxDrift}` : '';
+  return `; drift: ${d.verdict}${worst}${over}${d.report ? ` → ${d.report}` : ''}`;
 }
 
 export function outputOptions(o: Options, formats: { input: RecordFormat; output: RecordFormat } | null): OutputOptions {

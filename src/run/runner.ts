@@ -8,22 +8,25 @@ import { statSync } from 'node:fs';
 import type { Options, RecordFormat } from '../options.js';
 import type { FeaturePlan } from '../model/featurePlan.js';
 import { planOutputs, type OutputPlan } from '../model/outputPlan.js';
+import type { MonitorSetup, RunMonitor } from '../monitor/runMonitor.js';
 import type { ModelBytes, ModelSession } from '../model/session.js';
 import type { Columns, InputFormat } from '../input/inputFormat.js';
 import { checkInputs, checkSameShape, openInput, type InputShape, type OpenedInput } from '../input/inputCheck.js';
-import type { Source } from '../input/sources.js';
-import { checkNested, parquetBatches } from '../input/parquetInput.js';
+import { fileOffset, type Source } from '../input/sources.js';
+import type { InputPart } from '../input/shardPlan.js';
+import { checkNested, denseReadable, parquetGroups, parquetUnits } from '../input/parquetInput.js';
 import { openParquetInput } from '../input/parquetSource.js';
 import { BLOCK_BYTES, readLines } from '../input/sourceReader.js';
 import type { BlockCutter } from '../input/blockCutter.js';
 import type { RawRecord } from '../input/recordRules.js';
 import { readDocumentText } from '../input/documentText.js';
 import { rowFormatter, type OutputFormat } from '../output/formatters.js';
-import { OrderedWriter, newCounts as newWriterCounts, type Numbering, type WriterCounts } from '../output/orderedWriter.js';
+import { OrderedWriter, newCounts as newWriterCounts, type FormattedBlock, type Numbering, type WriterCounts } from '../output/orderedWriter.js';
 import type { Sink } from '../output/sinks.js';
 import type { Sidecar } from '../output/sidecar.js';
-import { makeRunPlan, type Scoring } from '../score/plan.js';
-import { Scheduler } from '../score/scheduler.js';
+import { makeRunPlan, planOf, type Scoring } from '../score/plan.js';
+import { INLINE_BLOCKS, Scheduler } from '../score/scheduler.js';
+import { withChallenger } from '../score/challenger.js';
 import { recordsBatch } from '../score/processBatch.js';
 import { WorkerPool } from '../score/workerPool.js';
 import type { Block } from '../input/blocks.js';
@@ -44,6 +47,12 @@ export interface RunSettings {
   signal?: AbortSignal;
   /** Workers started early, for a large input (they load the model while the main thread does); closed at the end. */
   pool?: WorkerPool | null;
+  /** What to read of each input (a shard's parts, see shardPlan.ts); default: every input whole. */
+  parts?: InputPart[];
+  /** Profiling and drift (README "Monitoring"): the blocks' partials are merged into it as they are written. */
+  monitor?: RunMonitor | null;
+  /** --challenger: its session in the main thread, and its bytes for the workers. */
+  challenger?: { session: ModelSession; model: ModelBytes } | null;
 }
 
 export interface Progress {
@@ -55,6 +64,8 @@ export interface Progress {
 export interface RunCounts extends WriterCounts {
   /** The ForestFlow request's `configs`, when the input was one. */
   configs?: unknown;
+  /** The output columns of each output (champion, then challenger), as written. */
+  columnNames?: string[][];
 }
 
 /**
@@ -63,8 +74,11 @@ export interface RunCounts extends WriterCounts {
  * 8 was 5–10% faster end to end (CSV and JSONL, alternating runs) for ~5 MB more.
  */
 const MAX_QUEUED_BLOCKS = 8;
-/** Blocks scored in the main thread before workers take over (see scheduler.ts); here to start workers early. */
-const INLINE_BLOCKS = 2;
+/**
+ * Parquet row groups in flight beyond one per worker: a row group is the unit (≈ 60 bytes a row compressed and
+ * decoded, more while its output is made), so memory is bounded by a few row groups whatever the file's size.
+ */
+const PARQUET_GROUPS_QUEUED = 1;
 
 export function newCounts(): RunCounts {
   return newWriterCounts();
@@ -81,20 +95,28 @@ interface Run {
   first: (InputShape & { scoring: Scoring }) | null;
 }
 
+/** The output columns: the kept ones and --ood's, the model's outputs and a challenger's after them. */
+function writtenColumns(s: RunSettings, outputs: OutputPlan) {
+  const { keep, monitor } = s.options;
+  const written = withChallenger(outputs, s.session.info.file.classLabels, s.challenger?.session ?? null);
+  return { keep: monitor.ood === null ? keep : [...keep, monitor.ood], ...written };
+}
+
 /** Runs the pipeline, keeping `counts` up to date as blocks are written (so a failed run still says how far it got). */
 export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<void> {
   const { options } = s;
   const outputs = planOutputs(s.session.info, options.outputs);
-  const scheduler = new Scheduler({ options, session: s.session, model: s.model, outputs, pool: s.pool ?? null });
+  const written = writtenColumns(s, outputs);
+  const scheduler = new Scheduler({ options, session: s.session, model: s.model, written, challenger: s.challenger ?? null, pool: s.pool ?? null });
   const maxQueued = Math.max(MAX_QUEUED_BLOCKS, 2 * options.workers + 2);
-  const writer = new OrderedWriter({ sink: s.sink, sidecar: s.sidecar, limits: options, maxQueued, counts });
+  const writer = new OrderedWriter({ sink: s.sink, sidecar: s.sidecar, limits: options, maxQueued, counts, monitor: s.monitor });
   const run: Run = { s, outputs, scheduler, writer, counts, first: null };
   try {
     // Several inputs: all are checked to agree before anything is written.
     let stdin = options.inputs.length > 1 ? await checkInputs(options, s.signal) : null;
-    for (const name of options.inputs) {
+    for (const { name, range } of s.parts ?? options.inputs.map((name) => ({ name, range: null }))) {
       checkAbort(s.signal);
-      const opened = name === '-' && stdin !== null ? stdin : await openInput(name, options, s.signal);
+      const opened = name === '-' && stdin !== null ? stdin : await openInput(name, options, s.signal, range);
       if (name === '-') stdin = null;
       await readInput(run, opened);
     }
@@ -103,6 +125,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
     // An empty input still gets its header (and the JSON document its shell).
     if (!writer.isOpen) writer.open(rowFormatter(s.outputFormatFor(options.inputFormat ?? 'csv'), { compression: options.compression, columns: null }), () => scheduler.outputLayout());
     await writer.finish();
+    counts.columnNames = scheduler.outputLayout().columnNames;
   } finally {
     writer.close();
     await scheduler.close();
@@ -137,7 +160,14 @@ async function readInput(run: Run, opened: OpenedInput): Promise<void> {
 function submit(run: Run, source: Source, block: Block, numbering: Numbering | null = null): void {
   if (run.writer.isClosed) return; // a late flush timer
   const progress = () => run.s.onProgress?.({ source, scored: run.counts.scored, failed: run.counts.failed });
-  run.writer.submit(run.scheduler.schedule(block), numbering, progress);
+  const scored = run.scheduler.schedule(block);
+  // Offsets count in the bytes read; a shard's part of a file maps them back to the file's (sources.ts).
+  const placed = source.range === null ? scored : async (): Promise<FormattedBlock> => {
+    const done = await scored();
+    for (const batch of done.batches) for (const e of batch.errors) if (e.offset !== null) e.offset = fileOffset(source, e.offset);
+    return done;
+  };
+  run.writer.submit(placed, numbering, progress);
 }
 
 /** Makes the plan from the first source's columns (once), or checks a later source against it. */
@@ -147,7 +177,9 @@ function useColumns(run: Run, source: Source, format: InputFormat, columns: Colu
     return run.first.scoring;
   }
   const { s } = run;
-  const plan = makeRunPlan(format.name, columns, s.outputFormatFor(format.name), s.options);
+  const features = planOf(columns, s.options, s.session);
+  const monitor: MonitorSetup | null = s.monitor?.setup(features, run.outputs.specs, s.session.info.file.classLabels) ?? null;
+  const plan = makeRunPlan(format.name, columns, s.outputFormatFor(format.name), s.options, monitor);
   const scoring = run.scheduler.start(plan);
   run.first = { source: source.name, format, columns, scoring };
   run.writer.open(scoring.formatter, () => run.scheduler.outputLayout());
@@ -155,21 +187,32 @@ function useColumns(run: Run, source: Source, format: InputFormat, columns: Colu
   return scoring;
 }
 
-/** Waits while the writer has too many blocks queued; stops at a signal or a failure. */
-async function room(run: Run): Promise<void> {
+/** Waits while the writer has too many blocks queued (or `limit`); stops at a signal or a failure. */
+async function room(run: Run, limit?: number): Promise<void> {
   checkAbort(run.s.signal);
-  await run.writer.room();
+  await run.writer.room(limit);
 }
 
-/** Parquet: row group by row group, from the file (standard input is spooled to one first). */
+/**
+ * Parquet: row group by row group, from the file (standard input is spooled to one first): as stored, for workers,
+ * when every column read is one the fast path decodes; else decoded by hyparquet's general reader here.
+ */
 async function readParquet(run: Run, opened: OpenedInput): Promise<void> {
+  const { source } = opened;
   const parquet = await openParquetInput(opened);
   try {
-    const { ctx } = useColumns(run, opened.source, opened.format, parquet.columns);
+    const { ctx } = useColumns(run, source, opened.format, parquet.columns);
     checkNested(parquet, ctx.plan);
-    for await (const batch of parquetBatches(parquet, ctx.plan, run.s.options.batchSize)) {
+    if (denseReadable(parquet, ctx.plan)) {
+      for await (const rowGroup of parquetUnits(parquet, ctx.plan)) {
+        await room(run, PARQUET_GROUPS_QUEUED + run.s.options.workers);
+        submit(run, source, { source: source.name, rowGroup });
+      }
+      return;
+    }
+    for await (const decoded of parquetGroups(parquet, ctx.plan, run.s.options.batchSize)) {
       await room(run);
-      submit(run, opened.source, { source: opened.source.name, rows: batch, lineless: true });
+      submit(run, source, { source: source.name, decoded });
     }
   } finally {
     await parquet.close();
@@ -202,7 +245,7 @@ async function readRecords(run: Run, opened: OpenedInput, timers: Array<{ stop()
     },
     block: (block, at) => submit(run, source, block, at),
     room: () => room(run),
-  }, (cutter: BlockCutter) => timers.push(cutter));
+  }, (cutter: BlockCutter) => timers.push(cutter), (source.range?.head ?? 0) > 0);
   checkAbort(run.s.signal);
 }
 
@@ -228,21 +271,22 @@ function checkAbort(signal: AbortSignal | undefined): void {
 
 /**
  * Workers started before the run, so they load the model while the main thread loads its own: when the input is
- * known to be larger than the blocks scored inline, and its output is not Parquet (written by the main thread
- * alone). Otherwise the scheduler starts them once that much input has come (standard input).
+ * known to be larger than the blocks scored inline, and is scored by workers at all (a JSON document is scored in
+ * the main thread, and so is Parquet output gathered from another format). Otherwise the scheduler starts them once
+ * that much input has come (standard input).
  */
-export function earlyWorkers(options: Options, model: ModelBytes): WorkerPool | null {
-  const inMainThread = /\.(json|parquet)(\.gz)?$/i;
-  if (options.workers === 0 || options.outputFormat === 'parquet' || /\.parquet(\.gz)?$/i.test(options.output ?? '')) return null;
+export function earlyWorkers(options: Options, model: ModelBytes, challenger: ModelBytes | null = null): WorkerPool | null {
+  const parquet = (name: string) => options.inputFormat === 'parquet' || /\.parquet$/i.test(name);
+  const parquetOut = options.outputFormat === 'parquet' || /\.parquet$/i.test(options.output ?? '');
+  if (options.workers === 0) return null;
   let bytes = 0;
   for (const input of options.inputs) {
-    // A JSON document and Parquet input are read in the main thread.
-    if (input === '-' || inMainThread.test(input) || options.inputFormat === 'parquet') return null;
+    if (input === '-' || /\.json(\.gz)?$/i.test(input) || (parquetOut && !parquet(input))) return null;
     try {
       bytes += statSync(input).size;
     } catch {
       return null; // reported when the input is opened
     }
   }
-  return bytes > INLINE_BLOCKS * BLOCK_BYTES ? new WorkerPool(options.workers, options, model) : null;
+  return bytes > INLINE_BLOCKS * BLOCK_BYTES ? new WorkerPool(options.workers, options, model, challenger) : null;
 }

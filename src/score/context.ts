@@ -6,9 +6,23 @@ import type { ModelSession } from '../model/session.js';
 import type { InputFormat } from '../input/inputFormat.js';
 import type { OutputLayout } from '../output/formatters.js';
 import { cellWriter } from './cells.js';
-import type { ScoringContext } from './processBatch.js';
+import type { Challenger, ScoringContext } from './processBatch.js';
+import type { MonitorSetup } from '../monitor/runMonitor.js';
 
-export function makeContext(plan: FeaturePlan, outputs: OutputPlan, format: InputFormat, options: Options, session: ModelSession): ScoringContext {
+/** What a run adds to scoring: monitoring (profile, --ood, agreement) and a challenger model. */
+export interface Monitoring {
+  monitor: MonitorSetup | null;
+  challenger: Challenger | null;
+}
+
+export function makeContext(
+  plan: FeaturePlan,
+  outputs: OutputPlan,
+  format: InputFormat,
+  options: Options,
+  session: ModelSession,
+  monitoring: Monitoring = { monitor: null, challenger: null },
+): ScoringContext {
   return {
     parse: format.parser(plan.columns),
     fastFill: format.fastFill(plan),
@@ -23,6 +37,7 @@ export function makeContext(plan: FeaturePlan, outputs: OutputPlan, format: Inpu
     score: { outputNames: outputs.names, fixedBatch: plan.fixedBatch, retries: options.retries, retryDelayMs: options.retryDelayMs },
     onError: options.onError,
     leadingCells: (text) => format.leadingCells(text, plan.columns),
+    ...monitoring,
   };
 }
 

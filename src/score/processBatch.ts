@@ -17,6 +17,10 @@ import type { RawRecord } from '../input/recordRules.js';
 import type { RecordBounds } from '../input/recordBounds.js';
 import type { RecordBatch } from '../input/blocks.js';
 import { scoreRows, type ScoreSettings } from './scorer.js';
+import type { InputFeed } from '../model/featurePlan.js';
+import type { MonitorPartial, MonitorSetup } from '../monitor/runMonitor.js';
+import { UnitMonitor } from '../monitor/unitMonitor.js';
+import { challengerRows, type ChallengerRows } from './challenger.js';
 
 export type { RecordBatch };
 
@@ -33,6 +37,18 @@ export interface BatchResult {
   /** Per-record shape of each output as the runtime returned it (null when nothing was scored). */
   recordShapes: number[][] | null;
   calls: number;
+  /** The batch's partial profile (and challenger agreement), when the run monitors and the batch is a unit of its own. */
+  monitor?: MonitorPartial;
+}
+
+/** A second model (--challenger) scoring the same feeds; its outputs follow the main model's in every row. */
+export interface Challenger {
+  session: ModelSession;
+  /** The challenger's own plan of the same columns (its input names and shapes). */
+  feeds: InputFeed[];
+  score: ScoreSettings;
+  /** Its outputs' declared per-record shapes (for a batch it scores none of). */
+  recordShapes: number[][];
 }
 
 export interface ScoringContext {
@@ -56,6 +72,9 @@ export interface ScoringContext {
   onError: OnError;
   /** The cells readable from the start of a record that cannot be parsed (its --keep values, when they come first). */
   leadingCells(text: string): unknown[];
+  /** Profiling, --ood and agreement (null: the run does not monitor). */
+  monitor: MonitorSetup | null;
+  challenger: Challenger | null;
 }
 
 /**
@@ -72,7 +91,8 @@ export function recordsBatch(source: string, records: RawRecord[], ctx: ScoringC
   };
 }
 
-export async function processBatch(batch: RecordBatch, ctx: ScoringContext): Promise<BatchResult> {
+/** Scores one batch; `unit` collects the monitoring of the unit of work the batch belongs to. */
+export async function processBatch(batch: RecordBatch, ctx: ScoringContext, unit?: UnitMonitor): Promise<BatchResult> {
   const { plan } = ctx;
   const n = batch.count;
   const data: FeedData[] = plan.feeds.map((f) => allocate(f.type, n * f.width));
@@ -110,10 +130,14 @@ export async function processBatch(batch: RecordBatch, ctx: ScoringContext): Pro
   });
 
   const valid = recordOf.length;
-  const scored = await scoreRows(ctx.session, plan.feeds, data.map((d, k) => trim(d, valid * plan.feeds[k].width)), valid, ctx.score);
+  const fed = data.map((d, k) => trim(d, valid * plan.feeds[k].width));
+  const scored = await scoreRows(ctx.session, plan.feeds, fed, valid, ctx.score);
   for (const [slot, message] of scored.failed) errors[recordOf[slot]] = { code: 'MODEL_ERROR', message };
   const pieceOf = new Int32Array(valid);
   scored.pieces.forEach((p, k) => pieceOf.fill(k, p.start, p.end));
+  unit?.addBatch(fed, valid, scored.failed, scored.pieces, scored.pieces[0]?.outputs.length ?? 0);
+  const second = ctx.challenger ? await scoreChallenger(ctx.challenger, fed, valid) : null;
+  const both = second && scored.pieces.map((p, k) => [...p.outputs, ...second.outputs(k, p.start)]);
 
   const result: BatchResult = { rows: [], errors: [], scored: 0, records: n, failed: [], recordShapes: null, calls: scored.calls };
   const { rows, errors: sidecar, failed } = result;
@@ -122,16 +146,23 @@ export async function processBatch(batch: RecordBatch, ctx: ScoringContext): Pro
     const error = errors[i];
     if (error) {
       const rec = raw(i);
-      sidecar.push({ source: batch.source, row: rec.row, line: rec.line, code: error.code, message: error.message, record: rec.text });
+      sidecar.push({ source: batch.source, row: rec.row, line: rec.line, offset: rec.offset ?? null, code: error.code, message: error.message, record: rec.text });
       failed.push([i, error.message]);
       if (ctx.onError === 'null') rows.push({ keep, scored: null, at: 0 });
       continue;
     }
     const p = scored.pieces[pieceOf[slotOf[i]]];
-    rows.push({ keep, scored: p.outputs, at: slotOf[i] - p.start });
+    const row = { keep, scored: p.outputs as OutputRow['scored'], at: slotOf[i] - p.start };
+    if (second) {
+      unit?.compare(row, second.row(slotOf[i]));
+      row.scored = both![pieceOf[slotOf[i]]];
+    }
+    if (unit?.setup.ood) row.keep = [...keep, unit.outOfRange(fed, slotOf[i])];
+    rows.push(row);
     result.scored++;
   }
-  if (scored.pieces.length) result.recordShapes = scored.pieces[0].outputs.map((o) => o.recordShape);
+  if (unit?.setup.ood) for (const row of rows) if (!row.scored) row.keep = [...row.keep, undefined];
+  if (scored.pieces.length) result.recordShapes = [...scored.pieces[0].outputs.map((o) => o.recordShape), ...(second?.recordShapes ?? [])];
   return result;
 
   function fillRow(cells: unknown[] | undefined, slot: number, c: ScoringContext): RecordError | undefined {
@@ -192,13 +223,11 @@ function parseRecords(records: RawRecord[], ctx: ScoringContext): ParsedRecord[]
   );
 }
 
-function trim(data: FeedData, length: number): FeedData {
-  return Array.isArray(data) ? data.slice(0, length) : (data.subarray(0, length) as FeedData);
+/** The challenger's predictions of the records the main model scored (the same feeds, its own plan and session). */
+async function scoreChallenger(c: Challenger, fed: FeedData[], valid: number): Promise<ChallengerRows> {
+  return challengerRows(await scoreRows(c.session, c.feeds, fed, valid, c.score), valid, c.recordShapes);
 }
 
-/** Scores a Parquet batch; its sidecar entries have no line (`line: null`): a Parquet row is not a line of text. */
-export async function scoreParquetBatch(batch: RecordBatch, ctx: ScoringContext): Promise<BatchResult> {
-  const result = await processBatch(batch, ctx);
-  for (const e of result.errors) e.line = null;
-  return result;
+function trim(data: FeedData, length: number): FeedData {
+  return Array.isArray(data) ? data.slice(0, length) : (data.subarray(0, length) as FeedData);
 }

@@ -1,9 +1,9 @@
 /**
  * Where each block is scored. The first few in the main thread: small inputs never pay for workers, and the first
- * block scored gives the output layout (the shapes the runtime returns). After that, blocks of bytes go to the
- * worker pool, when the run has one (blocks of rows in memory stay in the main thread); while the writer waits for
- * a worker's result, the main thread scores queued blocks no worker has taken yet instead of idling. Whichever
- * thread scores a block, the same unit function gives the same bytes.
+ * block scored gives the output layout (the shapes the runtime returns). After that, blocks of bytes and Parquet
+ * row groups go to the worker pool, when the run has one (rows in memory stay in the main thread); while the writer
+ * waits for a worker's result, the main thread scores queued blocks no worker has taken yet instead of idling.
+ * Whichever thread scores a block, the same unit function gives the same bytes.
  */
 import type { Options } from '../options.js';
 import type { OutputPlan } from '../model/outputPlan.js';
@@ -16,16 +16,19 @@ import type { BatchResult } from './processBatch.js';
 import { processBlock } from './processBlock.js';
 import { scoringFor, type RunPlan, type Scoring } from './plan.js';
 import { WorkerPool } from './workerPool.js';
-import type { Block } from '../input/blocks.js';
+import { transferable, type Block } from '../input/blocks.js';
 
 /** Blocks scored in the main thread before workers take over: small inputs never pay for workers. */
-const INLINE_BLOCKS = 2;
+export const INLINE_BLOCKS = 2;
 
 export interface SchedulerSettings {
   options: Options;
   session: ModelSession;
   model: ModelBytes;
-  outputs: OutputPlan;
+  /** The output columns: the kept ones (--ood's after them), the outputs written (a challenger's after the model's). */
+  written: { keep: string[]; outputs: OutputPlan; labels: Record<string, string[]> };
+  /** --challenger: its session in the main thread, and its bytes for the workers. */
+  challenger: { session: ModelSession; model: ModelBytes } | null;
   /** Workers started early by the caller (they load the model while the main thread does), else null. */
   pool: WorkerPool | null;
 }
@@ -47,14 +50,14 @@ export class Scheduler {
   start(plan: RunPlan): Scoring {
     if (this.scoring === null) {
       this.plan = plan;
-      this.scoring = scoringFor(plan, this.s.options, this.s.session);
+      this.scoring = scoringFor(plan, this.s.options, this.s.session, this.s.challenger?.session ?? null);
     }
     return this.scoring;
   }
 
   /** The output columns: from the first block scored, or (nothing scored yet) the declared ones. */
   outputLayout(): OutputLayout {
-    return this.layout ?? makeLayout(this.s.options.keep, this.s.outputs, null, this.s.session.info.file.classLabels);
+    return this.layout ?? this.makeLayout(null);
   }
 
   /**
@@ -62,17 +65,19 @@ export class Scheduler {
    * a worker is handed over at once; one for the main thread is scored when its turn comes.
    */
   schedule(block: Block): () => Promise<FormattedBlock> {
-    const workers = ++this.submitted > INLINE_BLOCKS && 'bytes' in block ? this.workers() : null;
+    // A Parquet row group is large: only the first (which makes the layout) is scored inline.
+    const inline = 'rowGroup' in block ? 1 : INLINE_BLOCKS;
+    const workers = ++this.submitted > inline && transferable(block) ? this.workers() : null;
     if (workers === null) return () => this.scoreInline(block);
     // Work for a worker waits for the output layout, which the first record scored inline makes. When its turn
     // comes and no record has been scored yet (the blocks before held only blank lines), it is scored inline
     // instead: waiting for a layout that nothing ahead will make would hang the run.
-    let inline = false;
-    const scored = this.layoutReady.then((l) => (inline ? null : workers.run(block, l)));
+    let here = false;
+    const scored = this.layoutReady.then((l) => (here ? null : workers.run(block, l)));
     scored.catch(() => undefined); // rejections are handled in the writer's turn
     return async () => {
-      inline = this.layout === null;
-      return inline ? this.scoreInline(block) : await this.helpWhileWaiting(scored as Promise<FormattedBlock>);
+      here = this.layout === null;
+      return here ? this.scoreInline(block) : await this.helpWhileWaiting(scored as Promise<FormattedBlock>);
     };
   }
 
@@ -80,25 +85,37 @@ export class Scheduler {
     await this.pool?.close();
   }
 
-  /** The worker pool (started early by the caller, or here), told the plan; Parquet output is written by the main thread alone. */
+  /**
+   * The worker pool (started early by the caller, or here), told the plan. Parquet output gathered from other inputs'
+   * small batches is written by the main thread alone (a Parquet input's row groups are not).
+   */
   private workers(): WorkerPool | null {
     const { options } = this.s;
-    if (options.workers === 0 || this.plan === null || this.plan.outputFormat === 'parquet') return null;
-    this.pool ??= new WorkerPool(options.workers, options, this.s.model);
-    this.pool.configure(this.plan);
+    const plan = this.plan;
+    if (options.workers === 0 || plan === null || (plan.outputFormat === 'parquet' && plan.inputFormat !== 'parquet')) return null;
+    this.pool ??= new WorkerPool(options.workers, options, this.s.model, this.s.challenger?.model ?? null);
+    this.pool.configure(plan);
     return this.pool;
   }
 
   private scoreInline(block: Block): Promise<FormattedBlock> {
     const { ctx, formatter } = this.scoring!;
-    const format = (result: BatchResult) => {
+    const layoutFrom = (result: BatchResult): OutputLayout => {
       if (this.layout === null) {
-        this.layout = makeLayout(this.s.options.keep, this.s.outputs, result.recordShapes, this.s.session.info.file.classLabels);
+        this.layout = this.makeLayout(result.recordShapes);
         this.layoutKnown(this.layout);
       }
-      return formatBatch(result, formatter, this.layout);
+      return this.layout;
     };
-    return processBlock(block, ctx, format);
+    const format = (result: BatchResult) => formatBatch(result, formatter, layoutFrom(result));
+    const group = formatter.groupBuilder?.bind(formatter);
+    const groupFor = group ? (first: BatchResult, capacity: number) => group(layoutFrom(first), capacity) : null;
+    return processBlock(block, ctx, format, groupFor);
+  }
+
+  private makeLayout(recordShapes: number[][] | null): OutputLayout {
+    const { keep, outputs, labels } = this.s.written;
+    return makeLayout(keep, outputs, recordShapes, labels);
   }
 
   /**

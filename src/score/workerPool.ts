@@ -11,13 +11,35 @@ import type { ModelBytes } from '../model/session.js';
 import type { OutputLayout } from '../output/formatters.js';
 import type { FormattedBlock } from '../output/orderedWriter.js';
 import type { Block } from '../input/blocks.js';
+import type { RawRecord } from '../input/recordRules.js';
+import type { BatchResult } from './processBatch.js';
 import type { RunPlan } from './plan.js';
 
+/** What a worker scores: a block of a run (bytes or a row group's chunks, transferred, not copied), or an HTTP batch. */
+export type Work = Block | { serve: ServeWork };
+
+/**
+ * A batch of an HTTP server's records with the plan that reads them (the worker makes and keeps a context per plan
+ * key); answered with the unit function's result itself, not formatted text: serve routes each record's row back
+ * to its own request and formats the response there.
+ */
+export interface ServeWork {
+  plan: { key: string; form: 'json' | 'csv' | 'tsv'; columns: string[]; named: boolean };
+  records: RawRecord[];
+}
+
+function transferables(work: Work): ArrayBuffer[] {
+  if ('bytes' in work) return [work.bytes.buffer as ArrayBuffer];
+  if ('rowGroup' in work) return work.rowGroup.chunks.map((c) => c.bytes.buffer as ArrayBuffer);
+  return [];
+}
 
 /** What a worker starts with: the options and the model's bytes (copied to each worker). */
 export interface WorkerSetup {
   options: Options;
   model: ModelBytes;
+  /** --challenger's bytes, read once by the main thread like the model's. */
+  challenger: ModelBytes | null;
 }
 
 /** A failure sent back by a worker: a RunError keeps its code across the thread (DESIGN.md "Errors"). */
@@ -39,20 +61,20 @@ export type ToWorker = { plan: RunPlan } | WorkMessage | 'close';
 
 export interface WorkMessage {
   id: number;
-  work: Block;
-  /** Output columns: known once the first block is scored, which may be after the pool has started. */
-  layout: OutputLayout;
+  work: Work;
+  /** Output columns: known once the first block is scored, which may be after the pool has started (null: HTTP work). */
+  layout: OutputLayout | null;
 }
 
 interface Pending {
-  resolve(result: FormattedBlock): void;
+  resolve(result: FormattedBlock | BatchResult): void;
   reject(err: unknown): void;
 }
 
 /** Work no worker has taken yet: a worker takes it when it has room, or the caller takes it back (steal). */
 export interface Queued extends Pending {
-  work: Block;
-  layout: OutputLayout;
+  work: Work;
+  layout: OutputLayout | null;
 }
 
 /** Blocks a worker holds at once: one being scored and one waiting, so it never idles between messages. */
@@ -72,15 +94,15 @@ export class WorkerPool {
    * Starts the workers, which load the model at once (in parallel with the main thread's own work) from the bytes
    * the main thread read: never from the path, which may name another model by now.
    */
-  constructor(size: number, options: Options, model: ModelBytes) {
+  constructor(size: number, options: Options, model: ModelBytes, challenger: ModelBytes | null = null) {
     for (let i = 0; i < size; i++) {
-      const workerData: WorkerSetup = { options, model };
+      const workerData: WorkerSetup = { options, model, challenger };
       // A smaller young generation: each worker's V8 heap counts toward peak RSS (measured ≈ 13 MB saved per run).
       const worker = new Worker(new URL('./scoringWorker.js', import.meta.url), { workerData, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
       // Listened for from the start: a worker that failed to load the model has exited long before close().
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       const slot = { worker, busy: 0, ready: false, exited };
-      worker.on('message', (msg: 'ready' | { id: number; result?: FormattedBlock; error?: WorkerError }) => {
+      worker.on('message', (msg: 'ready' | { id: number; result?: FormattedBlock | BatchResult; error?: WorkerError }) => {
         if (msg === 'ready') {
           slot.ready = true;
           this.dispatch();
@@ -105,18 +127,28 @@ export class WorkerPool {
     for (const { worker } of this.workers) worker.postMessage({ plan });
   }
 
-  /** Queues work for the next worker with room; resolves with its formatted result. */
+  /** Queues a block for the next worker with room; resolves with its formatted result. */
   run(work: Block, layout: OutputLayout): Promise<FormattedBlock> {
+    return this.enqueue(work, layout) as Promise<FormattedBlock>;
+  }
+
+  /** Scores an HTTP server's batch in a worker: the unit function's result, rows and all. */
+  score(work: ServeWork): Promise<BatchResult> {
+    return this.enqueue({ serve: work }, null) as Promise<BatchResult>;
+  }
+
+  /** Takes back the oldest block no worker has taken, for the caller to score itself while it would wait anyway. */
+  steal(): (Queued & { work: Block }) | null {
+    const first = this.queue[0];
+    return first === undefined || 'serve' in first.work ? null : (this.queue.shift() as Queued & { work: Block });
+  }
+
+  private enqueue(work: Work, layout: OutputLayout | null): Promise<FormattedBlock | BatchResult> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.queue.push({ work, layout, resolve, reject });
       this.dispatch();
     });
-  }
-
-  /** Takes back the oldest work no worker has taken, for the caller to score itself while it would wait anyway. */
-  steal(): Queued | null {
-    return this.queue.shift() ?? null;
   }
 
   private dispatch(): void {
@@ -129,7 +161,7 @@ export class WorkerPool {
       slot.busy++;
       this.pending.set(id, { resolve, reject });
       const message: WorkMessage = { id, work, layout };
-      slot.worker.postMessage(message, 'bytes' in work ? [work.bytes.buffer as ArrayBuffer] : []);
+      slot.worker.postMessage(message, transferables(work));
     }
   }
 

@@ -15,6 +15,7 @@ import { recordValue, readJsonDocument, type JsonDocument } from '../input/jsonR
 import { jsonText } from '../formats/values.js';
 import { makeContext, makeLayout } from '../score/context.js';
 import { processBatch, recordsBatch, type ScoringContext, type BatchResult } from '../score/processBatch.js';
+import { WorkerPool } from '../score/workerPool.js';
 import { recordsOf } from '../input/sourceReader.js';
 import type { RawRecord } from '../input/recordRules.js';
 import type { RecordError } from '../errors.js';
@@ -49,14 +50,20 @@ export class Engine {
   private constructor(
     readonly session: ModelSession,
     private readonly options: Options,
+    private readonly pool: WorkerPool | null,
   ) {
     this.outputs = planOutputs(session.info, options.outputs);
   }
 
-  /** Loads the model; a model that cannot be loaded is a MODEL run error (exit 2), as for a run. */
-  static async load(modelPath: string, options: Options): Promise<Engine> {
-    const session = await ModelSession.fromBytes(await readModel(modelPath), options.threads);
-    return new Engine(session, options);
+  /**
+   * Loads the model; a model that cannot be loaded is a MODEL run error (exit 2), as for a run. With `workers`
+   * (--workers), batches are scored by the CLI's worker pool, off the thread that serves HTTP; the main thread's
+   * own session still makes the plans (and scores while no worker is given).
+   */
+  static async load(modelPath: string, options: Options, workers = 0): Promise<Engine> {
+    const model = await readModel(modelPath);
+    const session = await ModelSession.fromBytes(model, options.threads);
+    return new Engine(session, options, workers > 0 ? new WorkerPool(workers, options, model) : null);
   }
 
   get info(): ModelInfo {
@@ -138,6 +145,7 @@ export class Engine {
 
   /** Scores one batch of records with a plan: one output row per record, failures as record errors. */
   score(plan: ServePlan, records: RawRecord[]): Promise<BatchResult> {
+    if (this.pool) return this.pool.score({ plan: { key: plan.key, form: plan.form, columns: plan.columns, named: plan.named }, records });
     return processBatch(recordsBatch('request', records, plan.ctx), plan.ctx);
   }
 
@@ -147,6 +155,7 @@ export class Engine {
   }
 
   async release(): Promise<void> {
+    await this.pool?.close();
     await this.session.release().catch(() => undefined);
   }
 }

@@ -46,11 +46,13 @@ export const SERVE_DEFAULTS = {
   maxBodyBytes: String(4 * 1024 * 1024),
   requestTimeout: '30000',
   headersTimeout: '10000',
+  workers: '0',
 } as const;
 
 export function resolveServeOptions(flags: ServeFlags): ServeOptions {
-  // Scoring runs in the main thread beside the HTTP work: one session (see the README's "Serving").
-  const scoring = resolveOptions([], { ...flags, workers: '0' }, process.env, 'serve');
+  // --workers: batches are scored in worker threads, each with its own session; 0 (the default) scores in the main
+  // thread beside the HTTP work (see the README's "Serving" for what each costs).
+  const scoring = resolveOptions([], { ...flags, workers: flags.workers ?? SERVE_DEFAULTS.workers }, process.env, 'serve');
   const model = scoring.model;
   const port = wholeNumber('--port', flags.port ?? SERVE_DEFAULTS.port);
   if (port > 65535) throw new RunError('USAGE', `--port must be at most 65535, got ${port}`);

@@ -7,11 +7,10 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { formatter, type Engine, type OutputLayout, type OutputRow } from './engine.js';
 import type { BatchEvent } from './batcher.js';
 import type { ShadowMetrics } from './metrics.js';
+import { labelOf, meanAbsDiff } from '../monitor/agreement.js';
 
 /** Batches waiting for the shadow model; more are dropped. */
 const MAX_BACKLOG = 8;
-
-const LABEL_TYPES = new Set(['int64', 'int32', 'string', 'bool', 'uint8']);
 
 export class Shadow {
   private readonly backlog: BatchEvent[] = [];
@@ -58,10 +57,10 @@ export class Shadow {
     result.rows.forEach((row, i) => {
       const other = shadow.rows[i];
       if (!row.scored || !other?.scored) return;
-      const diff = meanAbsDiff(main, row, this.engine, other);
+      const diff = meanAbsDiff(main.outputs.specs, row, this.engine.outputs.specs, other);
       if (diff !== null) diffs.push(diff);
-      const a = labelOf(main, row);
-      const b = labelOf(this.engine, other);
+      const a = labelOf(main.outputs.specs, row);
+      const b = labelOf(this.engine.outputs.specs, other);
       if (a !== null && b !== null) labels.push(a === b);
     });
     this.metrics.record(diffs, labels);
@@ -86,35 +85,4 @@ function lines(engine: Engine, keepNames: string[], rows: OutputRow[], shapes: n
   const layout: OutputLayout = engine.layout(keepNames, shapes);
   const text = formatter('jsonl').rows(rows, layout);
   return (typeof text === 'string' ? text : new TextDecoder().decode(text)).split('\n').slice(0, rows.length);
-}
-
-/** Values of the first floating-point output of a scored row. */
-function floats(engine: Engine, row: OutputRow): ArrayLike<unknown> | null {
-  const k = engine.outputs.specs.findIndex((s) => s.type === 'float32' || s.type === 'float64');
-  if (k < 0) return null;
-  const o = row.scored![k];
-  return Array.from({ length: o.size }, (_, j) => o.data[row.at * o.size + j]);
-}
-
-function meanAbsDiff(a: Engine, ra: OutputRow, b: Engine, rb: OutputRow): number | null {
-  const x = floats(a, ra);
-  const y = floats(b, rb);
-  if (!x || !y || x.length !== y.length || x.length === 0) return null;
-  let sum = 0;
-  for (let j = 0; j < x.length; j++) sum += Math.abs(Number(x[j]) - Number(y[j]));
-  return sum / x.length;
-}
-
-/** A row's label: the first label-typed output, else the argmax of a per-class float output; null for a regressor. */
-function labelOf(engine: Engine, row: OutputRow): string | null {
-  const k = engine.outputs.specs.findIndex((s) => LABEL_TYPES.has(s.type));
-  if (k >= 0) {
-    const o = row.scored![k];
-    return String(o.data[row.at * o.size]);
-  }
-  const values = floats(engine, row);
-  if (!values || values.length < 2) return null;
-  let best = 0;
-  for (let j = 1; j < values.length; j++) if (Number(values[j]) > Number(values[best])) best = j;
-  return String(best);
 }

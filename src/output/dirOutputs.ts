@@ -1,0 +1,105 @@
+/**
+ * --output-dir DIR: one output and one sidecar per input, named after it (`DIR/<base>.<ext>`,
+ * `DIR/<base>.errors.jsonl`; SageMaker's per-object convention). Each input's files are a RunOutputs of their own,
+ * all opened before any input is read and all committed together at the end (with the summary), so a failed run
+ * commits none of them. DIR may be an `s3://bucket/prefix/`; a local DIR is created when missing.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { RunError, type RecordErrorCode } from '../errors.js';
+import type { Options, RecordFormat } from '../options.js';
+import { commitTogether, outputError } from './commit.js';
+import { checkDistinct, outputTarget, type NamedFile } from './outputPaths.js';
+import { RunOutputs, writeSummary } from './runOutputs.js';
+import { isS3Url } from '../storage/s3.js';
+
+const EXTENSION: Record<RecordFormat, string> = { csv: 'csv', tsv: 'tsv', jsonl: 'jsonl', json: 'json', parquet: 'parquet' };
+
+/** `day.csv.gz` → `day`; an object key's last part likewise. */
+export function baseName(input: string): string {
+  const name = path.posix.basename(input).replace(/\.gz$/i, '');
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(0, dot) : name;
+}
+
+/** DIR/<name>, DIR being a directory or an s3:// prefix (with or without its trailing /). */
+function inDir(dir: string, name: string): string {
+  if (isS3Url(dir)) return `${dir.endsWith('/') ? dir : `${dir}/`}${name}`;
+  return path.join(dir, name);
+}
+
+export class DirOutputs {
+  private constructor(
+    private readonly options: Options,
+    private readonly runs: RunOutputs[],
+  ) {}
+
+  /** Opens every input's output and sidecar (in input order, `formats` their output formats). */
+  static async open(options: Options, formats: RecordFormat[]): Promise<DirOutputs> {
+    const dir = options.outputDir!;
+    const bases = options.inputs.map(baseName);
+    const twice = bases.find((b, i) => bases.indexOf(b) !== i);
+    if (twice !== undefined) {
+      throw new RunError('USAGE', `two inputs are named ${twice}: with --output-dir each input's output is named after it (${inDir(dir, `${twice}.…`)}); give inputs distinct names`);
+    }
+    if (!isS3Url(dir)) await mkdir(dir, { recursive: true }).catch((err: unknown) => Promise.reject(outputError(dir, err)));
+    const paths = options.inputs.map((_, i) => ({ output: inDir(dir, `${bases[i]}.${EXTENSION[formats[i]]}`), errors: inDir(dir, `${bases[i]}.errors.jsonl`) }));
+    checkDistinct(namedFiles(options, paths));
+    const runs: RunOutputs[] = [];
+    try {
+      for (const [i, p] of paths.entries()) {
+        // The run's one summary is committed with the first input's files.
+        const targets = { output: outputTarget(p.output), errors: outputTarget(p.errors), summary: i === 0 ? options.targets.summary : null, report: null };
+        runs.push(await RunOutputs.open({ ...options, inputs: [options.inputs[i]], output: p.output, errorsPath: p.errors, targets }));
+      }
+    } catch (err) {
+      for (const r of runs) await r.abort(false);
+      throw err;
+    }
+    return new DirOutputs(options, runs);
+  }
+
+  /** The files of the i-th input. */
+  forInput(i: number): RunOutputs {
+    return this.runs[i];
+  }
+
+  /** The failures of all inputs, for the summary: by code, and where they are (DIR). */
+  get sidecar(): { byCode: Partial<Record<RecordErrorCode, number>>; where: string | null } {
+    const byCode: Partial<Record<RecordErrorCode, number>> = {};
+    for (const r of this.runs) for (const [code, n] of Object.entries(r.sidecar.byCode)) byCode[code as RecordErrorCode] = (byCode[code as RecordErrorCode] ?? 0) + n;
+    const where = this.runs.some((r) => r.sidecar.where !== null) ? this.options.outputDir : null;
+    return { byCode, where };
+  }
+
+  async commit(summary: () => string): Promise<void> {
+    const steps = [];
+    for (const r of this.runs) steps.push(...(await r.finish(summary)));
+    if (steps.length > 0) await commitTogether(steps);
+    for (const r of this.runs) r.committed();
+  }
+
+  async abort(threshold: boolean): Promise<void> {
+    for (const r of this.runs) await r.abort(threshold);
+  }
+
+  async writeSummary(text: string): Promise<void> {
+    await (this.runs.length > 0 ? this.runs[0].writeSummary(text) : writeSummary(this.options.targets.summary, text));
+  }
+
+  async close(): Promise<void> {
+    for (const r of this.runs) await r.close();
+  }
+}
+
+/** Every input, the model, every output and sidecar, and the summary: no output may be any other file of the run. */
+function namedFiles(options: Options, paths: Array<{ output: string; errors: string }>): NamedFile[] {
+  const files: NamedFile[] = options.inputs.map((name) => ({ label: `input ${name}`, name, role: 'input' }));
+  files.push({ label: `the model ${options.model}`, name: options.model, role: 'model' });
+  for (const p of paths) {
+    files.push({ label: `the output ${p.output}`, name: p.output, role: 'output' });
+    files.push({ label: `the sidecar ${p.errors}`, name: p.errors, role: 'output' });
+  }
+  if (options.summaryPath !== null) files.push({ label: `--summary ${options.summaryPath}`, name: options.summaryPath, role: 'output' });
+  return files;
+}

@@ -1,0 +1,202 @@
+/**
+ * The monitor's pure parts: exact sums, buckets, partial profiles and their merge, quantile bins, PSI, the HTML
+ * report. Property tests where the input space is large (any split of any data merged in any order).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { ExactSum } from '../src/monitor/exactSum.js';
+import { bucketOf, upperBoundary } from '../src/monitor/buckets.js';
+import { Profiler, type ProfileSetup } from '../src/monitor/profiler.js';
+import { RunProfile, finalizeProfile, type NumericProfile } from '../src/monitor/profile.js';
+import { compareProfiles, psi, verdictOf } from '../src/monitor/drift.js';
+import { renderHtml } from '../src/monitor/html.js';
+import { AgreementCounter, RunAgreement } from '../src/monitor/agreement.js';
+import { seeded } from './seeded.js';
+
+const finite = fc.double({ noNaN: true, noDefaultInfinity: true });
+
+test('an exact sum is the correctly rounded sum, whatever the order and the split', () => {
+  const s = new ExactSum();
+  for (const x of [1e100, 1, -1e100]) s.add(x);
+  assert.equal(s.value(), 1);
+  const tenth = new ExactSum();
+  for (let i = 0; i < 10; i++) tenth.add(0.1);
+  assert.equal(tenth.value(), 1); // a plain float sum gives 0.9999999999999999
+  fc.assert(
+    fc.property(fc.array(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e300, max: 1e300 }), { maxLength: 60 }), fc.nat(), (xs, cut) => {
+      const whole = new ExactSum();
+      xs.forEach((x) => whole.add(x));
+      const k = xs.length ? cut % (xs.length + 1) : 0;
+      const a = new ExactSum();
+      const b = new ExactSum();
+      xs.slice(0, k).reverse().forEach((x) => a.add(x));
+      xs.slice(k).forEach((x) => b.add(x));
+      b.addPartials(a.partials());
+      assert.equal(b.value(), whole.value());
+    }),
+  );
+});
+
+test('buckets are ordered like the values, and their boundaries separate them', () => {
+  fc.assert(
+    fc.property(finite, finite, (x, y) => {
+      if (x <= y) assert.ok(bucketOf(x) <= bucketOf(y), `${x} ≤ ${y}`);
+      const b = bucketOf(x);
+      assert.ok(bucketOf(upperBoundary(b)) - b <= 1 && bucketOf(upperBoundary(b)) >= b);
+      if (b < bucketOf(Infinity)) assert.ok(x <= upperBoundary(b));
+    }),
+  );
+  // Relative width ≤ 2^-5 for positive values.
+  const b = bucketOf(1.5);
+  assert.ok(upperBoundary(b) / upperBoundary(b - 1) - 1 <= 2 ** -5 + 1e-12);
+});
+
+const setup: ProfileSetup = {
+  feeds: [{ type: 'float32', names: ['a', 'b'] }, { type: 'string', names: ['city'] }],
+  outputs: [{ type: 'float32' }, { type: 'int64' }],
+  inputRanges: null,
+  outputRanges: null,
+};
+
+interface Rec { a: number; b: number; city: string; score: number; label: bigint }
+
+/** Profiles `records` cut into units at `cuts`, merging the units' partials in `order`. */
+function profileOf(records: Rec[], cuts: number[], reverse: boolean) {
+  const bounds = [0, ...[...new Set(cuts.map((c) => c % (records.length + 1)))].sort((x, y) => x - y), records.length];
+  const partials = [];
+  for (let u = 0; u + 1 < bounds.length; u++) {
+    const unit = records.slice(bounds[u], bounds[u + 1]);
+    const p = new Profiler(setup);
+    p.addFeeds([Float32Array.from(unit.flatMap((r) => [r.a, r.b])), unit.map((r) => r.city)], unit.length);
+    p.addOutputs([{ data: Float32Array.from(unit.map((r) => r.score)), size: 1 }, { data: BigInt64Array.from(unit.map((r) => r.label)), size: 1 }], 0, unit.length);
+    partials.push(p.partial());
+  }
+  const run = new RunProfile(setup);
+  for (const p of reverse ? partials.reverse() : partials) run.merge(p);
+  return finalizeProfile(run.columns([['score'], ['label']]), { sha256: 'x', records: { read: records.length, scored: records.length, failed: 0 } });
+}
+
+test('a profile is the same however the records are split into units and merged', () => {
+  const rec = fc.record({
+    a: fc.oneof(fc.float({ noDefaultInfinity: true }), fc.constant(NaN)),
+    b: fc.float({ min: -5, max: 5, noNaN: true }),
+    city: fc.constantFrom('', 'Oslo', 'Lima', 'Pune', 'Kyiv'),
+    score: fc.float({ noNaN: true, noDefaultInfinity: true }),
+    label: fc.bigInt({ min: 0n, max: 3n }),
+  });
+  fc.assert(
+    fc.property(fc.array(rec, { maxLength: 200 }), fc.array(fc.nat(), { maxLength: 6 }), (records, cuts) => {
+      assert.deepEqual(profileOf(records, cuts, true), profileOf(records, [], false));
+    }),
+    { numRuns: 60 },
+  );
+});
+
+test('the float32 path counts exactly what the general path counts', () => {
+  const values = fc.oneof(fc.float(), fc.constantFrom(0, -0, 1e-45, -3e-39, Infinity, -Infinity, NaN));
+  fc.assert(
+    fc.property(fc.array(values, { maxLength: 300 }), fc.float({ noNaN: true }), fc.float({ noNaN: true }), (xs, a, b) => {
+      const range: [number, number] = [Math.min(a, b), Math.max(a, b)];
+      const one: ProfileSetup = { feeds: [{ type: 'float32', names: ['x'] }], outputs: [], inputRanges: [range], outputRanges: null };
+      const fast = new Profiler(one);
+      fast.addFeeds([Float32Array.from(xs)], xs.length);
+      const general = new Profiler(one);
+      general.addFeeds([Array.from(Float32Array.from(xs))], xs.length);
+      const run = (p: Profiler) => {
+        const r = new RunProfile(one);
+        r.merge(p.partial());
+        return finalizeProfile(r.columns([]), { sha256: '', records: { read: 0, scored: 0, failed: 0 } });
+      };
+      assert.deepEqual(run(fast), run(general));
+      // The float32 arrays are reused by the next unit: it must start from zero.
+      const again = new Profiler(one);
+      again.addFeeds([Float32Array.from(xs)], xs.length);
+      assert.deepEqual(run(again), run(general));
+    }),
+  );
+});
+
+test('the float32 path stays exact past the values its per-bucket sums hold (one unit of 300,000 values)', () => {
+  const rng = seeded(4);
+  const xs = Float32Array.from({ length: 300000 }, (_, i) => (i % 3 === 0 ? 1.5 : rng.normal() * 1e3));
+  const one: ProfileSetup = { feeds: [{ type: 'float32', names: ['x'] }], outputs: [], inputRanges: null, outputRanges: null };
+  const run = (data: ArrayLike<number>) => {
+    const p = new Profiler(one);
+    p.addFeeds([data], data.length);
+    const r = new RunProfile(one);
+    r.merge(p.partial());
+    return finalizeProfile(r.columns([]), { sha256: '', records: { read: 0, scored: 0, failed: 0 } });
+  };
+  assert.deepEqual(run(xs), run(Array.from(xs)));
+});
+
+test('quantile bins hold a tenth of the values each, and bin counts are exact', () => {
+  const rng = seeded(1);
+  const records: Rec[] = Array.from({ length: 20000 }, () => ({ a: rng.normal(), b: rng.uniform(), city: 'x', score: 0, label: 0n }));
+  const profile = profileOf(records, [], false);
+  const a = profile.columns[0] as NumericProfile;
+  assert.equal(a.bins.counts.length, 10);
+  assert.equal(a.bins.counts.reduce((x, y) => x + y, 0), 20000);
+  // Edges fall on bucket boundaries (2^-5 of an octave apart): each bin holds 10% ± 1% of the values.
+  for (const n of a.bins.counts) assert.ok(Math.abs(n - 2000) < 200, `bin of ${n}`);
+  // Counted by value against the edges, each bin's count is the same (edges are bucket boundaries).
+  const values = records.map((r) => Math.fround(r.a));
+  a.bins.counts.forEach((n, i) => {
+    const key = (v: number) => bucketOf(v);
+    const inBin = values.filter((v) => (i === 0 || key(v) > a.bins.keys[i - 1]) && (i === a.bins.keys.length || key(v) <= a.bins.keys[i])).length;
+    assert.equal(inBin, n);
+  });
+  assert.ok(Math.abs(a.mean!) < 0.03 && Math.abs(a.std! - 1) < 0.03);
+  assert.deepEqual(profile.columns[2].kind, 'categorical');
+});
+
+test('PSI: the same distribution is ok, a feature shifted by 1.5 sd drifts', () => {
+  const make = (seed: number, shift: number): Rec[] => {
+    const rng = seeded(seed);
+    return Array.from({ length: 5000 }, () => ({ a: rng.normal() + shift, b: rng.normal(), city: rng.uniform() < 0.5 ? 'Oslo' : 'Lima', score: rng.normal(), label: 0n }));
+  };
+  const baseline = profileOf(make(1, 0), [], false);
+  const columns = (recs: Rec[]) => {
+    const run = new RunProfile(setup);
+    const p = new Profiler(setup);
+    p.addFeeds([Float32Array.from(recs.flatMap((r) => [r.a, r.b])), recs.map((r) => r.city)], recs.length);
+    p.addOutputs([{ data: Float32Array.from(recs.map((r) => r.score)), size: 1 }, { data: BigInt64Array.from(recs.map((r) => r.label)), size: 1 }], 0, recs.length);
+    run.merge(p.partial());
+    return run.columns([['score'], ['label']]);
+  };
+  const meta = { sha256: 'x', records: { read: 5000, scored: 5000, failed: 0 } };
+  const same = compareProfiles(baseline, 'b.json', columns(make(2, 0)), meta);
+  for (const c of same.columns) assert.ok(c.psi < 0.1, `${c.name} ${c.psi}`);
+  assert.equal(same.verdict, 'ok');
+  const shifted = compareProfiles(baseline, 'b.json', columns(make(3, 1.5)), meta);
+  assert.equal(shifted.columns[0].name, 'a');
+  assert.ok(shifted.columns[0].psi >= 0.25);
+  for (const c of shifted.columns.slice(1)) assert.ok(c.psi < 0.1, `${c.name} ${c.psi}`);
+  assert.equal(shifted.verdict, 'drift');
+  assert.equal(psi([1, 2, 3], [2, 4, 6]), 0);
+  assert.deepEqual([0.05, 0.1, 0.2, 0.25].map(verdictOf), ['ok', 'watch', 'watch', 'drift']);
+
+  const html = renderHtml(shifted);
+  assert.doesNotMatch(html, /https?:/);
+  assert.doesNotMatch(html, /<script/i);
+  assert.equal(html.match(/<svg/g)?.length, shifted.columns.length);
+});
+
+test('agreement: mean and max absolute difference, label agreement and confusion, merged exactly', () => {
+  const specs = [{ type: 'int64' }, { type: 'float32' }];
+  const row = (label: bigint, p: number[]) => ({ scored: [{ data: BigInt64Array.from([label]), size: 1 }, { data: Float32Array.from(p), size: 2 }], at: 0 });
+  const one = new AgreementCounter(specs, specs);
+  one.add(row(1n, [0.25, 0.75]), row(1n, [0.5, 0.5]));
+  const two = new AgreementCounter(specs, specs);
+  two.add(row(0n, [1, 0]), row(1n, [1, 0]));
+  two.add(row(0n, [1, 0]), null);
+  const run = new RunAgreement();
+  run.merge(two.partial());
+  run.merge(one.partial());
+  const report = run.report([['p_0', 'challenger_p_0'], ['p_1', 'challenger_p_1']]);
+  assert.equal(report.compared, 2);
+  assert.equal(report.challengerFailed, 1);
+  assert.deepEqual(report.numeric.map((n) => [n.meanAbsDiff, n.maxAbsDiff]), [[0.125, 0.25], [0.125, 0.25]]);
+  assert.deepEqual(report.labels, { agreement: 0.5, compared: 2, classes: ['0', '1'], confusion: [[0, 1], [0, 1]] });
+});
