@@ -100,14 +100,25 @@ export class Engine {
 
   /** The columns a JSON request's records name, read as a JSONL file's are (its first object or array). */
   jsonColumns(records: RawRecord[]): string[] | null {
-    const found = this.format('json').columns(records, 'the request');
-    if (!found) return null;
     // Positional arrays for a model with one input of fixed width: a short or long array then fails alone
-    // (FEATURE_COUNT) instead of deciding the plan for the whole request.
-    const width = this.fixedWidth();
+    // (FEATURE_COUNT) instead of deciding the plan for the whole request. (The file rule would name the same
+    // record's columns: no earlier record is an object.)
     const first = records.find((r) => r.value !== undefined && (Array.isArray(r.value) || typeof r.value === 'object'));
-    if (width !== null && Array.isArray(first?.value) && !this.options.features) return Array.from({ length: width }, (_, i) => String(i + 1));
-    return found.names;
+    if (Array.isArray(first?.value) && !this.options.features) {
+      const positional = this.positionalColumns();
+      if (positional) return positional;
+    }
+    return this.format('json').columns(records, 'the request')?.names ?? null;
+  }
+
+  private positional: string[] | null | undefined;
+  /** "1".."width" for a model with one input of fixed width (made once: every one-record request asks). */
+  private positionalColumns(): string[] | null {
+    if (this.positional === undefined) {
+      const width = this.fixedWidth();
+      this.positional = width === null ? null : Object.freeze(Array.from({ length: width }, (_, i) => String(i + 1))) as string[];
+    }
+    return this.positional;
   }
 
   private fixedWidth(): number | null {
