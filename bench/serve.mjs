@@ -60,17 +60,21 @@ async function startServer(flags) {
 async function metrics(url) {
   const text = await (await fetch(`${url}/metrics`)).text();
   const value = (name) => Number(/^(\S+) (\S+)$/m.exec(text.split('\n').filter((l) => l.startsWith(`${name} `)).join('\n') || `x 0`)?.[2] ?? 0);
-  return { calls: value('batch_score_model_calls_total'), rss: value('batch_score_process_resident_memory_bytes') / 2 ** 20 };
+  return { calls: value('batch_score_model_calls_total'), rss: value('batch_score_process_resident_memory_bytes') / 2 ** 20, cpu: value('batch_score_process_cpu_seconds_total') };
 }
 
 async function load(url, { connections, body, seconds = SECONDS }) {
   const before = await metrics(url);
   // No body: GET /v2/health/live, the HTTP stack's own floor.
   const target = body === undefined ? { url: `${url}/v2/health/live` } : { url: `${url}/predict`, method: 'POST', headers: { 'content-type': 'application/json' }, body };
+  const client = process.cpuUsage();
   const r = await autocannon({ ...target, connections, duration: seconds });
+  const { user, system } = process.cpuUsage(client);
   const after = await metrics(url);
   const ok = r['2xx'];
-  return { rps: ok / seconds, p50: r.latency.p50, p99: r.latency.p99, callsPerRequest: (after.calls - before.calls) / Math.max(1, ok), non2xx: r.non2xx, errors: r.errors };
+  // CPU per answered request: the server's (all its threads, from its /metrics) and this process's (autocannon).
+  const serverUs = ((after.cpu - before.cpu) * 1e6) / Math.max(1, ok);
+  return { rps: ok / seconds, p50: r.latency.p50, p99: r.latency.p99, callsPerRequest: (after.calls - before.calls) / Math.max(1, ok), non2xx: r.non2xx, errors: r.errors, serverUs, clientUs: (user + system) / Math.max(1, ok) };
 }
 
 /** RUNS runs of a load against a server started with `flags` (a fresh server per run, warmed with one short run). */
@@ -88,13 +92,15 @@ async function series(flags, opts, runCount = RUNS) {
     p50: median(runs.map((r) => r.p50)),
     p99: median(runs.map((r) => r.p99)),
     callsPerRequest: median(runs.map((r) => r.callsPerRequest)),
+    serverUs: median(runs.map((r) => r.serverUs)),
+    clientUs: median(runs.map((r) => r.clientUs)),
     failures: runs.reduce((a, r) => a + r.non2xx + r.errors, 0),
   };
 }
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
-const line = (name, s, unit = 1) => `| ${name} | ${fmt(s.rps * unit)} | ${s.rpsRange} | ${s.p50} | ${s.p99} | ${s.callsPerRequest.toFixed(3)} | ${s.failures} |`;
-const HEADER = '| setting | median /s | range of runs (req/s) | p50 ms | p99 ms | model calls per request | non-2xx + errors |\n|---|---:|---|---:|---:|---:|---:|';
+const line = (name, s, unit = 1) => `| ${name} | ${fmt(s.rps * unit)} | ${s.rpsRange} | ${s.p50} | ${s.p99} | ${s.callsPerRequest.toFixed(3)} | ${fmt(s.serverUs)} | ${fmt(s.clientUs)} | ${s.failures} |`;
+const HEADER = '| setting | median /s | range of runs (req/s) | p50 ms | p99 ms | model calls per request | server CPU µs per request | autocannon CPU µs per request | non-2xx + errors |\n|---|---:|---|---:|---:|---:|---:|---:|---:|';
 
 async function figures() {
   console.log(`- ${new Date().toISOString()}, ${availableParallelism()} cores, node ${process.version}, ${RUNS} runs of ${SECONDS} s each (median; range shown), load average ${(await import('node:os')).loadavg()[0].toFixed(2)} at start`);
@@ -109,9 +115,9 @@ async function figures() {
   const live = await series([], { connections: 64 });
   console.log(line('GET /v2/health/live (the HTTP stack alone)', live));
   console.log(`\n- batched / unbatched requests/s: ${(batched.rps / single.rps).toFixed(2)}×`);
-  // If batching made the model free, a request would cost what one without a record costs: the most it can give.
-  console.log(`- the ceiling of batching on this model: no-record / unbatched requests/s = ${(empty.rps / single.rps).toFixed(2)}× (a one-record request's model share ${(100 * (1 / single.rps - 1 / empty.rps) * single.rps).toFixed(0)}% unbatched)`);
-
+  // What a request costs the server's CPU: batching can at most take the model call out of it.
+  console.log(`- server CPU per request, unbatched / batched: ${(single.serverUs / batched.serverUs).toFixed(2)}× (${fmt(single.serverUs)} / ${fmt(batched.serverUs)} µs); a no-record request ${fmt(empty.serverUs)} µs, a health check ${fmt(live.serverUs)} µs`);
+  console.log(`- no-record / unbatched requests/s: ${(empty.rps / single.rps).toFixed(2)}×`);
   console.log('\n4 connections, 1,000-record requests, records/s (requests/s × 1,000):\n');
   console.log(HEADER.replace('median /s', 'median records/s'));
   const bulk = await series([], { connections: 4, body: thousand });

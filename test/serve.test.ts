@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { expectedLinear, loadWeights, model } from './helpers.js';
-import { metric, postJson, request, startServer, type Served } from './serveHelpers.js';
+import { metric, postJson, request, startServer, type Answer, type Served } from './serveHelpers.js';
 
 const H1 = [3, 120.5, 12, 4.2];
 const H2 = [2, 80, 35, 1.1];
@@ -132,6 +132,32 @@ describe('serve: routes (linear model)', () => {
     assert.equal(bad.status, 400);
     assert.match(bad.json.error, /1 of 2 rows could not be scored; row 1: .*"x" is not a number/);
     assert.deepEqual(Object.keys(bad.json.errors), ['1']);
+  });
+
+  test('the lean path and fastify answer a request alike (content types and names only fastify reads)', async () => {
+    // application/json and plain names take the lean path; another JSON type, an encoded name and no type at all
+    // with an empty body are read by fastify's routes. The answers must not tell which.
+    const post = (url: string, type: string | null, body: string) => request(url, { method: 'POST', headers: type ? { 'content-type': type } : {}, body });
+    const seen = async (res: Answer) => [res.status, res.headers.get('content-type'), res.headers.get('x-records-failed'), res.text];
+    const bodies = [JSON.stringify({ inputs: [H1, [1, 2, 3]] }), JSON.stringify({ inputs: [] }), 'nope', '{"inputs": {}}', '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]'];
+    for (const body of bodies) {
+      const lean = await seen(await post(`${s.url}/predict`, 'application/json', body));
+      assert.deepEqual(await seen(await post(`${s.url}/predict`, 'application/vnd.example+json', body)), lean, body);
+      assert.deepEqual(await seen(await post(`${s.url}/predict?via=query`, 'application/json', body)), lean, body);
+    }
+    const v2 = JSON.stringify({ inputs: [{ name: 'float_input', shape: [1, 4], datatype: 'FP32', data: H1 }] });
+    for (const body of [v2, 'nope', '[]']) {
+      const lean = await seen(await post(`${s.url}/v2/models/linear/infer`, 'application/json', body));
+      assert.deepEqual(await seen(await post(`${s.url}/v2/models/lin%65ar/infer`, 'application/json', body)), lean, body);
+      assert.deepEqual(await seen(await post(`${s.url}/v2/models/linear/infer`, 'application/vnd.example+json', body)), lean, body);
+    }
+    assert.deepEqual(await seen(await post(`${s.url}/v2/models/other/infer`, 'application/vnd.example+json', v2)), await seen(await post(`${s.url}/v2/models/other/infer`, 'application/json', v2)));
+    const invalidType = await post(`${s.url}/predict`, 'not a type', bodies[0]);
+    assert.equal(invalidType.status, 415);
+    assert.equal(typeof invalidType.json.error, 'string');
+    const noType = await post(`${s.url}/predict`, null, bodies[0]);
+    assert.equal(noType.status, 200);
+    assert.deepEqual(noType.json, JSON.parse((await post(`${s.url}/predict`, 'application/json', bodies[0])).text));
   });
 
   test('unknown route 404, wrong method 405 with Allow, every error a JSON body', async () => {
