@@ -1,6 +1,8 @@
 /**
- * The HTTP server (fastify): routes, body limits, timeouts, errors as `{"error": "..."}`, one JSON log line per
- * request, metrics. Scoring goes through the batcher; routes are thin adapters (src/serve/protocols/).
+ * The HTTP server: node:http with two handlers. The scoring routes' common requests (POST /predict and V2 infer
+ * with a usual content type) are answered by the lean path (leanRoutes.ts); everything else by fastify: the other
+ * routes, 404/405, body limits and errors as `{"error": "..."}`. Both count every request in the metrics and log it
+ * (one JSON line). Scoring goes through the batcher; routes are thin adapters (src/serve/protocols/).
  */
 import http from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
