@@ -23,6 +23,7 @@ const BIN = join(ROOT, 'bin', 'batch-score.js');
 const DATA = join(ROOT, 'bench', 'data');
 mkdirSync(DATA, { recursive: true });
 const MODEL = ensureModel(DATA);
+const FLOOR = Symbol('node:http alone');
 const RUNS = Number(process.env.RUNS ?? 3);
 const SECONDS = Number(process.env.SECONDS_PER_RUN ?? 4);
 
@@ -38,8 +39,10 @@ const median = (v) => {
 };
 const spread = (v) => `${Math.round(Math.min(...v)).toLocaleString('en-US')}–${Math.round(Math.max(...v)).toLocaleString('en-US')}`;
 
+/** `batch-score serve` with these flags, or (FLOOR) bench/httpFloor.mjs. */
 async function startServer(flags) {
-  const child = spawn(process.execPath, [BIN, 'serve', '-m', MODEL, '--port', '0', '--quiet', ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const args = flags === FLOOR ? [join(ROOT, 'bench', 'httpFloor.mjs')] : [BIN, 'serve', '-m', MODEL, '--port', '0', '--quiet', ...flags];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   const url = await new Promise((resolve, reject) => {
     child.stderr.on('data', (b) => {
@@ -114,9 +117,12 @@ async function figures() {
   console.log(line('no record (`{"inputs": []}`: HTTP and JSON, no model)', empty));
   const live = await series([], { connections: 64 });
   console.log(line('GET /v2/health/live (the HTTP stack alone)', live));
+  const floor = await series(FLOOR, { connections: 64, body: oneRecord });
+  console.log(line('node:http alone, the same requests (bench/httpFloor.mjs: reads the body, writes a fixed answer)', floor));
   console.log(`\n- batched / unbatched requests/s: ${(batched.rps / single.rps).toFixed(2)}×`);
   // What a request costs the server's CPU: batching can at most take the model call out of it.
-  console.log(`- server CPU per request, unbatched / batched: ${(single.serverUs / batched.serverUs).toFixed(2)}× (${fmt(single.serverUs)} / ${fmt(batched.serverUs)} µs); a no-record request ${fmt(empty.serverUs)} µs, a health check ${fmt(live.serverUs)} µs`);
+  console.log(`- server CPU per request, unbatched / batched: ${(single.serverUs / batched.serverUs).toFixed(2)}× (${fmt(single.serverUs)} / ${fmt(batched.serverUs)} µs); a no-record request ${fmt(empty.serverUs)} µs, a health check ${fmt(live.serverUs)} µs; node:http alone ${fmt(floor.serverUs)} µs`);
+  console.log(`- 5× would need a batched request at ≤ ${fmt(single.serverUs / 5)} µs of server CPU; node:http alone / unbatched requests/s: ${(floor.rps / single.rps).toFixed(2)}×`);
   console.log(`- no-record / unbatched requests/s: ${(empty.rps / single.rps).toFixed(2)}×`);
   console.log('\n4 connections, 1,000-record requests, records/s (requests/s × 1,000):\n');
   console.log(HEADER.replace('median /s', 'median records/s'));
