@@ -6,10 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ExactSum } from '../src/monitor/exactSum.js';
-import { bucketOf, upperBoundary } from '../src/monitor/buckets.js';
+import { bucketOf, bucketValue, upperBoundary } from '../src/monitor/buckets.js';
 import { Profiler, type ProfileSetup } from '../src/monitor/profiler.js';
-import { RunProfile, finalizeProfile, type NumericProfile } from '../src/monitor/profile.js';
-import { compareProfiles, psi, verdictOf } from '../src/monitor/drift.js';
+import { RunProfile, binCounts, finalizeProfile, type NumericProfile } from '../src/monitor/profile.js';
+import { chartOf, compareProfiles, psi, verdictOf } from '../src/monitor/drift.js';
+import { BinLayout, baselineBins } from '../src/monitor/baselineBins.js';
+import { NumericColumn } from '../src/monitor/columns.js';
 import { renderHtml } from '../src/monitor/html.js';
 import { AgreementCounter, RunAgreement } from '../src/monitor/agreement.js';
 import { seeded } from './seeded.js';
@@ -119,7 +121,7 @@ test('the float32 path counts exactly what the general path counts', () => {
 
 test('the float32 path stays exact past the values its per-bucket sums hold (one unit of 300,000 values)', () => {
   const rng = seeded(4);
-  const xs = Float32Array.from({ length: 300000 }, (_, i) => (i % 3 === 0 ? 1.5 : rng.normal() * 1e3));
+  const xs = Float32Array.from({ length: 300000 }, (_, i) => (i % 3 !== 0 ? 1.9999999 : rng.normal() * 1e3));
   const one: ProfileSetup = { feeds: [{ type: 'float32', names: ['x'] }], outputs: [], inputRanges: null, outputRanges: null };
   const run = (data: ArrayLike<number>) => {
     const p = new Profiler(one);
@@ -129,6 +131,95 @@ test('the float32 path stays exact past the values its per-bucket sums hold (one
     return finalizeProfile(r.columns([]), { sha256: '', records: { read: 0, scored: 0, failed: 0 } });
   };
   assert.deepEqual(run(xs), run(Array.from(xs)));
+});
+
+test("the float32 path stays exact past a flush of its per-exponent sums: in many batches of a unit, or one long call", () => {
+  const rng = seeded(5);
+  // 2^18 values just under 2 (mantissa 2^24 − 1) add more than 2^53 to their exponent's square sums without a flush.
+  const xs = Float32Array.from({ length: 300 * 1024 }, (_, i) => (i % 8 !== 0 ? 1.9999999 : rng.normal() * 3));
+  const one: ProfileSetup = { feeds: [{ type: 'float32', names: ['x'] }], outputs: [], inputRanges: null, outputRanges: null };
+  const run = (batches: ArrayLike<number>[]) => {
+    const p = new Profiler(one);
+    for (const b of batches) p.addFeeds([b], b.length);
+    const r = new RunProfile(one);
+    r.merge(p.partial());
+    return finalizeProfile(r.columns([]), { sha256: '', records: { read: 0, scored: 0, failed: 0 } });
+  };
+  const batches = Array.from({ length: 300 }, (_, i) => xs.subarray(i * 1024, (i + 1) * 1024));
+  const general = run([Array.from(xs)]);
+  assert.deepEqual(run(batches), general);
+  assert.deepEqual(run([xs]), general); // one call longer than a flush
+});
+
+test("a bucket's bin in a baseline layout is the one binCounts gives, and its chart slot the one its value falls in", () => {
+  const key = fc.integer({ min: bucketOf(-Infinity), max: bucketOf(Infinity) }); // (the others are NaN's)
+  // A chart's range as a baseline has it (max − min finite).
+  const bound = fc.double({ min: -1e300, max: 1e300, noNaN: true });
+  fc.assert(
+    fc.property(fc.uniqueArray(key, { maxLength: 12 }), fc.array(key, { maxLength: 50 }), bound, bound, fc.integer({ min: 1, max: 40 }), (keys, buckets, a, b, bins) => {
+      keys.sort((x, y) => x - y);
+      const [min, max] = [Math.min(a, b), Math.max(a, b)];
+      const layout = new BinLayout({ keys, chart: { min, max, bins } });
+      const sorted = [...buckets].sort((x, y) => x - y);
+      const expected = binCounts(keys, sorted, sorted.map(() => 1));
+      const got = new Array<number>(keys.length + 1).fill(0);
+      for (const bucket of buckets) got[layout.quantileSlot(bucket)]++;
+      assert.deepEqual(got, expected);
+      const chart = new Array<number>(bins + 2).fill(0);
+      for (const bucket of buckets) chart[layout.chartSlot(bucket) - layout.quantileBins]++;
+      const reference = chartOf({ min, max, counts: new Array<number>(bins).fill(0) }, sorted, sorted.map(() => 1));
+      assert.deepEqual(chart, [...reference.current, reference.below, reference.above]);
+    }),
+  );
+  // The float32 lookup table agrees with the slots of each float32's bucket.
+  const layout = new BinLayout({ keys: [bucketOf(-1), bucketOf(0.5), bucketOf(3)], chart: { min: -2, max: 2, bins: 8 } });
+  const slots = layout.float32Slots();
+  for (const x of [-1e30, -2.5, -1, -0.3, -0, 0, 1e-30, 0.5, 0.51, 2, 2.01, 3, 1e30]) {
+    const k = new Uint32Array(Float32Array.of(x).buffer)[0] >>> 18;
+    assert.equal(slots.quantile[k], layout.quantileSlot(bucketOf(Math.fround(x))), `${x}`);
+    assert.equal(slots.chart[k], layout.chartSlot(bucketOf(Math.fround(x))), `${x}`);
+  }
+});
+
+test("a run that only compares counts in the baseline's bins what its full histograms give: the same drift report", () => {
+  const value = fc.oneof(fc.float(), fc.constantFrom(0, -0, 1e-45, -3e-39, Infinity, -Infinity, NaN));
+  const rec = fc.record({
+    a: value,
+    b: fc.float({ min: -5, max: 5, noNaN: true }),
+    city: fc.constantFrom('', 'Oslo', 'Lima'),
+    score: fc.float({ noNaN: true, noDefaultInfinity: true }),
+    label: fc.bigInt({ min: 0n, max: 3n }),
+  });
+  const meta = { sha256: 'x', records: { read: 0, scored: 0, failed: 0 } };
+  fc.assert(
+    fc.property(fc.array(rec, { minLength: 1, maxLength: 120 }), fc.array(rec, { maxLength: 150 }), fc.array(fc.nat(), { maxLength: 5 }), (base, day, cuts) => {
+      const baseline = profileOf(base, [], false);
+      const bins = baselineBins(baseline);
+      const binned: ProfileSetup = {
+        ...setup,
+        inputBins: ['a', 'b', 'city'].map((n) => bins.get(`input\u0000${n}`) ?? null),
+        outputBins: [[bins.get('prediction\u0000score') ?? null], [null]],
+      };
+      const columnsOf = (s: ProfileSetup) => {
+        const bounds = [0, ...[...new Set(cuts.map((c) => c % (day.length + 1)))].sort((x, y) => x - y), day.length];
+        const run = new RunProfile(s);
+        for (let u = 0; u + 1 < bounds.length; u++) {
+          const unit = day.slice(bounds[u], bounds[u + 1]);
+          const p = new Profiler(s);
+          const feed = Float32Array.from(unit.flatMap((r) => [r.a, r.b]));
+          // Every other unit through the general path (plain numbers), as a float64 or JSON feed goes.
+          p.addFeeds([u % 2 ? Array.from(feed) : feed, unit.map((r) => r.city)], unit.length);
+          p.addOutputs([{ data: Float32Array.from(unit.map((r) => r.score)), size: 1 }, { data: BigInt64Array.from(unit.map((r) => r.label)), size: 1 }], 0, unit.length);
+          run.merge(p.partial());
+        }
+        return run.columns([['score'], ['label']]);
+      };
+      const counted = columnsOf(binned);
+      if (day.length > 0) assert.ok(counted.some((c) => c.column instanceof NumericColumn && c.column.binned !== null));
+      assert.deepEqual(compareProfiles(baseline, 'b.json', counted, meta), compareProfiles(baseline, 'b.json', columnsOf(setup), meta));
+    }),
+    { numRuns: 80 },
+  );
 });
 
 test('quantile bins hold a tenth of the values each, and bin counts are exact', () => {

@@ -4,7 +4,14 @@
  * any order, with the same result.
  */
 import { ExactSum } from './exactSum.js';
-import { BucketCounts, bucketOf, bucketOfFloat32Bits, type BucketEntries } from './buckets.js';
+import { BucketCounts, bucketOf, type BucketEntries } from './buckets.js';
+import type { BinLayout } from './baselineBins.js';
+import {
+  ABOVE, BELOW, FLUSH_EVERY, Float32Sums, KEYS, MAX, MIN, N, NEGATIVE, countFloat32s, float32Entries, mergeEntries, scratch, spare,
+  type Float32Counts,
+} from './float32Counts.js';
+
+export type { Float32Counts };
 
 export type ColumnKind = 'numeric' | 'categorical';
 
@@ -27,6 +34,8 @@ export interface NumericPartial {
   /** Values below / above the baseline's [min, max] (with a baseline only). */
   below: number;
   above: number;
+  /** Counts in a baseline's bins (see BinLayout) instead of bucket counts, when the run only compares. */
+  binned: Float64Array | null;
 }
 
 export interface CategoricalPartial {
@@ -37,140 +46,6 @@ export interface CategoricalPartial {
 }
 
 export type ColumnPartial = NumericPartial | CategoricalPartial;
-
-/** A unit's float32 counts: 32 per exponent from `low`, negative values and positive ones (cheap to send and add). */
-export interface Float32Counts {
-  low: number;
-  negative: Uint32Array;
-  positive: Uint32Array;
-}
-
-const KEYS = 1 << 14;
-const NEGATIVE = 1 << 13;
-
-/** Float32 counts by key in increasing bucket order (negative values from the largest magnitude down, then positive). */
-function float32Entries(counts: Float64Array): BucketEntries {
-  const keys: number[] = [];
-  for (let k = KEYS - 1; k >= NEGATIVE; k--) if (counts[k] !== 0) keys.push(k);
-  for (let k = 0; k < NEGATIVE; k++) if (counts[k] !== 0) keys.push(k);
-  return {
-    buckets: Uint32Array.from(keys, (k) => bucketOfFloat32Bits(k << 18, (k >>> 5) & 0xff)),
-    counts: Float64Array.from(keys, (k) => counts[k]),
-  };
-}
-
-/** Two sorted bucket lists as one (equal buckets added). */
-function mergeEntries(a: BucketEntries, b: BucketEntries): BucketEntries {
-  if (b.buckets.length === 0) return a;
-  if (a.buckets.length === 0) return b;
-  const all = new BucketCounts();
-  all.addEntries(a);
-  all.addEntries(b);
-  return all.entries();
-}
-
-/**
- * A unit's float32 values, counted without a general exact sum or a bucket lookup per value:
- * - a float32 is m · 2^(e − 150) with an integer m < 2^24, so per exponent e the integers m (signed) add exactly
- *   in a float64 for 2^29 values, and m² split as (mh · 2^12 + ml)² into three sums of products below 2^24
- *   likewise; they become exact partials once, when the unit is done;
- * - the top 14 bits of a float32 (sign, exponent, SUB_BITS = 5 mantissa bits) index its bucket's count directly.
- * The arrays are reused from unit to unit (zeroed where used), since a unit is a few thousand records.
- */
-class Float32Sums {
-  readonly sum = new Float64Array(512); // by exponent, negative values at 256 +
-  readonly hh = new Float64Array(256);
-  readonly hl = new Float64Array(256);
-  readonly ll = new Float64Array(256);
-  readonly counts = new Uint32Array(1 << 14);
-  /** Exponents seen (zero counts as exponent 0). */
-  low = 256;
-  high = -1;
-
-  /** Adds the unit's sums to `sum` and `squares`, returns its bucket counts, and clears all for the next unit. */
-  drain(sum: ExactSum, squares: ExactSum): Float32Counts {
-    for (let e = Math.max(this.low, 1); e <= this.high; e++) {
-      const scale = 2 ** (e - 150);
-      if (this.sum[e] !== 0) sum.add(this.sum[e] * scale);
-      if (this.sum[256 + e] !== 0) sum.add(-this.sum[256 + e] * scale);
-      const sq = scale * scale;
-      if (this.hh[e] !== 0) squares.add(this.hh[e] * 2 ** 24 * sq);
-      if (this.hl[e] !== 0) squares.add(this.hl[e] * 2 ** 13 * sq);
-      if (this.ll[e] !== 0) squares.add(this.ll[e] * sq);
-      this.sum[e] = this.sum[256 + e] = this.hh[e] = this.hl[e] = this.ll[e] = 0;
-    }
-    const low = Math.min(this.low, this.high + 1);
-    const [from, to] = [low << 5, (this.high + 1) << 5];
-    const out = { low, negative: this.counts.slice(NEGATIVE | from, NEGATIVE | to), positive: this.counts.slice(from, to) };
-    this.counts.fill(0, NEGATIVE | from, NEGATIVE | to);
-    this.counts.fill(0, from, to);
-    this.low = 256;
-    this.high = -1;
-    return out;
-  }
-}
-
-const spare: Float32Sums[] = [];
-
-/** Running figures handed to and from the hot loop (a typed array keeps them unboxed). */
-const scratch = new Float64Array(5);
-const [MIN, MAX, BELOW, ABOVE, N] = [0, 1, 2, 3, 4];
-const NO_SPECIALS: number[] = [];
-
-/**
- * The hot loop, a plain function over typed arrays: counts values data[start + r · stride] for r in [from, to) into
- * `f` and the running figures in `s`; returns the indices of values it leaves to the general path.
- */
-function countFloat32s(
-  f: Float32Sums, s: Float64Array, data: Float32Array, bits: Uint32Array, start: number, stride: number, from: number, to: number,
-  low: number, high: number, skip?: (row: number) => boolean,
-): number[] {
-  const { sum, hh, hl, ll, counts } = f;
-  let min = s[MIN];
-  let max = s[MAX];
-  let below = s[BELOW];
-  let above = s[ABOVE];
-  let elow = f.low;
-  let ehigh = f.high;
-  let n = 0;
-  let special = NO_SPECIALS;
-  for (let r = from; r < to; r++) {
-    if (skip !== undefined && skip(r)) continue;
-    const i = start + r * stride;
-    const b = bits[i];
-    const e = (b >>> 23) & 0xff;
-    if (e === 255 || (e === 0 && (b & 0x7fffff) !== 0)) {
-      if (special === NO_SPECIALS) special = [];
-      special.push(i);
-      continue;
-    }
-    n++;
-    const x = data[i];
-    if (x < min) min = x;
-    if (x > max) max = x;
-    if (x < low) below++;
-    else if (x > high) above++;
-    counts[b >>> 18]++;
-    if (e < elow) elow = e;
-    if (e > ehigh) ehigh = e;
-    if (e === 0) continue; // zero
-    const m = (b & 0x7fffff) | 0x800000;
-    sum[(b >>> 31) * 256 + e] += m;
-    const mh = m >>> 12;
-    const ml = m & 0xfff;
-    hh[e] += mh * mh;
-    hl[e] += mh * ml;
-    ll[e] += ml * ml;
-  }
-  s[MIN] = min;
-  s[MAX] = max;
-  s[BELOW] = below;
-  s[ABOVE] = above;
-  s[N] = n;
-  f.low = elow;
-  f.high = ehigh;
-  return special;
-}
 
 export class NumericColumn {
   count = 0;
@@ -186,11 +61,17 @@ export class NumericColumn {
   private f32: Float32Sums | null = null;
   /** Merged float32 counts by key (a run's column). */
   private f32counts: Float64Array | null = null;
+  /** Merged counts in a baseline's bins (a run's column that only compares). */
+  binned: Float64Array | null = null;
 
-  /** `low`/`high`: the baseline's range, counted outside of (NaN when there is none: nothing compares). */
+  /**
+   * `low`/`high`: the baseline's range, counted outside of (NaN when there is none: nothing compares); `layout`:
+   * the baseline's bins to count into instead of keeping bucket counts.
+   */
   constructor(
     readonly low = NaN,
     readonly high = NaN,
+    private readonly layout: BinLayout | null = null,
   ) {}
 
   add(x: number): void {
@@ -219,22 +100,28 @@ export class NumericColumn {
   addFloat32s(data: Float32Array, bits: Uint32Array, start: number, stride: number, from: number, to: number, skip?: (row: number) => boolean): void {
     const f = (this.f32 ??= spare.pop() ?? new Float32Sums());
     const s = scratch;
-    s[MIN] = this.min;
-    s[MAX] = this.max;
-    s[BELOW] = this.below;
-    s[ABOVE] = this.above;
-    s[N] = 0;
-    const special = countFloat32s(f, s, data, bits, start, stride, from, to, this.low, this.high, skip);
-    this.count += s[N];
-    this.min = s[MIN];
-    this.max = s[MAX];
-    this.below = s[BELOW];
-    this.above = s[ABOVE];
-    for (const i of special) this.add(data[i]); // NaN, infinities, subnormals: rare, and order does not matter
+    for (let a = from; a < to; a += FLUSH_EVERY) {
+      const b = Math.min(to, a + FLUSH_EVERY);
+      if (f.pending + (b - a) > FLUSH_EVERY) f.flush(this.sum, this.sumSquares);
+      f.pending += b - a;
+      s[MIN] = this.min;
+      s[MAX] = this.max;
+      s[BELOW] = this.below;
+      s[ABOVE] = this.above;
+      s[N] = 0;
+      const special = countFloat32s(f, s, data, bits, start, stride, a, b, this.low, this.high, skip);
+      this.count += s[N];
+      this.min = s[MIN];
+      this.max = s[MAX];
+      this.below = s[BELOW];
+      this.above = s[ABOVE];
+      for (const i of special) this.add(data[i]); // NaN, infinities, subnormals: rare, and order does not matter
+    }
   }
 
   /** The unit's partial; the column is done with (its float32 arrays go back for the next unit). */
   partial(): NumericPartial {
+    const binned = this.layout ? this.binnedCounts(this.layout) : null;
     let f32: Float32Counts | null = null;
     if (this.f32) {
       f32 = this.f32.drain(this.sum, this.sumSquares);
@@ -244,8 +131,25 @@ export class NumericColumn {
     const { buckets, counts } = this.buckets.entries();
     return {
       kind: 'numeric', count: this.count, missing: this.missing, infinite: this.infinite, min: this.min, max: this.max,
-      sum: this.sum.partials(), sumSquares: this.sumSquares.partials(), buckets, counts, f32, below: this.below, above: this.above,
+      sum: this.sum.partials(), sumSquares: this.sumSquares.partials(), buckets, counts, f32, below: this.below, above: this.above, binned,
     };
+  }
+
+  /** Every value counted so far in the layout's bins; the bucket counts are emptied. */
+  private binnedCounts(layout: BinLayout): Float64Array {
+    const binned = new Float64Array(layout.size);
+    if (this.f32) {
+      this.f32.drainInto(this.sum, this.sumSquares, binned, layout);
+      spare.push(this.f32);
+      this.f32 = null;
+    }
+    const { buckets, counts } = this.buckets.entries();
+    for (let i = 0; i < buckets.length; i++) {
+      binned[layout.quantileSlot(buckets[i])] += counts[i];
+      if (layout.chartBins > 0) binned[layout.chartSlot(buckets[i])] += counts[i];
+    }
+    this.buckets.clear();
+    return binned;
   }
 
   /** Merges a unit's partial into this (a run's) column. */
@@ -260,6 +164,10 @@ export class NumericColumn {
     this.sum.addPartials(p.sum);
     this.sumSquares.addPartials(p.sumSquares);
     if (p.buckets.length) this.buckets.addEntries(p);
+    if (p.binned) {
+      const into = (this.binned ??= new Float64Array(p.binned.length));
+      for (let i = 0; i < into.length; i++) into[i] += p.binned[i];
+    }
     if (p.f32) {
       const into = (this.f32counts ??= new Float64Array(KEYS));
       const base = p.f32.low << 5;
@@ -303,6 +211,6 @@ export class CategoricalColumn {
 
 export type Column = NumericColumn | CategoricalColumn;
 
-export function emptyColumn(kind: ColumnKind, range?: { min: number; max: number }): Column {
-  return kind === 'numeric' ? new NumericColumn(range?.min, range?.max) : new CategoricalColumn();
+export function emptyColumn(kind: ColumnKind, range?: { min: number; max: number }, layout: BinLayout | null = null): Column {
+  return kind === 'numeric' ? new NumericColumn(range?.min, range?.max, layout) : new CategoricalColumn();
 }

@@ -130,8 +130,7 @@ function scored(bins: BinShare[]): { bins: BinShare[]; psi: number } {
 }
 
 function numericDrift(b: NumericProfile, c: NamedColumn, col: NumericColumn): ColumnDrift {
-  const { buckets, counts } = col.entries();
-  const current = binCounts(b.bins.keys, buckets, counts);
+  const { current, chart } = currentCounts(b, col);
   const label = (i: number): string => (i === 0 ? `≤ ${fmt(b.bins.edges[0])}` : i === b.bins.keys.length ? `> ${fmt(b.bins.edges[i - 1])}` : `${fmt(b.bins.edges[i - 1])} – ${fmt(b.bins.edges[i])}`);
   const raw = b.bins.counts.map((n, i) => ({ label: label(i), baseline: n, current: current[i] }));
   const { bins, psi: value } = scored(withMissing(raw, b, col));
@@ -148,12 +147,31 @@ function numericDrift(b: NumericProfile, c: NamedColumn, col: NumericColumn): Co
     missingRateChange: rate(col.missing, col.count) - rate(b.missing, b.count),
     outsideRange: { share: present ? (col.below + col.above) / present : 0, below: col.below, above: col.above },
     bins,
-    ...(b.histogram ? { chart: chartOf(b.histogram, buckets, counts) } : {}),
+    ...(chart ? { chart } : {}),
   };
 }
 
+/**
+ * This run's counts in the baseline's quantile bins and chart: counted in the units (a run that only compares,
+ * see BinLayout, laid out the same) or from the full histogram.
+ */
+function currentCounts(b: NumericProfile, col: NumericColumn): { current: number[]; chart: ColumnDrift['chart'] | null } {
+  const h = b.histogram;
+  const bins = b.bins.keys.length + 1;
+  if (col.binned) {
+    const n = col.binned;
+    const chart = h && {
+      min: h.min, max: h.max, baseline: h.counts, current: Array.from(n.subarray(bins, bins + h.counts.length)),
+      below: n[bins + h.counts.length], above: n[bins + h.counts.length + 1],
+    };
+    return { current: Array.from(n.subarray(0, bins)), chart };
+  }
+  const { buckets, counts } = col.entries();
+  return { current: binCounts(b.bins.keys, buckets, counts), chart: h && chartOf(h, buckets, counts) };
+}
+
 /** The current values in the baseline's chart bins (each bucket placed by a value inside it). */
-function chartOf(h: NonNullable<NumericProfile['histogram']>, buckets: ArrayLike<number>, counts: ArrayLike<number>): NonNullable<ColumnDrift['chart']> {
+export function chartOf(h: NonNullable<NumericProfile['histogram']>, buckets: ArrayLike<number>, counts: ArrayLike<number>): NonNullable<ColumnDrift['chart']> {
   const current = new Array<number>(h.counts.length).fill(0);
   let below = 0;
   let above = 0;

@@ -40,7 +40,9 @@ export class ExactSum {
 
   /** The partials, to send to another thread or merge elsewhere. */
   partials(): number[] {
-    return Array.from(this.p.subarray(0, this.n));
+    const out = new Array<number>(this.n);
+    for (let i = 0; i < this.n; i++) out[i] = this.p[i];
+    return out;
   }
 
   addPartials(partials: readonly number[]): void {

@@ -4,6 +4,7 @@
  * the partial it gives is plain data (sent from a worker as is) that RunProfile merges.
  */
 import { CategoricalColumn, NumericColumn, emptyColumn, type Column, type ColumnKind, type ColumnPartial } from './columns.js';
+import { BinLayout, type BaselineBins } from './baselineBins.js';
 
 /** Element types read as categories (a label, a flag, a string), not as numbers. */
 const CATEGORICAL_INPUTS = new Set(['string', 'bool']);
@@ -20,6 +21,29 @@ export interface ProfileSetup {
   inputRanges: Array<[number, number] | null> | null;
   /** The same per prediction column, by output and value index. */
   outputRanges: Array<Array<[number, number] | null>> | null;
+  /**
+   * When the run compares with a baseline and writes no profile: the baseline's bins per input column (flattened)
+   * and per prediction column, which the units count into instead of keeping bucket counts (null where none).
+   */
+  inputBins?: Array<BaselineBins | null> | null;
+  outputBins?: Array<Array<BaselineBins | null>> | null;
+}
+
+/** A setup's bin layouts, made once per thread (units are many, and a layout's float32 slots take a moment). */
+interface Layouts {
+  inputs: Array<BinLayout | null>;
+  outputs: Array<Array<BinLayout | null>>;
+}
+const layoutsBySetup = new WeakMap<ProfileSetup, Layouts>();
+
+function layoutsOf(setup: ProfileSetup): Layouts {
+  let layouts = layoutsBySetup.get(setup);
+  if (!layouts) {
+    const layout = (b: BaselineBins | null | undefined) => (b ? new BinLayout(b) : null);
+    layouts = { inputs: (setup.inputBins ?? []).map(layout), outputs: (setup.outputBins ?? []).map((bs) => bs.map(layout)) };
+    layoutsBySetup.set(setup, layouts);
+  }
+  return layouts;
 }
 
 export interface ProfilePartial {
@@ -42,10 +66,18 @@ export function outputKind(type: string): ColumnKind {
 export class Profiler {
   private readonly inputs: Column[];
   private readonly outputs: Column[][];
+  private readonly layouts: Layouts;
 
   constructor(private readonly setup: ProfileSetup) {
+    this.layouts = layoutsOf(setup);
     let i = 0;
-    this.inputs = setup.feeds.flatMap((f) => f.names.map(() => emptyColumn(inputKind(f.type), range(setup.inputRanges?.[i++]))));
+    this.inputs = setup.feeds.flatMap((f) =>
+      f.names.map(() => {
+        const column = emptyColumn(inputKind(f.type), range(setup.inputRanges?.[i]), this.layouts.inputs[i] ?? null);
+        i++;
+        return column;
+      }),
+    );
     this.outputs = setup.outputs.map(() => []);
   }
 
@@ -54,7 +86,7 @@ export class Profiler {
     let base = 0;
     this.setup.feeds.forEach((feed, k) => {
       const width = feed.names.length;
-      for (let j = 0; j < width; j++) addColumn(this.inputs[base + j], data[k], j, width, 0, rows, skip);
+      addColumns(this.inputs, base, width, data[k], 0, rows, skip);
       base += width;
     });
   }
@@ -64,9 +96,9 @@ export class Profiler {
     outputs.forEach((o, k) => {
       const columns = this.outputs[k];
       for (let j = columns.length; j < o.size; j++) {
-        columns.push(emptyColumn(outputKind(this.setup.outputs[k].type), range(this.setup.outputRanges?.[k]?.[j])));
+        columns.push(emptyColumn(outputKind(this.setup.outputs[k].type), range(this.setup.outputRanges?.[k]?.[j]), this.layouts.outputs[k]?.[j] ?? null));
       }
-      for (let j = 0; j < o.size; j++) addColumn(columns[j], o.data, j, o.size, from, to);
+      addColumns(columns, 0, o.size, o.data, from, to);
     });
   }
 
@@ -79,25 +111,32 @@ function range(r: [number, number] | null | undefined): { min: number; max: numb
   return r ? { min: r[0], max: r[1] } : undefined;
 }
 
-function addColumn(column: Column, data: Values, j: number, width: number, from: number, to: number, skip?: (row: number) => boolean): void {
-  if (column instanceof NumericColumn) {
-    if (data instanceof Float32Array) {
-      column.addFloat32s(data, new Uint32Array(data.buffer, data.byteOffset, data.length), j, width, from, to, skip);
-      return;
-    }
-    const big = typeof data[0] === 'bigint';
-    for (let r = from; r < to; r++) {
-      if (skip?.(r)) continue;
-      const v = data[r * width + j];
-      column.add(big ? Number(v) : (v as number));
-    }
-    return;
+/** Adds rows [from, to) of `data` (`width` values per record) to columns[base + j] for j < width. */
+function addColumns(columns: Column[], base: number, width: number, data: Values, from: number, to: number, skip?: (row: number) => boolean): void {
+  // A float32 feed or output is read once through its bits, for all its columns.
+  const bits = data instanceof Float32Array ? new Uint32Array(data.buffer, data.byteOffset, data.length) : null;
+  for (let j = 0; j < width; j++) {
+    const column = columns[base + j];
+    if (column instanceof CategoricalColumn) addCategories(column, data, j, width, from, to, skip);
+    else if (bits !== null) column.addFloat32s(data as Float32Array, bits, j, width, from, to, skip);
+    else addNumbers(column, data, j, width, from, to, skip);
   }
-  const cat = column as CategoricalColumn;
+}
+
+function addNumbers(column: NumericColumn, data: Values, j: number, width: number, from: number, to: number, skip?: (row: number) => boolean): void {
+  const big = typeof data[0] === 'bigint';
+  for (let r = from; r < to; r++) {
+    if (skip?.(r)) continue;
+    const v = data[r * width + j];
+    column.add(big ? Number(v) : (v as number));
+  }
+}
+
+function addCategories(column: CategoricalColumn, data: Values, j: number, width: number, from: number, to: number, skip?: (row: number) => boolean): void {
   const bool = data instanceof Uint8Array;
   for (let r = from; r < to; r++) {
     if (skip?.(r)) continue;
     const v = data[r * width + j];
-    cat.add(bool ? (v ? 'true' : 'false') : String(v));
+    column.add(bool ? (v ? 'true' : 'false') : String(v));
   }
 }

@@ -10,6 +10,7 @@ import { declaredRecordShape, outputColumnNames } from '../model/outputPlan.js';
 import type { TensorSpec } from '../model/session.js';
 import { PROFILE_SCHEMA, PROFILE_VERSION, RunProfile, finalizeProfile, type Profile } from './profile.js';
 import type { ProfilePartial, ProfileSetup } from './profiler.js';
+import { baselineBins } from './baselineBins.js';
 import { RunAgreement, comparedOutputs, type AgreementPartial, type AgreementReport } from './agreement.js';
 import { compareProfiles, type DriftReport } from './drift.js';
 
@@ -30,6 +31,8 @@ export interface MonitorPartial {
 
 export interface MonitorSettings {
   baseline: Profile | null;
+  /** The run writes its profile (batch-score profile): keep full histograms even with a baseline. */
+  profile: boolean;
   baselinePath: string | null;
   bins: number;
   ood: boolean;
@@ -70,11 +73,16 @@ export class RunMonitor {
       names: f.fromArray ? Array.from({ length: f.width }, (_, j) => `${plan.columns[f.columns[0]]}[${j}]`) : f.columns.map((c) => plan.columns[c]),
     }));
     const ranges = this.ranges();
+    const bins = this.binned() ? baselineBins(this.settings.baseline!) : null;
+    const inputs = feeds.flatMap((f) => f.names.map((n) => `input\u0000${n}`));
+    const predictions = outputs.map((o) => predictionNames(o, labels).map((n) => `prediction\u0000${n}`));
     const profile: ProfileSetup = {
       feeds,
       outputs: outputs.map((o) => ({ type: o.type })),
-      inputRanges: ranges && feeds.flatMap((f) => f.names.map((n) => ranges.get(`input\u0000${n}`) ?? null)),
-      outputRanges: ranges && outputs.map((o) => predictionNames(o, labels).map((n) => ranges.get(`prediction\u0000${n}`) ?? null)),
+      inputRanges: ranges && inputs.map((k) => ranges.get(k) ?? null),
+      outputRanges: ranges && predictions.map((ks) => ks.map((k) => ranges.get(k) ?? null)),
+      inputBins: bins && inputs.map((k) => bins.get(k) ?? null),
+      outputBins: bins && predictions.map((ks) => ks.map((k) => bins.get(k) ?? null)),
     };
     this.profile = new RunProfile(profile);
     const { challenger } = this.settings;
@@ -90,20 +98,26 @@ export class RunMonitor {
     return out;
   }
 
+  /** A run that only compares (no profile written) counts numeric columns in the baseline's bins. */
+  private binned(): boolean {
+    return this.settings.baseline !== null && !this.settings.profile;
+  }
+
   merge(p: MonitorPartial): void {
     this.profile?.merge(p.profile);
     if (p.agreement) this.agreement.merge(p.agreement);
   }
 
-  /** The profile and, with a baseline, the drift report; `columnNames` per output as the run wrote them. */
-  finish(columnNames: string[][], meta: { sha256: string; records: Profile['records'] }): { profile: Profile; drift: DriftReport | null; agreement: AgreementReport | null } {
+  /** The profile (when written) and, with a baseline, the drift report; `columnNames` per output as the run wrote them. */
+  finish(columnNames: string[][], meta: { sha256: string; records: Profile['records'] }): { profile: Profile | null; drift: DriftReport | null; agreement: AgreementReport | null } {
     const profile = this.profile ?? new RunProfile({ feeds: [], outputs: [], inputRanges: null, outputRanges: null });
     const main = columnNames.slice(0, this.mainOutputs.length);
     const columns = profile.columns(main);
     const agreement = this.settings.challenger ? this.agreementReport(columnNames) : null;
     const { baseline, baselinePath } = this.settings;
     return {
-      profile: finalizeProfile(columns, meta, this.settings.bins),
+      // Counted in the baseline's bins, the columns have no histogram to make a profile of (none is written).
+      profile: this.binned() ? null : finalizeProfile(columns, meta, this.settings.bins),
       drift: baseline ? compareProfiles(baseline, baselinePath ?? '', columns, { ...meta, ...(agreement ? { agreement } : {}) }) : null,
       agreement,
     };

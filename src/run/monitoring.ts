@@ -18,7 +18,8 @@ export interface Monitoring {
 }
 
 export interface MonitorResult {
-  profile: Profile;
+  /** Null when the run writes no profile and compares with a baseline (see RunMonitor.finish). */
+  profile: Profile | null;
   drift: DriftReport | null;
   agreement: AgreementReport | null;
 }
@@ -34,7 +35,7 @@ export async function startMonitoring(options: Options): Promise<Monitoring> {
   }
   const wanted = m.profile || baseline !== null || challenger !== null;
   const monitor = wanted
-    ? new RunMonitor({ baseline, baselinePath: m.baseline, bins: m.bins, ood: m.ood !== null, challenger: challenger ? challenger.session.info.outputs : null })
+    ? new RunMonitor({ baseline, profile: m.profile, baselinePath: m.baseline, bins: m.bins, ood: m.ood !== null, challenger: challenger ? challenger.session.info.outputs : null })
     : null;
   return { monitor, challenger };
 }

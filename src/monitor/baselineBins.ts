@@ -1,0 +1,81 @@
+/**
+ * A run compared with a baseline (and writing no profile of its own) needs per numeric column only the counts in
+ * the baseline's quantile bins and in its chart bins, not the fine histogram: its units count straight into those
+ * bins, so a partial is a few dozen numbers and the main thread adds them instead of bucket counts. The bins are
+ * found from the bucket, as drift.ts does from a full histogram (binCounts, chartOf), so the report is the same.
+ */
+import { bucketOfFloat32Bits, bucketValue } from './buckets.js';
+import type { Profile } from './profile.js';
+
+/** A baseline column's bins, as sent to the units: its quantile bin keys and its chart's range and bin count. */
+export interface BaselineBins {
+  keys: number[];
+  chart: { min: number; max: number; bins: number } | null;
+}
+
+/** A baseline's bins per numeric column, by role and name (`${role}\u0000${name}`). */
+export function baselineBins(baseline: Profile): Map<string, BaselineBins> {
+  const out = new Map<string, BaselineBins>();
+  for (const c of baseline.columns) {
+    if (c.kind !== 'numeric') continue;
+    const chart = c.histogram && { min: c.histogram.min, max: c.histogram.max, bins: c.histogram.counts.length };
+    out.set(`${c.role}\u0000${c.name}`, { keys: c.bins.keys, chart });
+  }
+  return out;
+}
+
+/** Float32 bucket keys: sign, exponent and SUB_BITS mantissa bits (the top 14 bits of a float32). */
+const FLOAT32_KEYS = 1 << 14;
+
+/**
+ * Where a bucket's values are counted: `counts[quantileSlot]` and `counts[chartSlot]` of one array laid out as the
+ * quantile bins (keys.length + 1), then the chart bins, then the values below and above the chart's range.
+ */
+export class BinLayout {
+  readonly quantileBins: number;
+  readonly chartBins: number;
+  readonly size: number;
+  private readonly keys: Float64Array;
+  private float32: { quantile: Uint16Array; chart: Uint16Array } | null = null;
+
+  constructor(readonly bins: BaselineBins) {
+    this.keys = Float64Array.from(bins.keys);
+    this.quantileBins = bins.keys.length + 1;
+    this.chartBins = bins.chart ? bins.chart.bins + 2 : 0;
+    this.size = this.quantileBins + this.chartBins;
+  }
+
+  /** The quantile bin of bucket b: bin i holds buckets (keys[i-1], keys[i]], the last bin those above. */
+  quantileSlot(b: number): number {
+    const keys = this.keys;
+    let i = 0;
+    while (i < keys.length && b > keys[i]) i++;
+    return i;
+  }
+
+  /** The chart slot of bucket b (placed by a value inside it), -1 when the baseline has no chart. */
+  chartSlot(b: number): number {
+    const chart = this.bins.chart;
+    if (!chart) return -1;
+    const { min, max, bins } = chart;
+    const base = this.quantileBins;
+    const v = bucketValue(b);
+    if (v < min) return base + bins;
+    if (v > max) return base + bins + 1;
+    const width = (max - min) / bins;
+    return base + (width > 0 ? Math.min(bins - 1, Math.floor((v - min) / width)) : 0);
+  }
+
+  /** Both slots of every float32 key, made once per layout (a unit looks them up per key it counted). */
+  float32Slots(): { quantile: Uint16Array; chart: Uint16Array } {
+    if (this.float32) return this.float32;
+    const quantile = new Uint16Array(FLOAT32_KEYS);
+    const chart = new Uint16Array(FLOAT32_KEYS);
+    for (let k = 0; k < FLOAT32_KEYS; k++) {
+      const b = bucketOfFloat32Bits(k << 18, (k >>> 5) & 0xff);
+      quantile[k] = this.quantileSlot(b);
+      chart[k] = this.chartBins ? this.chartSlot(b) : 0;
+    }
+    return (this.float32 = { quantile, chart });
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * The float32 hot path of a numeric column: a unit's float32 values (what most models take and return) counted
+ * through their bits, with exact per-exponent sums and bucket counts by key, then drained once per unit into the
+ * column's exact sums and its partial (full bucket counts, or counts in a baseline's bins).
+ */
+import { ExactSum } from './exactSum.js';
+import { BucketCounts, bucketOfFloat32Bits, type BucketEntries } from './buckets.js';
+import type { BinLayout } from './baselineBins.js';
+
+/** A unit's float32 counts: 32 per exponent from `low`, negative values and positive ones (cheap to send and add). */
+export interface Float32Counts {
+  low: number;
+  negative: Uint32Array;
+  positive: Uint32Array;
+}
+
+export const KEYS = 1 << 14;
+export const NEGATIVE = 1 << 13;
+
+/** Float32 counts by key in increasing bucket order (negative values from the largest magnitude down, then positive). */
+export function float32Entries(counts: Float64Array): BucketEntries {
+  const keys: number[] = [];
+  for (let k = KEYS - 1; k >= NEGATIVE; k--) if (counts[k] !== 0) keys.push(k);
+  for (let k = 0; k < NEGATIVE; k++) if (counts[k] !== 0) keys.push(k);
+  return {
+    buckets: Uint32Array.from(keys, (k) => bucketOfFloat32Bits(k << 18, (k >>> 5) & 0xff)),
+    counts: Float64Array.from(keys, (k) => counts[k]),
+  };
+}
+
+/** Two sorted bucket lists as one (equal buckets added). */
+export function mergeEntries(a: BucketEntries, b: BucketEntries): BucketEntries {
+  if (b.buckets.length === 0) return a;
+  if (a.buckets.length === 0) return b;
+  const all = new BucketCounts();
+  all.addEntries(a);
+  all.addEntries(b);
+  return all.entries();
+}
+
+/** 2^(e − 150): the unit of a float32's 24-bit integer mantissa at biased exponent e (1–254). */
+const MANTISSA_UNIT = Float64Array.from({ length: 256 }, (_, e) => 2 ** (e - 150));
+/**
+ * Values counted between two flushes of the per-exponent sums: each value adds less than 2^36 to a square sum, so
+ * 2^16 of them stay below 2^52, exact in a float64.
+ */
+export const FLUSH_EVERY = 1 << 16;
+
+/**
+ * A unit's float32 values, counted without a general exact sum or a bucket lookup per value:
+ * - a float32 is m · 2^(e − 150) with an integer m < 2^24, so per exponent e the integers m (by sign) add exactly
+ *   in a float64, and so do m² split as (m >> 12) · m · 2^12 + (m & 0xfff) · m (two products below 2^36) for
+ *   FLUSH_EVERY values; flush() moves them into exact sums (and at the end of the unit);
+ * - the top 14 bits of a float32 (sign, exponent, SUB_BITS = 5 mantissa bits) index its bucket's count directly.
+ * The arrays are reused from unit to unit (zeroed where used), since a unit is a few thousand records.
+ */
+export class Float32Sums {
+  readonly sum = new Float64Array(512); // by exponent, negative values at 256 +
+  /** Σ (m >> 12) · m and Σ (m & 0xfff) · m by exponent: m² = the first · 2^12 + the second. */
+  readonly squaresHigh = new Float64Array(256);
+  readonly squaresLow = new Float64Array(256);
+  readonly counts = new Uint32Array(KEYS);
+  /** Values counted since the last flush (at most). */
+  pending = 0;
+  /** Exponents seen since the unit began, zeros excepted (found at each flush). */
+  lowest = 256;
+  highest = -1;
+
+  /** Adds the per-exponent sums to `sum` and `squares` and clears them. */
+  flush(sum: ExactSum, squares: ExactSum): void {
+    for (let e = 1; e < 255; e++) {
+      if (this.squaresHigh[e] === 0) continue; // every value adds at least 2^34 to it
+      if (e < this.lowest) this.lowest = e;
+      if (e > this.highest) this.highest = e;
+      const unit = MANTISSA_UNIT[e];
+      const square = unit * unit;
+      sum.add(this.sum[e] * unit);
+      sum.add(-this.sum[256 + e] * unit);
+      squares.add(this.squaresHigh[e] * 4096 * square);
+      squares.add(this.squaresLow[e] * square);
+      this.sum[e] = this.sum[256 + e] = this.squaresHigh[e] = this.squaresLow[e] = 0;
+    }
+    this.pending = 0;
+  }
+
+  /** Flushes, returns the unit's bucket counts, and clears all for the next unit. */
+  drain(sum: ExactSum, squares: ExactSum): Float32Counts {
+    this.flush(sum, squares);
+    const [low, high] = this.exponents();
+    const [from, to] = [low << 5, (high + 1) << 5];
+    const out = { low, negative: this.counts.slice(NEGATIVE | from, NEGATIVE | to), positive: this.counts.slice(from, to) };
+    this.counts.fill(0, NEGATIVE | from, NEGATIVE | to);
+    this.counts.fill(0, from, to);
+    return out;
+  }
+
+  /** Flushes, adds the unit's counts into `binned` at each key's slots in `layout`, and clears all for the next unit. */
+  drainInto(sum: ExactSum, squares: ExactSum, binned: Float64Array, layout: BinLayout): void {
+    this.flush(sum, squares);
+    const [low, high] = this.exponents();
+    const { quantile, chart } = layout.float32Slots();
+    const charted = layout.chartBins > 0;
+    const counts = this.counts;
+    for (const sign of [0, NEGATIVE]) {
+      for (let k = sign | (low << 5), end = sign | ((high + 1) << 5); k < end; k++) {
+        const n = counts[k];
+        if (n === 0) continue;
+        counts[k] = 0;
+        binned[quantile[k]] += n;
+        if (charted) binned[chart[k]] += n;
+      }
+    }
+  }
+
+  /** The unit's exponents [low, high] (zeros at exponent 0 add nothing to the sums), reset for the next unit. */
+  private exponents(): [number, number] {
+    const zero = this.counts[0] !== 0 || this.counts[NEGATIVE] !== 0;
+    const high = zero ? Math.max(this.highest, 0) : this.highest;
+    const low = zero ? 0 : Math.min(this.lowest, high + 1);
+    this.lowest = 256;
+    this.highest = -1;
+    return [low, high];
+  }
+}
+
+/** Float32Sums done with, for the next unit (each holds 64 KiB of counts). */
+export const spare: Float32Sums[] = [];
+
+/** Running figures handed to and from the hot loop (a typed array keeps them unboxed). */
+export const scratch = new Float64Array(5);
+export const [MIN, MAX, BELOW, ABOVE, N] = [0, 1, 2, 3, 4];
+const NO_SPECIALS: number[] = [];
+
+/**
+ * The hot loop, a plain function over typed arrays: counts values data[start + r · stride] for r in [from, to) into
+ * `f` and the running figures in `s`; returns the indices of values it leaves to the general path.
+ */
+export function countFloat32s(
+  f: Float32Sums, s: Float64Array, data: Float32Array, bits: Uint32Array, start: number, stride: number, from: number, to: number,
+  low: number, high: number, skip?: (row: number) => boolean,
+): number[] {
+  const { sum, squaresHigh, squaresLow, counts } = f;
+  let min = s[MIN];
+  let max = s[MAX];
+  let below = s[BELOW];
+  let above = s[ABOVE];
+  let n = 0;
+  let special = NO_SPECIALS;
+  for (let r = from; r < to; r++) {
+    if (skip !== undefined && skip(r)) continue;
+    const i = start + r * stride;
+    const b = bits[i];
+    const e = (b >>> 23) & 0xff;
+    if (e === 255 || (e === 0 && (b & 0x7fffff) !== 0)) {
+      if (special === NO_SPECIALS) special = [];
+      special.push(i);
+      continue;
+    }
+    n++;
+    const x = data[i];
+    if (x < min) min = x;
+    if (x > max) max = x;
+    if (x < low) below++;
+    else if (x > high) above++;
+    counts[b >>> 18]++;
+    if (e === 0) continue; // zero
+    const m = (b & 0x7fffff) | 0x800000;
+    sum[((b >>> 31) << 8) | e] += m;
+    squaresHigh[e] += (m >>> 12) * m;
+    squaresLow[e] += (m & 0xfff) * m;
+  }
+  s[MIN] = min;
+  s[MAX] = max;
+  s[BELOW] = below;
+  s[ABOVE] = above;
+  s[N] = n;
+  return special;
+}
+
