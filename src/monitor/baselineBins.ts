@@ -36,7 +36,7 @@ export class BinLayout {
   readonly chartBins: number;
   readonly size: number;
   private readonly keys: Float64Array;
-  private float32: { quantile: Uint16Array; chart: Uint16Array } | null = null;
+  private float32: { quantile: Uint16Array; chart: Uint16Array; ready: Uint8Array } | null = null;
 
   constructor(readonly bins: BaselineBins) {
     this.keys = Float64Array.from(bins.keys);
@@ -66,16 +66,24 @@ export class BinLayout {
     return base + (width > 0 ? Math.min(bins - 1, Math.floor((v - min) / width)) : 0);
   }
 
-  /** Both slots of every float32 key, made once per layout (a unit looks them up per key it counted). */
-  float32Slots(): { quantile: Uint16Array; chart: Uint16Array } {
-    if (this.float32) return this.float32;
-    const quantile = new Uint16Array(FLOAT32_KEYS);
-    const chart = new Uint16Array(FLOAT32_KEYS);
-    for (let k = 0; k < FLOAT32_KEYS; k++) {
-      const b = bucketOfFloat32Bits(k << 18, (k >>> 5) & 0xff);
-      quantile[k] = this.quantileSlot(b);
-      chart[k] = this.chartBins ? this.chartSlot(b) : 0;
+  /**
+   * Both slots of every float32 key of the exponents [low, high] (of either sign), found on first use: a column
+   * spans few exponents, and a unit asks for those it counted.
+   */
+  float32Slots(low: number, high: number): { quantile: Uint16Array; chart: Uint16Array } {
+    const slots = (this.float32 ??= { quantile: new Uint16Array(FLOAT32_KEYS), chart: new Uint16Array(FLOAT32_KEYS), ready: new Uint8Array(512) });
+    for (let e = low; e <= high; e++) {
+      for (const sign of [0, 256]) {
+        if (slots.ready[sign + e]) continue;
+        slots.ready[sign + e] = 1;
+        for (let k = (sign | e) << 5, end = k + 32; k < end; k++) {
+          const b = bucketOfFloat32Bits(k << 18, e);
+          slots.quantile[k] = this.quantileSlot(b);
+          // Without a chart both slots are the quantile bin's (a unit adds to the chart slot only with a chart).
+          slots.chart[k] = this.chartBins ? this.chartSlot(b) : slots.quantile[k];
+        }
+      }
     }
-    return (this.float32 = { quantile, chart });
+    return slots;
   }
 }

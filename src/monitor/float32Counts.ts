@@ -98,16 +98,16 @@ export class Float32Sums {
   drainInto(sum: ExactSum, squares: ExactSum, binned: Float64Array, layout: BinLayout): void {
     this.flush(sum, squares);
     const [low, high] = this.exponents();
-    const { quantile, chart } = layout.float32Slots();
-    const charted = layout.chartBins > 0;
+    const { quantile, chart } = layout.float32Slots(low, high);
     const counts = this.counts;
+    // Without a branch per key (most keys of a unit's exponents hold a value or two, at random).
+    const charted = layout.chartBins > 0 ? 1 : 0;
     for (const sign of [0, NEGATIVE]) {
       for (let k = sign | (low << 5), end = sign | ((high + 1) << 5); k < end; k++) {
         const n = counts[k];
-        if (n === 0) continue;
         counts[k] = 0;
         binned[quantile[k]] += n;
-        if (charted) binned[chart[k]] += n;
+        binned[chart[k]] += n * charted;
       }
     }
   }
