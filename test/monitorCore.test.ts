@@ -173,7 +173,7 @@ test("a bucket's bin in a baseline layout is the one binCounts gives, and its ch
   );
   // The float32 lookup table agrees with the slots of each float32's bucket.
   const layout = new BinLayout({ keys: [bucketOf(-1), bucketOf(0.5), bucketOf(3)], chart: { min: -2, max: 2, bins: 8 } });
-  const slots = layout.float32Slots(0, 254);
+  const slots = layout.float32Slots();
   for (const x of [-1e30, -2.5, -1, -0.3, -0, 0, 1e-30, 0.5, 0.51, 2, 2.01, 3, 1e30]) {
     const k = new Uint32Array(Float32Array.of(x).buffer)[0] >>> 18;
     assert.equal(slots.quantile[k], layout.quantileSlot(bucketOf(Math.fround(x))), `${x}`);

@@ -29,20 +29,21 @@ const FLOAT32_KEYS = 1 << 14;
 
 /**
  * Where a bucket's values are counted: `counts[quantileSlot]` and `counts[chartSlot]` of one array laid out as the
- * quantile bins (keys.length + 1), then the chart bins, then the values below and above the chart's range.
+ * quantile bins (keys.length + 1), then the chart bins, then the values below and above the chart's range, then a
+ * slot no one reads (the chart slot of every bucket when the baseline has no chart).
  */
 export class BinLayout {
   readonly quantileBins: number;
   readonly chartBins: number;
   readonly size: number;
   private readonly keys: Float64Array;
-  private float32: { quantile: Uint16Array; chart: Uint16Array; ready: Uint8Array } | null = null;
+  private float32: Float32Slots | null = null;
 
   constructor(readonly bins: BaselineBins) {
     this.keys = Float64Array.from(bins.keys);
     this.quantileBins = bins.keys.length + 1;
     this.chartBins = bins.chart ? bins.chart.bins + 2 : 0;
-    this.size = this.quantileBins + this.chartBins;
+    this.size = this.quantileBins + this.chartBins + 1;
   }
 
   /** The quantile bin of bucket b: bin i holds buckets (keys[i-1], keys[i]], the last bin those above. */
@@ -53,10 +54,10 @@ export class BinLayout {
     return i;
   }
 
-  /** The chart slot of bucket b (placed by a value inside it), -1 when the baseline has no chart. */
+  /** The chart slot of bucket b (placed by a value inside it, as drift.ts's chartOf places it). */
   chartSlot(b: number): number {
     const chart = this.bins.chart;
-    if (!chart) return -1;
+    if (!chart) return this.size - 1;
     const { min, max, bins } = chart;
     const base = this.quantileBins;
     const v = bucketValue(b);
@@ -66,24 +67,22 @@ export class BinLayout {
     return base + (width > 0 ? Math.min(bins - 1, Math.floor((v - min) / width)) : 0);
   }
 
-  /**
-   * Both slots of every float32 key of the exponents [low, high] (of either sign), found on first use: a column
-   * spans few exponents, and a unit asks for those it counted.
-   */
-  float32Slots(low: number, high: number): { quantile: Uint16Array; chart: Uint16Array } {
-    const slots = (this.float32 ??= { quantile: new Uint16Array(FLOAT32_KEYS), chart: new Uint16Array(FLOAT32_KEYS), ready: new Uint8Array(512) });
-    for (let e = low; e <= high; e++) {
-      for (const sign of [0, 256]) {
-        if (slots.ready[sign + e]) continue;
-        slots.ready[sign + e] = 1;
-        for (let k = (sign | e) << 5, end = k + 32; k < end; k++) {
-          const b = bucketOfFloat32Bits(k << 18, e);
-          slots.quantile[k] = this.quantileSlot(b);
-          // Without a chart both slots are the quantile bin's (a unit adds to the chart slot only with a chart).
-          slots.chart[k] = this.chartBins ? this.chartSlot(b) : slots.quantile[k];
-        }
-      }
+  /** Both slots of every float32 key, made once per layout and thread (the hot loop looks them up per value). */
+  float32Slots(): Float32Slots {
+    if (this.float32) return this.float32;
+    const quantile = new Uint16Array(FLOAT32_KEYS);
+    const chart = new Uint16Array(FLOAT32_KEYS);
+    for (let k = 0; k < FLOAT32_KEYS; k++) {
+      const b = bucketOfFloat32Bits(k << 18, (k >>> 5) & 0xff);
+      quantile[k] = this.quantileSlot(b);
+      chart[k] = this.chartSlot(b);
     }
-    return slots;
+    return (this.float32 = { quantile, chart });
   }
+}
+
+/** A float32 key's (top 14 bits') two slots in a layout. */
+export interface Float32Slots {
+  quantile: Uint16Array;
+  chart: Uint16Array;
 }

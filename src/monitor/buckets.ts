@@ -90,10 +90,6 @@ export class BucketCounts {
     return { buckets: Uint32Array.from(buckets), counts: Float64Array.from(counts) };
   }
 
-  clear(): void {
-    this.pages = null;
-  }
-
   addEntries(e: BucketEntries): void {
     for (let i = 0; i < e.buckets.length; i++) this.add(e.buckets[i], e.counts[i]);
   }

@@ -61,7 +61,7 @@ export class NumericColumn {
   private f32: Float32Sums | null = null;
   /** Merged float32 counts by key (a run's column). */
   private f32counts: Float64Array | null = null;
-  /** Merged counts in a baseline's bins (a run's column that only compares). */
+  /** Counts in a baseline's bins (a column that only compares): the unit's, then the run's merged. */
   binned: Float64Array | null = null;
 
   /**
@@ -84,7 +84,14 @@ export class NumericColumn {
     if (x > this.max) this.max = x;
     if (x < this.low) this.below++;
     else if (x > this.high) this.above++;
-    this.buckets.add(bucketOf(x));
+    if (this.layout) {
+      const bins = (this.binned ??= new Float64Array(this.layout.size));
+      const b = bucketOf(x);
+      bins[this.layout.quantileSlot(b)]++;
+      bins[this.layout.chartSlot(b)]++;
+    } else {
+      this.buckets.add(bucketOf(x));
+    }
     if (x === Infinity || x === -Infinity) {
       this.infinite++;
       return;
@@ -100,6 +107,7 @@ export class NumericColumn {
   addFloat32s(data: Float32Array, bits: Uint32Array, start: number, stride: number, from: number, to: number, skip?: (row: number) => boolean): void {
     const f = (this.f32 ??= spare.pop() ?? new Float32Sums());
     const s = scratch;
+    const binned = this.layout && { slots: this.layout.float32Slots(), counts: (this.binned ??= new Float64Array(this.layout.size)) };
     for (let a = from; a < to; a += FLUSH_EVERY) {
       const b = Math.min(to, a + FLUSH_EVERY);
       if (f.pending + (b - a) > FLUSH_EVERY) f.flush(this.sum, this.sumSquares);
@@ -109,7 +117,7 @@ export class NumericColumn {
       s[BELOW] = this.below;
       s[ABOVE] = this.above;
       s[N] = 0;
-      const special = countFloat32s(f, s, data, bits, start, stride, a, b, this.low, this.high, skip);
+      const special = countFloat32s(f, s, data, bits, start, stride, a, b, this.low, this.high, binned, skip);
       this.count += s[N];
       this.min = s[MIN];
       this.max = s[MAX];
@@ -121,35 +129,19 @@ export class NumericColumn {
 
   /** The unit's partial; the column is done with (its float32 arrays go back for the next unit). */
   partial(): NumericPartial {
-    const binned = this.layout ? this.binnedCounts(this.layout) : null;
     let f32: Float32Counts | null = null;
     if (this.f32) {
-      f32 = this.f32.drain(this.sum, this.sumSquares);
+      if (this.layout) this.f32.drainSums(this.sum, this.sumSquares);
+      else f32 = this.f32.drain(this.sum, this.sumSquares);
       spare.push(this.f32);
       this.f32 = null;
     }
     const { buckets, counts } = this.buckets.entries();
     return {
       kind: 'numeric', count: this.count, missing: this.missing, infinite: this.infinite, min: this.min, max: this.max,
-      sum: this.sum.partials(), sumSquares: this.sumSquares.partials(), buckets, counts, f32, below: this.below, above: this.above, binned,
+      sum: this.sum.partials(), sumSquares: this.sumSquares.partials(), buckets, counts, f32, below: this.below, above: this.above,
+      binned: this.binned,
     };
-  }
-
-  /** Every value counted so far in the layout's bins; the bucket counts are emptied. */
-  private binnedCounts(layout: BinLayout): Float64Array {
-    const binned = new Float64Array(layout.size);
-    if (this.f32) {
-      this.f32.drainInto(this.sum, this.sumSquares, binned, layout);
-      spare.push(this.f32);
-      this.f32 = null;
-    }
-    const { buckets, counts } = this.buckets.entries();
-    for (let i = 0; i < buckets.length; i++) {
-      binned[layout.quantileSlot(buckets[i])] += counts[i];
-      if (layout.chartBins > 0) binned[layout.chartSlot(buckets[i])] += counts[i];
-    }
-    this.buckets.clear();
-    return binned;
   }
 
   /** Merges a unit's partial into this (a run's) column. */

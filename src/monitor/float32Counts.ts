@@ -5,7 +5,7 @@
  */
 import { ExactSum } from './exactSum.js';
 import { BucketCounts, bucketOfFloat32Bits, type BucketEntries } from './buckets.js';
-import type { BinLayout } from './baselineBins.js';
+import type { Float32Slots } from './baselineBins.js';
 
 /** A unit's float32 counts: 32 per exponent from `low`, negative values and positive ones (cheap to send and add). */
 export interface Float32Counts {
@@ -94,22 +94,10 @@ export class Float32Sums {
     return out;
   }
 
-  /** Flushes, adds the unit's counts into `binned` at each key's slots in `layout`, and clears all for the next unit. */
-  drainInto(sum: ExactSum, squares: ExactSum, binned: Float64Array, layout: BinLayout): void {
+  /** Flushes, and clears all for the next unit (a unit that counted into a baseline's bins: no bucket counts). */
+  drainSums(sum: ExactSum, squares: ExactSum): void {
     this.flush(sum, squares);
-    const [low, high] = this.exponents();
-    const { quantile, chart } = layout.float32Slots(low, high);
-    const counts = this.counts;
-    // Without a branch per key (most keys of a unit's exponents hold a value or two, at random).
-    const charted = layout.chartBins > 0 ? 1 : 0;
-    for (const sign of [0, NEGATIVE]) {
-      for (let k = sign | (low << 5), end = sign | ((high + 1) << 5); k < end; k++) {
-        const n = counts[k];
-        counts[k] = 0;
-        binned[quantile[k]] += n;
-        binned[chart[k]] += n * charted;
-      }
-    }
+    this.exponents();
   }
 
   /** The unit's exponents [low, high] (zeros at exponent 0 add nothing to the sums), reset for the next unit. */
@@ -130,16 +118,24 @@ export const spare: Float32Sums[] = [];
 export const scratch = new Float64Array(5);
 export const [MIN, MAX, BELOW, ABOVE, N] = [0, 1, 2, 3, 4];
 const NO_SPECIALS: number[] = [];
+const NO_SLOTS = new Uint16Array(0);
+const NO_BINS = new Float64Array(0);
 
 /**
  * The hot loop, a plain function over typed arrays: counts values data[start + r · stride] for r in [from, to) into
- * `f` and the running figures in `s`; returns the indices of values it leaves to the general path.
+ * `f` (or, `binned`, into a baseline's bins) and the running figures in `s`; returns the indices of values it leaves
+ * to the general path.
  */
 export function countFloat32s(
   f: Float32Sums, s: Float64Array, data: Float32Array, bits: Uint32Array, start: number, stride: number, from: number, to: number,
-  low: number, high: number, skip?: (row: number) => boolean,
+  low: number, high: number, binned: { slots: Float32Slots; counts: Float64Array } | null, skip?: (row: number) => boolean,
 ): number[] {
   const { sum, squaresHigh, squaresLow, counts } = f;
+  // Counting into a baseline's bins: each key's two slots (a branch the same way for every value).
+  const toBins = binned !== null;
+  const quantile = binned?.slots.quantile ?? NO_SLOTS;
+  const chart = binned?.slots.chart ?? NO_SLOTS;
+  const bins = binned?.counts ?? NO_BINS;
   let min = s[MIN];
   let max = s[MAX];
   let below = s[BELOW];
@@ -162,7 +158,13 @@ export function countFloat32s(
     if (x > max) max = x;
     if (x < low) below++;
     else if (x > high) above++;
-    counts[b >>> 18]++;
+    const k = b >>> 18;
+    if (toBins) {
+      bins[quantile[k]]++;
+      bins[chart[k]]++;
+    } else {
+      counts[k]++;
+    }
     if (e === 0) continue; // zero
     const m = (b & 0x7fffff) | 0x800000;
     sum[((b >>> 31) << 8) | e] += m;
