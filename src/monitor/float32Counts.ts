@@ -119,7 +119,7 @@ export const scratch = new Float64Array(5);
 export const [MIN, MAX, BELOW, ABOVE, N] = [0, 1, 2, 3, 4];
 const NO_SPECIALS: number[] = [];
 const NO_SLOTS = new Uint16Array(0);
-const NO_BINS = new Float64Array(0);
+const NO_BINS = new Uint32Array(0);
 
 /**
  * The hot loop, a plain function over typed arrays: counts values data[start + r · stride] for r in [from, to) into
@@ -128,7 +128,7 @@ const NO_BINS = new Float64Array(0);
  */
 export function countFloat32s(
   f: Float32Sums, s: Float64Array, data: Float32Array, bits: Uint32Array, start: number, stride: number, from: number, to: number,
-  low: number, high: number, binned: { slots: Float32Slots; counts: Float64Array } | null, skip?: (row: number) => boolean,
+  low: number, high: number, binned: { slots: Float32Slots; counts: Uint32Array } | null, skip?: (row: number) => boolean,
 ): number[] {
   const { sum, squaresHigh, squaresLow, counts } = f;
   // Counting into a baseline's bins: each key's two slots (a branch the same way for every value).
