@@ -67,22 +67,32 @@ export class BinLayout {
     return base + (width > 0 ? Math.min(bins - 1, Math.floor((v - min) / width)) : 0);
   }
 
-  /** Both slots of every float32 key, made once per layout and thread (the hot loop looks them up per value). */
+  /**
+   * The float32 keys' slots, per thread: a page of 32 keys (one sign and exponent) is filled when the hot loop first
+   * meets it (`fill`), as a column spans few exponents and a table of every key costs more than a run's units.
+   */
   float32Slots(): Float32Slots {
-    if (this.float32) return this.float32;
-    const quantile = new Uint16Array(FLOAT32_KEYS);
-    const chart = new Uint16Array(FLOAT32_KEYS);
-    for (let k = 0; k < FLOAT32_KEYS; k++) {
-      const b = bucketOfFloat32Bits(k << 18, (k >>> 5) & 0xff);
-      quantile[k] = this.quantileSlot(b);
-      chart[k] = this.chartSlot(b);
+    return (this.float32 ??= {
+      quantile: new Uint16Array(FLOAT32_KEYS), chart: new Uint16Array(FLOAT32_KEYS), ready: new Uint8Array(FLOAT32_KEYS >>> 5),
+      fill: (page) => this.fillPage(page),
+    });
+  }
+
+  private fillPage(page: number): void {
+    const slots = this.float32!;
+    slots.ready[page] = 1;
+    for (let k = page << 5, end = k + 32; k < end; k++) {
+      const b = bucketOfFloat32Bits(k << 18, page & 0xff);
+      slots.quantile[k] = this.quantileSlot(b);
+      slots.chart[k] = this.chartSlot(b);
     }
-    return (this.float32 = { quantile, chart });
   }
 }
 
-/** A float32 key's (top 14 bits') two slots in a layout. */
+/** A float32 key's (top 14 bits') two slots in a layout, valid where its page (key >>> 5) is ready. */
 export interface Float32Slots {
   quantile: Uint16Array;
   chart: Uint16Array;
+  ready: Uint8Array;
+  fill(page: number): void;
 }

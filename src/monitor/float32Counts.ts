@@ -120,6 +120,7 @@ export const [MIN, MAX, BELOW, ABOVE, N] = [0, 1, 2, 3, 4];
 const NO_SPECIALS: number[] = [];
 const NO_SLOTS = new Uint16Array(0);
 const NO_BINS = new Uint32Array(0);
+const NO_PAGES = new Uint8Array(0);
 
 /**
  * The hot loop, a plain function over typed arrays: counts values data[start + r · stride] for r in [from, to) into
@@ -136,6 +137,7 @@ export function countFloat32s(
   const quantile = binned?.slots.quantile ?? NO_SLOTS;
   const chart = binned?.slots.chart ?? NO_SLOTS;
   const bins = binned?.counts ?? NO_BINS;
+  const ready = binned?.slots.ready ?? NO_PAGES;
   let min = s[MIN];
   let max = s[MAX];
   let below = s[BELOW];
@@ -160,6 +162,7 @@ export function countFloat32s(
     else if (x > high) above++;
     const k = b >>> 18;
     if (toBins) {
+      if (ready[k >>> 5] === 0) binned!.slots.fill(k >>> 5);
       bins[quantile[k]]++;
       bins[chart[k]]++;
     } else {
