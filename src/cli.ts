@@ -100,6 +100,7 @@ function buildProgram(): Command {
     .addOption(flag('--max-errors <n>', 'abort (exit 4) when more than n records fail', 'no limit'))
     .addOption(flag('--max-error-rate <fraction>', 'abort (exit 4) when more than this fraction of records fail (checked from --batch-size records on, and at the end of the input)', 'no limit'))
     .addOption(flag('--max-record-bytes <n>', 'a longer record fails as RECORD_TOO_LARGE', `${DEFAULTS.maxRecordBytes} (1 MiB)`))
+    .addOption(flag('--resume', 'keep a checkpoint beside the output; after a crash or a kill, the same command with --resume carries on from it'))
     .addOption(flag('--summary <path>', 'write a JSON run summary here (- for standard output)'))
     .addOption(flag('--baseline <path>', 'a profile (batch-score profile) to compare this run with: drift per column in the summary'))
     .addOption(flag('--drift <path>', 'write the drift report here: .json, or .html (a page with charts)'))

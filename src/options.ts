@@ -76,6 +76,8 @@ export interface Options {
   outputDir: string | null;
   /** Monitoring (README "Monitoring"): the profile command, or a run compared with a baseline, or a challenger. */
   monitor: MonitorOptions;
+  /** Keep a checkpoint beside the output and continue from one left by the same job (issue 17). */
+  resume: boolean;
 }
 
 export interface MonitorOptions {
@@ -132,6 +134,7 @@ export interface RawFlags {
   maxDrift?: string;
   ood?: string;
   challenger?: string;
+  resume?: boolean;
 }
 
 export type Command = 'score' | 'inspect' | 'serve' | 'profile';
@@ -198,6 +201,7 @@ export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.Proc
     shard: flags.shard === undefined ? null : parseShard(flags.shard),
     outputDir,
     monitor: monitorOptions(flags, command),
+    resume: flags.resume === true && checkResumable(inputs, targets),
   };
 }
 
@@ -242,6 +246,18 @@ function binsOf(value: string): number {
   const n = positiveInt('--bins', value);
   if (n < 2 || n > 100) throw usage(`--bins must be between 2 and 100, got ${value.trim()}`);
   return n;
+}
+
+/**
+ * --resume continues files: inputs it can read again from a position, and an output and a sidecar it can cut back
+ * to a checkpoint's length and continue. Standard input, streams and compressed or Parquet outputs cannot be.
+ */
+function checkResumable(inputs: string[], targets: Options['targets']): true {
+  if (inputs.includes('-')) throw usage('--resume needs input files: standard input cannot be read again from where a run stopped');
+  if (targets.output.path === null || targets.output.inPlace) throw usage('--resume needs an output file (-o): a stream cannot be taken back to a checkpoint');
+  if (targets.errors.path === null || targets.errors.inPlace) throw usage('--resume needs the sidecar in a file (--errors): a stream cannot be taken back to a checkpoint');
+  if (/\.(gz|parquet)$/i.test(targets.output.shown)) throw usage('--resume cannot continue a gzip or Parquet output; write plain CSV/TSV/JSONL/JSON and compress or convert it after the run');
+  return true;
 }
 
 /**

@@ -46,7 +46,7 @@ test('killed at random moments (kill -9 and SIGTERM) and resumed: output and sid
   const whole = await runCli(['in.csv', '-m', LINEAR, '--keep', 'id', '-o', 'out.csv'], { cwd: ref, env: ENV });
   assert.equal(whole.code, 0, whole.stderr);
   const wholeMs = Date.now() - started;
-  const expected = { out: readFileSync(path.join(ref, 'out.csv')), errors: readFileSync(path.join(ref, 'out.csv.errors.jsonl')) };
+  const expected = { out: readFileSync(path.join(ref, 'out.csv')), errors: readFileSync(path.join(ref, 'out.errors.jsonl')) };
   assert.ok(expected.errors.length > 0);
 
   await fc.assert(
@@ -69,8 +69,8 @@ test('killed at random moments (kill -9 and SIGTERM) and resumed: output and sid
         const last = await runCli(args, { cwd: dir, env: ENV });
         assert.equal(last.code, 0, last.stderr);
         assert.ok(readFileSync(path.join(dir, 'out.csv')).equals(expected.out), 'output byte-identical');
-        assert.ok(readFileSync(path.join(dir, 'out.csv.errors.jsonl')).equals(expected.errors), 'sidecar byte-identical');
-        assert.deepEqual(files(dir), [gzip ? 'in.csv.gz' : 'in.csv', 'out.csv', 'out.csv.errors.jsonl'], 'the checkpoint is removed');
+        assert.ok(readFileSync(path.join(dir, 'out.errors.jsonl')).equals(expected.errors), 'sidecar byte-identical');
+        assert.deepEqual(files(dir), [gzip ? 'in.csv.gz' : 'in.csv', 'out.csv', 'out.errors.jsonl'], 'the checkpoint is removed');
       },
     ),
     { numRuns: 12, seed: 17 },
@@ -133,7 +133,7 @@ test('a checkpoint of another job is refused (exit 2, naming what changed); with
   await leaveCheckpoint(dir, [...base, '--resume']);
   const r = await runCli(base, { cwd: dir, env: ENV });
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(files(dir), ['in.csv', 'out.csv', 'out.csv.errors.jsonl']);
+  assert.deepEqual(files(dir), ['in.csv', 'out.csv', 'out.errors.jsonl']);
 });
 
 test('standard input cannot be resumed: a usage error', async () => {

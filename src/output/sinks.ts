@@ -4,10 +4,11 @@
  * on abort the temporary file is removed and an older file at the path is left untouched. Anything else (standard
  * output, a device, a FIFO) is written in place (outputPaths.ts decides which).
  */
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream, fsync, type WriteStream } from 'node:fs';
+import { rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
@@ -73,6 +74,16 @@ class FileStream {
     if (!this.stream.write(text)) await waitDrain(this.stream, () => this.failure);
   }
 
+  /**
+   * Everything written so far handed to the kernel and fsynced (a checkpoint's output is on disk before its
+   * journal says so); the bytes written by this stream. Not for gzip: a deflate stream cannot be cut and continued.
+   */
+  async sync(): Promise<number> {
+    await new Promise<void>((resolve) => this.file.write(Buffer.alloc(0), () => resolve()));
+    if (this.failure === undefined) await promisify(fsync)((this.file as unknown as { fd: number }).fd).catch((err) => (this.failure ??= err));
+    return this.file.bytesWritten;
+  }
+
   /** Ends and waits for the file to close (at once when an error has already closed it). */
   async end(): Promise<void> {
     if (this.file.closed) return;
@@ -112,10 +123,35 @@ export class AtomicFileSink implements Sink {
     return sink;
   }
 
-  private constructor(readonly target: string, readonly shown: string, gzip: boolean) {
-    this.temp = besideName(isS3Url(target) ? path.join(tmpdir(), 'batch-score-spool') : target, 'tmp');
-    liveTemporaryFiles().add(this.temp);
-    this.out = new FileStream(this.temp, 'wx', gzip);
+  /**
+   * A resumable output (--resume): the temporary file has a stable name, given by the checkpoint, and is kept when
+   * the run stops; `from` bytes of it (the last checkpoint's) are kept and the rest cut off, or it starts empty.
+   */
+  static async resumable(target: string, shown: string, temp: string, from: number): Promise<AtomicFileSink> {
+    if (from > 0) await truncate(temp, from).catch((err) => Promise.reject(outputError(shown, err)));
+    const sink = new AtomicFileSink(target, shown, false, { temp, flags: from > 0 ? 'a' : 'w', from });
+    await sink.out.opened();
+    sink.check();
+    return sink;
+  }
+
+  private readonly keep: boolean;
+  private readonly from: number;
+
+  private constructor(readonly target: string, readonly shown: string, gzip: boolean, resume?: { temp: string; flags: string; from: number }) {
+    this.temp = resume?.temp ?? besideName(isS3Url(target) ? path.join(tmpdir(), 'batch-score-spool') : target, 'tmp');
+    this.keep = resume !== undefined;
+    this.from = resume?.from ?? 0;
+    if (!this.keep) liveTemporaryFiles().add(this.temp);
+    this.out = new FileStream(this.temp, resume?.flags ?? 'wx', gzip);
+  }
+
+  /** Written so far fsynced; the file's length (for a checkpoint). */
+  async sync(): Promise<number> {
+    this.check();
+    const written = await this.out.sync();
+    this.check();
+    return this.from + written;
   }
 
   async write(text: string | Uint8Array): Promise<void> {
@@ -149,9 +185,11 @@ export class AtomicFileSink implements Sink {
     this.done = true;
   }
 
+  /** Drops the temporary file — or, resumable, closes it and keeps it for the next run. */
   async abort(): Promise<void> {
     if (this.done) return;
     this.done = true;
+    if (this.keep) return this.out.end().catch(() => undefined);
     this.out.destroy();
     await rm(this.temp, { force: true });
     liveTemporaryFiles().delete(this.temp);
