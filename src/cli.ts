@@ -22,6 +22,9 @@ import { buildServe, runServe } from './commands/serve.js';
 import { resolveInputs } from './input/shardPlan.js';
 import { buildProfile } from './commands/profile.js';
 import { driftExit, reportText, startMonitoring, type MonitorResult, type Monitoring } from './run/monitoring.js';
+import { findCheckpoint, resumedFiles, type FoundCheckpoint } from './run/resume/runCheckpoint.js';
+import { Checkpointer, type Reached } from './run/resume/checkpointer.js';
+import type { AtomicFileSink } from './output/sinks.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -235,9 +238,13 @@ async function score(options: Options): Promise<number> {
   let formats: { input: RecordFormat; output: RecordFormat } | null = null; // as the run decided them, for the summary
   let monitoring: Monitoring | null = null;
   let monitored: MonitorResult | null = null;
+  let checkpoint: FoundCheckpoint | null = null;
+  let checkpointer: Checkpointer | null = null;
+  const resumedFrom = () => checkpoint?.journal?.point.records;
   const summaryOf = (): RunSummary => ({
     ...buildSummary(options, formats, session, counts, outputs?.sidecar ?? null, startedAt, exitCode, stopped),
     ...monitorSummary(options, monitored),
+    ...(resumedFrom() !== undefined ? { resumed: { fromRecord: resumedFrom()! } } : {}),
   });
   const profiling = options.monitor.profile;
   try {
@@ -277,8 +284,15 @@ async function score(options: Options): Promise<number> {
     };
     const parts = resolved.parts ?? options.inputs.map((name) => ({ name, range: null }));
     if (options.outputDir === null) {
-      const single = (outputs = await RunOutputs.open(options));
-      await runPipeline({ ...settings, sink: single.sink, sidecar: single.sidecar, parts, pool }, counts);
+      checkpoint = await findCheckpoint(options, session.info.sha256);
+      const single = (outputs = await RunOutputs.open(options, checkpoint && resumedFiles(checkpoint)));
+      checkpointer = checkpoint && new Checkpointer(checkpoint.files, checkpoint.fingerprint, single.sink as AtomicFileSink, single.sidecar);
+      const resume = checkpoint && { start: checkpoint.journal?.point ?? null, reached: (p: Reached) => checkpointer!.offer(p) };
+      if (resumedFrom() !== undefined && !options.quiet) {
+        process.stderr.write(`batch-score: resumed from record ${resumedFrom()!.toLocaleString('en-US')} (checkpoint ${checkpoint!.files.journal})\n`);
+      }
+      await runPipeline({ ...settings, sink: single.sink, sidecar: single.sidecar, parts, pool, resume }, counts);
+      await checkpointer?.settle();
     } else {
       // One output and sidecar per input (those this shard owns, whole).
       const perInput = { ...options, inputs: parts.map((p) => p.name) };
@@ -295,9 +309,13 @@ async function score(options: Options): Promise<number> {
     // The output, its sidecar, the summary and the drift report are committed together, or not at all.
     const summaryText = () => `${JSON.stringify(summaryOf(), null, 2)}\n`;
     await (outputs instanceof RunOutputs ? outputs.commit(summaryText, () => reportText(options, monitored?.drift ?? null)) : outputs.commit(summaryText));
+    await checkpointer?.remove();
   } catch (err) {
     failure = err;
     const threshold = err instanceof RunError && err.code === 'THRESHOLD';
+    // A stopped run keeps what it wrote for --resume; one over the thresholds would stop there again.
+    if (threshold) await checkpointer?.remove();
+    else await checkpointer?.commit().catch(() => undefined);
     await outputs?.abort(threshold);
     if (threshold) failure = new RunError('THRESHOLD', `${err.message}; ${keptAfterStop(options, outputs?.sidecar ?? null)}`);
     if (err instanceof BrokenPipe) {

@@ -201,7 +201,7 @@ export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.Proc
     shard: flags.shard === undefined ? null : parseShard(flags.shard),
     outputDir,
     monitor: monitorOptions(flags, command),
-    resume: flags.resume === true && checkResumable(inputs, targets),
+    resume: flags.resume === true && checkResumable(inputs, targets, flags),
   };
 }
 
@@ -252,8 +252,11 @@ function binsOf(value: string): number {
  * --resume continues files: inputs it can read again from a position, and an output and a sidecar it can cut back
  * to a checkpoint's length and continue. Standard input, streams and compressed or Parquet outputs cannot be.
  */
-function checkResumable(inputs: string[], targets: Options['targets']): true {
+function checkResumable(inputs: string[], targets: Options['targets'], flags: RawFlags): true {
   if (inputs.includes('-')) throw usage('--resume needs input files: standard input cannot be read again from where a run stopped');
+  if (flags.outputDir !== undefined) throw usage('--resume cannot be combined with --output-dir yet: resume one input at a time with -o');
+  const monitoring = flags.baseline !== undefined ? '--baseline' : flags.challenger !== undefined ? '--challenger' : null;
+  if (monitoring) throw usage(`--resume cannot be combined with ${monitoring}: the profile and agreement of the records before a checkpoint are not kept`);
   if (targets.output.path === null || targets.output.inPlace) throw usage('--resume needs an output file (-o): a stream cannot be taken back to a checkpoint');
   if (targets.errors.path === null || targets.errors.inPlace) throw usage('--resume needs the sidecar in a file (--errors): a stream cannot be taken back to a checkpoint');
   if (/\.(gz|parquet)$/i.test(targets.output.shown)) throw usage('--resume cannot continue a gzip or Parquet output; write plain CSV/TSV/JSONL/JSON and compress or convert it after the run');

@@ -18,10 +18,16 @@ import type { RecordBounds, ScanPosition } from './recordBounds.js';
 
 
 /**
- * Hands on a block: whole records, or the beginning of one cut off for its size (spanning `cut.lines` lines).
- * `offset`: where the block (or the cut record) starts in the bytes pushed.
+ * Hands on a block: whole records, or the beginning of one cut off for its size (spanning `cut.lines` lines and
+ * `cut.bytes` bytes). `offset`: where the block (or the cut record) starts in the bytes pushed.
  */
-export type EmitBlock = (bytes: Uint8Array, offset: number, cut?: { lines: number }) => void;
+export type EmitBlock = (bytes: Uint8Array, offset: number, cut?: Cut) => void;
+
+/** A record cut off for its size: the lines and bytes it spanned. */
+export interface Cut {
+  lines: number;
+  bytes: number;
+}
 
 export class BlockCutter {
   /** Whole records waiting to be handed on. */
@@ -169,7 +175,7 @@ export class BlockCutter {
     this.dropping = null;
     const offset = this.emitted;
     this.emitted += this.droppedBytes;
-    this.emit(preview, offset, { lines: lines + this.droppedCrs });
+    this.emit(preview, offset, { lines: lines + this.droppedCrs, bytes: this.droppedBytes });
   }
 
   /** Drops the timer (when the run stops early). */

@@ -13,17 +13,20 @@
 import type { FeedData } from '../model/session.js';
 import type { RawRecord } from './recordRules.js';
 import type { ParquetUnit } from './parquetColumns.js';
+import type { Cut } from './blockCutter.js';
 
 export interface ByteBlock {
   source: string;
   bytes: Uint8Array;
   /** Where `bytes` start in the bytes read from the source (records' byte offsets count from there). */
   offset: number;
-  /**
-   * A record cut off for being longer than --max-record-bytes: `bytes` hold its beginning (the preview), and it
-   * spanned `lines` lines.
-   */
-  cut?: { lines: number };
+  /** A record cut off for being longer than --max-record-bytes: `bytes` hold its beginning (the preview). */
+  cut?: Cut;
+}
+
+/** Where the bytes after a block start in the source (a checkpoint's position, see run/resume/). */
+export function blockEnd(block: ByteBlock): number {
+  return block.offset + (block.cut ? block.cut.bytes : block.bytes.length);
 }
 
 /** A Parquet row group, its column chunks as stored: decoded where it is scored. */

@@ -19,7 +19,7 @@ import { csvRecordEnd, lastRecordEnd, newScan } from './csvScan.js';
 import { recordBounds } from './recordBounds.js';
 import { isBlank } from './recordRules.js';
 import type { Options } from '../options.js';
-import { inputSize, openBytes, type SourceRange } from './sources.js';
+import { inputSize, openBytes, openSource, type SourceRange } from './sources.js';
 import { openInput } from './inputCheck.js';
 import { isS3Url, listObjects } from '../storage/s3.js';
 
@@ -72,7 +72,7 @@ export async function planShard(inputs: ShardInput[], shard: Shard, maxRecordByt
     const [start, end] = await cutPoints(input, [from - at, to - at], maxRecordBytes);
     at += input.size;
     if (end <= start) continue;
-    const head = start > 0 && input.needsHead ? await headEnd(input) : 0;
+    const head = start > 0 && input.needsHead ? await headEnd(input.name, delimiterOf(input.cutting)) : 0;
     parts.push({ name: input.name, range: start === 0 && end === input.size ? null : { head: head > start ? 0 : head, start, end } });
   }
   return parts.length > 0 ? parts : emptyPart(inputs, from);
@@ -86,7 +86,7 @@ async function emptyPart(inputs: ShardInput[], from: number): Promise<InputPart[
   let at = 0;
   const within = inputs.find((i) => (at += i.size) > from) ?? inputs[inputs.length - 1];
   if (within === undefined || within.cutting.kind === 'whole') return [];
-  const head = within.needsHead ? await headEnd(within) : 0;
+  const head = within.needsHead ? await headEnd(within.name, delimiterOf(within.cutting)) : 0;
   return [{ name: within.name, range: { head, start: within.size, end: within.size } }];
 }
 
@@ -191,24 +191,36 @@ function hasLoneCr(bytes: Uint8Array, afterCr: boolean): boolean {
   return false;
 }
 
-/** Just past the file's first record that is not blank (its CSV header, or JSONL's first record). */
-async function headEnd(input: ShardInput): Promise<number> {
-  const bounds = recordBounds(input.cutting.kind === 'csv' ? input.cutting.delimiter : null);
+function delimiterOf(cutting: Cutting): string | null {
+  return cutting.kind === 'csv' ? cutting.delimiter : null;
+}
+
+/**
+ * Just past the file's first record that is not blank (its CSV header, or JSONL's first record), in its bytes as
+ * read (inflated, for gzip); `delimiter`: CSV's (quoted fields may hold line breaks), null for JSONL.
+ */
+export async function headEnd(name: string, delimiter: string | null): Promise<number> {
+  const bounds = recordBounds(delimiter);
   let pos = 0;
   let record: Buffer[] = [];
-  for await (const piece of (await openBytes(input.name)) as AsyncIterable<Buffer>) {
-    for (let i = 0; i < piece.length; ) {
-      const nl = bounds.next(piece, i, piece.length);
-      record.push(piece.subarray(i, nl < 0 ? piece.length : nl));
-      if (nl < 0) break;
-      bounds.takeInnerLines();
-      if (!isBlank(Buffer.concat(record).toString('utf8').replace(/^\uFEFF/, ''))) return pos + nl + 1;
-      record = [];
-      i = nl + 1;
+  const source = await openSource(name);
+  try {
+    for await (const piece of source.bytes) {
+      for (let i = 0; i < piece.length; ) {
+        const nl = bounds.next(piece, i, piece.length);
+        record.push(piece.subarray(i, nl < 0 ? piece.length : nl));
+        if (nl < 0) break;
+        bounds.takeInnerLines();
+        if (!isBlank(Buffer.concat(record).toString('utf8').replace(/^\uFEFF/, ''))) return pos + nl + 1;
+        record = [];
+        i = nl + 1;
+      }
+      pos += piece.length;
     }
-    pos += piece.length;
+    return pos;
+  } finally {
+    source.close();
   }
-  return pos;
 }
 
 /** Sizes and how each input may be cut, for planShard. Standard input cannot be sharded. */
@@ -228,7 +240,7 @@ export async function shardInputs(names: string[], options: Options, byFile: boo
   return inputs;
 }
 
-async function isGzip(name: string): Promise<boolean> {
+export async function isGzip(name: string): Promise<boolean> {
   const magic: Buffer[] = [];
   for await (const piece of (await openBytes(name, 0, 2)) as AsyncIterable<Buffer>) magic.push(piece);
   const head = Buffer.concat(magic);

@@ -8,7 +8,7 @@
  * source's bytes, so every record's byte offset is exact.
  */
 import type { Columns, InputFormat } from './inputFormat.js';
-import { BlockCutter } from './blockCutter.js';
+import { BlockCutter, type Cut } from './blockCutter.js';
 import type { ByteBlock } from './blocks.js';
 import { previewOf, recordAt, scanBlock, withoutBom, type RawRecord } from './recordRules.js';
 import { sizeFromEnv } from './testSizes.js';
@@ -46,15 +46,20 @@ export async function readLines(
   options: { maxRecordBytes: number; flushMs: number },
   calls: ReaderCalls,
   onCutter: (cutter: BlockCutter) => void,
-  /** A shard's part that starts inside the file: its first record is read for the column names only. */
-  skipFirst = false,
+  /**
+   * A part that starts inside the file (a shard's, a resumed run's): its first record is read for the column names
+   * only (`skipFirst`), and `from` numbers the records after it (a resumed run's numbering; else as if the part
+   * followed that first record).
+   */
+  part: { skipFirst: boolean; from: Numbering | null } = { skipFirst: false, from: null },
 ): Promise<void> {
-  const numbering: Numbering = { rows: 0, lines: 0 };
+  const { skipFirst, from } = part;
+  const numbering: Numbering = { rows: from?.rows ?? 0, lines: from?.lines ?? 0 };
   const head = new Head(format, options.maxRecordBytes, skipFirst);
   let held: ByteBlock[] | null = calls.columns([], false) === null || skipFirst ? [] : null;
   // Offsets count the source's bytes: a byte order mark, left out of the records, is counted.
   const bom = firstPiece.length - withoutBom(firstPiece).length;
-  const emit = (bytes: Uint8Array, at: number, cut?: { lines: number }): void => {
+  const emit = (bytes: Uint8Array, at: number, cut?: Cut): void => {
     const offset = bom + at;
     const block: ByteBlock = cut ? { source, bytes, offset, cut } : { source, bytes, offset };
     if (held === null) calls.block(block, numbering);
@@ -69,6 +74,7 @@ export async function readLines(
     cutter.flush();
     const blocks = head.settle(held, calls, numbering, atEnd);
     if (blocks === null) return;
+    if (from) Object.assign(numbering, from);
     held = null;
     for (const b of blocks) calls.block(b, numbering);
   };
@@ -91,7 +97,7 @@ export async function readLines(
  */
 export function recordsOf(pieces: Buffer[], format: InputFormat, maxRecordBytes: number, atEnd = true): RawRecord[] {
   const blocks: ByteBlock[] = [];
-  const emit = (bytes: Uint8Array, offset: number, cut?: { lines: number }) => blocks.push(cut ? { source: '', bytes, offset, cut } : { source: '', bytes, offset });
+  const emit = (bytes: Uint8Array, offset: number, cut?: Cut) => blocks.push(cut ? { source: '', bytes, offset, cut } : { source: '', bytes, offset });
   const cutter = new BlockCutter(BLOCK_BYTES, 0, emit, () => format.recordBounds(), maxRecordBytes, format.loneCrs);
   const crs = format.newLoneCrs();
   pieces.forEach((p, i) => {

@@ -31,13 +31,19 @@ export interface Source {
 }
 
 /**
- * A shard's part of a file: its head (bytes [0, head): the header line, which names the columns) then the bytes
- * [start, end). `head` is 0 when the part starts at the file's start or needs no head.
+ * A shard's part of a file, or what a resumed run has left to read: its head (bytes [0, head): the header line,
+ * which names the columns) then the bytes [start, end). `head` is 0 when the part starts at the file's start or
+ * needs no head.
  */
 export interface SourceRange {
   head: number;
   start: number;
   end: number;
+  /**
+   * The offsets count the inflated bytes of a gzip file (a resumed run's): the file is read and inflated from its
+   * start, and the bytes outside the ranges are dropped, since a deflate stream cannot be entered midway.
+   */
+  inflated?: boolean;
 }
 
 /** Where a byte of a source's stream lies in the file it was read from (they differ only in a shard's part). */
@@ -54,8 +60,9 @@ export async function openSource(name: string, stdin: NodeJS.ReadableStream = pr
     if (stdin === process.stdin) checkStdin();
     raw = stdin;
   } else {
-    size = range ? range.head + range.end - range.start : await inputSize(name);
-    raw = range ? Readable.from(concatStreams(name, [[0, range.head], [range.start, range.end]])) : await openBytes(name);
+    const byRange = range !== null && !range.inflated;
+    size = byRange ? range.head + range.end - range.start : await inputSize(name);
+    raw = byRange ? Readable.from(concatStreams(name, [[0, range.head], [range.start, range.end]])) : await openBytes(name);
   }
   const source: Source = {
     name,
@@ -75,7 +82,8 @@ export async function openSource(name: string, stdin: NodeJS.ReadableStream = pr
       }
     }
   };
-  source.bytes = readErrors(name, gunzipIfNeeded(counted()));
+  const inflated = gunzipIfNeeded(counted());
+  source.bytes = readErrors(name, range?.inflated ? keepRanges(inflated, [[0, range.head], [range.start, range.end]]) : inflated);
   source.text = decodeUtf8(source.bytes);
   return source;
 }
@@ -140,6 +148,19 @@ async function* readErrors(name: string, bytes: AsyncIterable<Buffer>): AsyncGen
     yield* bytes;
   } catch (err) {
     throw new RunError('INPUT', `cannot read input ${name}: ${oneLine(err)}`, { cause: err });
+  }
+}
+
+/** The bytes of a stream within the ranges given (ascending, not overlapping), the rest dropped. */
+async function* keepRanges(bytes: AsyncIterable<Buffer>, ranges: Array<[number, number]>): AsyncGenerator<Buffer> {
+  let at = 0;
+  for await (const buf of bytes) {
+    for (const [start, end] of ranges) {
+      const from = Math.max(start - at, 0);
+      const to = Math.min(end - at, buf.length);
+      if (to > from) yield buf.subarray(from, to);
+    }
+    at += buf.length;
   }
 }
 

@@ -77,6 +77,13 @@ export interface WriterSettings {
   monitor?: { merge(partial: MonitorPartial): void } | null;
 }
 
+/** What the writer has written of the document, to go on with it exactly (a resumed run, see run/resume/). */
+export interface WriterState {
+  headWritten: boolean;
+  textWritten: boolean;
+  jsonErrors: Array<[number, string]>;
+}
+
 export function newCounts(): WriterCounts {
   return { read: 0, scored: 0, failed: 0, written: 0, modelCalls: 0 };
 }
@@ -148,6 +155,18 @@ export class OrderedWriter {
     checkThresholds(this.s.counts, this.s.limits, true);
     await this.writeHead();
     await this.s.sink.write(this.formatter().tail(this.jsonErrors));
+  }
+
+  /** Where the document stands (after the blocks written so far). */
+  state(): WriterState {
+    return { headWritten: this.headWritten, textWritten: this.textWritten, jsonErrors: [...this.jsonErrors] };
+  }
+
+  /** Goes on from a state an earlier run reached (its counts are restored by the caller, who shares them). */
+  restore(state: WriterState): void {
+    this.headWritten = state.headWritten;
+    this.textWritten = state.textWritten;
+    this.jsonErrors.push(...state.jsonErrors);
   }
 
   /** Takes no more blocks (a flush timer firing after the run has ended starts nothing). */

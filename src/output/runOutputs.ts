@@ -16,6 +16,12 @@ import { Sidecar } from './sidecar.js';
 import { S3Sink } from './s3Sink.js';
 import { isS3Url } from '../storage/s3.js';
 
+/** A --resume run's output and sidecar: kept under these names between runs, `from` bytes of each kept. */
+export interface ResumedFiles {
+  output: { temp: string; from: number };
+  sidecar: { temp: string; from: number };
+}
+
 export class RunOutputs {
   private summaryDone = false;
 
@@ -28,15 +34,20 @@ export class RunOutputs {
     private readonly report: AtomicFileSink | null,
   ) {}
 
-  /** Opens everything now, so that an output that cannot be written stops the run before input is read. */
-  static async open(options: Options): Promise<RunOutputs> {
+  /**
+   * Opens everything now, so that an output that cannot be written stops the run before input is read. `resumed`:
+   * a --resume run's output and sidecar, kept between runs under the checkpoint's names (see run/resume/).
+   */
+  static async open(options: Options, resumed: ResumedFiles | null = null): Promise<RunOutputs> {
     const { output, errors, summary } = options.targets;
     const opened: Array<{ abort(): Promise<void> }> = [];
     try {
       // The output first (its error names it), unless it is written in place: a FIFO opens only when its reader comes.
-      const early = output.inPlace ? null : await openOutput(output);
+      const early = resumed ? await AtomicFileSink.resumable(output.path!, output.shown, resumed.output.temp, resumed.output.from)
+        : output.inPlace ? null : await openOutput(output);
       if (early) opened.push(early);
-      const sidecar = await Sidecar.open(errors, output.inPlace);
+      const keptSidecar = resumed && (await AtomicFileSink.resumable(errors.path!, errors.shown, resumed.sidecar.temp, resumed.sidecar.from));
+      const sidecar = await Sidecar.open(errors, output.inPlace, keptSidecar);
       opened.push({ abort: async () => (await sidecar.abort(), await sidecar.release()) });
       const summaryFile = summary && !summary.inPlace ? await AtomicFileSink.open(summary.path!, false, summary.shown) : null;
       if (summaryFile) opened.push(summaryFile);

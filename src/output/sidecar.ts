@@ -43,8 +43,12 @@ export class Sidecar {
     private readonly lock: Lock | null,
   ) {}
 
-  /** `streamed`: the output is a stream, so entries are written as they come instead of committed at the end. */
-  static async open(target: OutputTarget, streamed: boolean): Promise<Sidecar> {
+  /**
+   * `streamed`: the output is a stream, so entries are written as they come instead of committed at the end.
+   * `resumed`: a --resume run's sidecar file, kept between runs (see run/resume/).
+   */
+  static async open(target: OutputTarget, streamed: boolean, resumed: AtomicFileSink | null = null): Promise<Sidecar> {
+    if (resumed) return new Sidecar(target, resumed, null);
     if (target.inPlace) return new Sidecar(target, null, null);
     // An object cannot be appended to as records fail: it is uploaded whole on commit, whatever the output.
     if (!streamed || isS3Url(target.path!)) return new Sidecar(target, await AtomicFileSink.open(target.path!, false, target.shown), null);
@@ -56,6 +60,26 @@ export class Sidecar {
 
   get failed(): number {
     return this.count;
+  }
+
+  /** The failures so far, to go on counting them in a resumed run. */
+  state(): { count: number; byCode: Sidecar['byCode'] } {
+    return { count: this.count, byCode: { ...this.byCode } };
+  }
+
+  restore(state: ReturnType<Sidecar['state']>): void {
+    this.count = state.count;
+    Object.assign(this.byCode, state.byCode);
+  }
+
+  /** The sidecar file's length once flushed (0 when it is not a file of this run's). */
+  get length(): number {
+    return this.sink instanceof AtomicFileSink ? this.sink.length : 0;
+  }
+
+  /** Its entries so far on disk (a checkpoint names none that is not). */
+  async sync(): Promise<void> {
+    if (this.sink instanceof AtomicFileSink) await this.sink.sync();
   }
 
   /** Where the failures are (after the run): null when none failed or they were discarded with the output. */

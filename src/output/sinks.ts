@@ -76,12 +76,11 @@ class FileStream {
 
   /**
    * Everything written so far handed to the kernel and fsynced (a checkpoint's output is on disk before its
-   * journal says so); the bytes written by this stream. Not for gzip: a deflate stream cannot be cut and continued.
+   * journal says so). Not for gzip: a deflate stream cannot be cut and continued.
    */
-  async sync(): Promise<number> {
+  async sync(): Promise<void> {
     await new Promise<void>((resolve) => this.file.write(Buffer.alloc(0), () => resolve()));
     if (this.failure === undefined) await promisify(fsync)((this.file as unknown as { fd: number }).fd).catch((err) => (this.failure ??= err));
-    return this.file.bytesWritten;
   }
 
   /** Ends and waits for the file to close (at once when an error has already closed it). */
@@ -137,6 +136,8 @@ export class AtomicFileSink implements Sink {
 
   private readonly keep: boolean;
   private readonly from: number;
+  /** Bytes handed to write() (the file's length once they are flushed). */
+  private accepted = 0;
 
   private constructor(readonly target: string, readonly shown: string, gzip: boolean, resume?: { temp: string; flags: string; from: number }) {
     this.temp = resume?.temp ?? besideName(isS3Url(target) ? path.join(tmpdir(), 'batch-score-spool') : target, 'tmp');
@@ -146,16 +147,21 @@ export class AtomicFileSink implements Sink {
     this.out = new FileStream(this.temp, resume?.flags ?? 'wx', gzip);
   }
 
-  /** Written so far fsynced; the file's length (for a checkpoint). */
-  async sync(): Promise<number> {
+  /** The file's length once everything written so far is flushed (a resumable file's kept bytes included). */
+  get length(): number {
+    return this.from + this.accepted;
+  }
+
+  /** Everything written so far on disk (fsynced): a checkpoint names no byte that is not. */
+  async sync(): Promise<void> {
     this.check();
-    const written = await this.out.sync();
+    await this.out.sync();
     this.check();
-    return this.from + written;
   }
 
   async write(text: string | Uint8Array): Promise<void> {
     this.check();
+    this.accepted += typeof text === 'string' ? Buffer.byteLength(text) : text.length;
     await this.out.write(text);
     this.check();
   }

@@ -47,6 +47,8 @@ export interface RunSummary {
   agreement?: AgreementReport;
   /** batch-score profile: where the profile went. */
   profile?: string;
+  /** --resume: the run went on from a checkpoint, after this many records (the earlier runs' records are counted). */
+  resumed?: { fromRecord: number };
 }
 
 export function summaryLine(s: RunSummary): string {

@@ -29,7 +29,8 @@ import { INLINE_BLOCKS, Scheduler } from '../score/scheduler.js';
 import { withChallenger } from '../score/challenger.js';
 import { recordsBatch } from '../score/processBatch.js';
 import { WorkerPool } from '../score/workerPool.js';
-import type { Block } from '../input/blocks.js';
+import type { Block, ByteBlock } from '../input/blocks.js';
+import { partsToRead, pointAfter, restoreRun, type PartToRead, type RunResume } from './resume/resumeRun.js';
 
 export interface RunSettings {
   options: Options;
@@ -53,6 +54,8 @@ export interface RunSettings {
   monitor?: RunMonitor | null;
   /** --challenger: its session in the main thread, and its bytes for the workers. */
   challenger?: { session: ModelSession; model: ModelBytes } | null;
+  /** --resume: where the run starts, and who takes the points it reaches (see run/resume/). */
+  resume?: RunResume | null;
 }
 
 export interface Progress {
@@ -93,6 +96,8 @@ interface Run {
   counts: RunCounts;
   /** The first input's shape and the scoring made from it: the plan, once made. */
   first: (InputShape & { scoring: Scoring }) | null;
+  /** The part being read: its index among the run's parts (a checkpoint's `input`). */
+  input: number;
 }
 
 /** The output columns: the kept ones and --ood's, the model's outputs and a challenger's after them. */
@@ -110,15 +115,19 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
   const scheduler = new Scheduler({ options, session: s.session, model: s.model, written, challenger: s.challenger ?? null, pool: s.pool ?? null });
   const maxQueued = Math.max(MAX_QUEUED_BLOCKS, 2 * options.workers + 2);
   const writer = new OrderedWriter({ sink: s.sink, sidecar: s.sidecar, limits: options, maxQueued, counts, monitor: s.monitor });
-  const run: Run = { s, outputs, scheduler, writer, counts, first: null };
+  const run: Run = { s, outputs, scheduler, writer, counts, first: null, input: 0 };
+  const start = s.resume?.start ?? null;
+  if (start) restoreRun(start, counts, writer, s.sidecar);
   try {
     // Several inputs: all are checked to agree before anything is written.
     let stdin = options.inputs.length > 1 ? await checkInputs(options, s.signal) : null;
-    for (const { name, range } of s.parts ?? options.inputs.map((name) => ({ name, range: null }))) {
+    for (const part of await partsToRead(s.parts ?? options.inputs.map((name) => ({ name, range: null })), start, options)) {
       checkAbort(s.signal);
+      const { name, range } = part;
       const opened = name === '-' && stdin !== null ? stdin : await openInput(name, options, s.signal, range);
       if (name === '-') stdin = null;
-      await readInput(run, opened);
+      run.input = part.input;
+      await readInput(run, opened, part);
     }
     await writer.drain();
     checkAbort(s.signal); // a source stopped by a signal may look like one that ended: its output must not be committed
@@ -133,7 +142,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
 }
 
 /** Reads one input to its end, everything it held written; a signal stops it at once. */
-async function readInput(run: Run, opened: OpenedInput): Promise<void> {
+async function readInput(run: Run, opened: OpenedInput, part: PartToRead): Promise<void> {
   const { s } = run;
   const { source, format } = opened;
   // A signal stops reading at once, even while waiting for input that may never come.
@@ -143,7 +152,7 @@ async function readInput(run: Run, opened: OpenedInput): Promise<void> {
   try {
     if (format.document) await readDocument(run, opened);
     else if (format.name === 'parquet') await readParquet(run, opened);
-    else await readRecords(run, opened, timers);
+    else await readRecords(run, opened, part, timers);
     await run.writer.drain();
     s.onProgress?.({ source, scored: run.counts.scored, failed: run.counts.failed });
   } catch (err) {
@@ -159,7 +168,12 @@ async function readInput(run: Run, opened: OpenedInput): Promise<void> {
 /** Hands a block to the scheduler and its result to the writer (nothing once the run has ended). */
 function submit(run: Run, source: Source, block: Block, numbering: Numbering | null = null): void {
   if (run.writer.isClosed) return; // a late flush timer
-  const progress = () => run.s.onProgress?.({ source, scored: run.counts.scored, failed: run.counts.failed });
+  const { s, counts, writer, input } = run;
+  const progress = () => s.onProgress?.({ source, scored: counts.scored, failed: counts.failed });
+  // A block of bytes ends at a place where a resumed run can start reading again.
+  const written = s.resume && numbering && 'bytes' in block
+    ? () => (progress(), s.resume!.reached(pointAfter(input, source, block as ByteBlock, numbering, counts, writer, s.sidecar)))
+    : progress;
   const scored = run.scheduler.schedule(block);
   // Offsets count in the bytes read; a shard's part of a file maps them back to the file's (sources.ts).
   const placed = source.range === null ? scored : async (): Promise<FormattedBlock> => {
@@ -167,7 +181,7 @@ function submit(run: Run, source: Source, block: Block, numbering: Numbering | n
     for (const batch of done.batches) for (const e of batch.errors) if (e.offset !== null) e.offset = fileOffset(source, e.offset);
     return done;
   };
-  run.writer.submit(placed, numbering, progress);
+  writer.submit(placed, numbering, written);
 }
 
 /** Makes the plan from the first source's columns (once), or checks a later source against it. */
@@ -233,7 +247,7 @@ async function readDocument(run: Run, opened: OpenedInput): Promise<void> {
 }
 
 /** CSV, TSV, JSONL: in blocks of bytes (see sourceReader.ts). */
-async function readRecords(run: Run, opened: OpenedInput, timers: Array<{ stop(): void }>): Promise<void> {
+async function readRecords(run: Run, opened: OpenedInput, part: PartToRead, timers: Array<{ stop(): void }>): Promise<void> {
   const { source, format } = opened;
   let columns = knownColumns(run);
   await readLines(source.name, format, opened.pieces, opened.firstPiece, run.s.options, {
@@ -245,7 +259,7 @@ async function readRecords(run: Run, opened: OpenedInput, timers: Array<{ stop()
     },
     block: (block, at) => submit(run, source, block, at),
     room: () => room(run),
-  }, (cutter: BlockCutter) => timers.push(cutter), (source.range?.head ?? 0) > 0);
+  }, (cutter: BlockCutter) => timers.push(cutter), { skipFirst: (source.range?.head ?? 0) > 0, from: part.from });
   checkAbort(run.s.signal);
 }
 

@@ -27,12 +27,13 @@ export function checkpointFiles(output: string, sidecar: string): CheckpointFile
  */
 const CHECKPOINT_MS = sizeFromEnv('BATCH_SCORE_CHECKPOINT_MS', 5000);
 
-/** The point reached, without the file lengths (the checkpointer measures them when it commits). */
+/** The point reached, without the file lengths (the checkpointer takes them when the point is offered). */
 export type Reached = Omit<CheckpointPoint, 'outputBytes' | 'sidecarBytes'>;
 
-export interface SyncedLengths {
-  outputBytes: number;
-  sidecarBytes: number;
+/** The files a checkpoint cuts back to its lengths: their lengths now, and a way to put them on disk. */
+export interface CheckpointedFile {
+  readonly length: number;
+  sync(): Promise<void>;
 }
 
 /**
@@ -51,32 +52,52 @@ export async function checkpointToResume(files: CheckpointFiles, now: JobFingerp
 
 export class Checkpointer {
   private last = Date.now();
-  private reached: Reached | null = null;
+  private point: CheckpointPoint | null = null;
+  private committed: CheckpointPoint | null = null;
   private committing: Promise<void> = Promise.resolve();
+  private failure: unknown;
 
   constructor(
     private readonly files: CheckpointFiles,
     private readonly fingerprint: JobFingerprint,
-    private readonly sync: () => Promise<SyncedLengths>,
+    private readonly output: CheckpointedFile,
+    private readonly sidecar: CheckpointedFile,
   ) {}
 
-  /** After a unit is written: remember the point; commit it when the last checkpoint is old enough. */
-  async offer(reached: Reached): Promise<void> {
-    this.reached = reached;
-    if (Date.now() - this.last < CHECKPOINT_MS) return;
-    await this.commit();
+  /**
+   * After a block is written, before the next one is: the point and the files' lengths now belong together. It is
+   * committed when the last checkpoint is old enough, while the run goes on writing (later bytes are cut off again).
+   */
+  offer(reached: Reached): void {
+    this.point = { ...reached, outputBytes: this.output.length, sidecarBytes: this.sidecar.length };
+    if (Date.now() - this.last >= CHECKPOINT_MS) void this.commit().catch(() => undefined);
   }
 
-  /** Commits the last point offered (a stopped run keeps as much as it wrote). */
-  async commit(): Promise<void> {
-    const reached = this.reached;
-    if (reached === null) return;
+  /** Commits the last point offered (also when the run is stopped: it keeps as much as it wrote). */
+  commit(): Promise<void> {
+    const point = this.point;
+    if (point === null || point === this.committed) return this.committing;
+    this.committed = point;
+    this.last = Date.now();
     this.committing = this.committing.then(async () => {
-      const lengths = await this.sync();
-      await writeJournal(this.files.journal, { version: JOURNAL_VERSION, fingerprint: this.fingerprint, point: { ...reached, ...lengths } });
-      this.last = Date.now();
+      if (this.failure !== undefined) return;
+      try {
+        await this.output.sync();
+        await this.sidecar.sync();
+        await writeJournal(this.files.journal, { version: JOURNAL_VERSION, fingerprint: this.fingerprint, point });
+      } catch (err) {
+        this.failure = err;
+      }
     });
+    return this.committing.then(() => {
+      if (this.failure !== undefined) throw this.failure;
+    });
+  }
+
+  /** Waits for a commit under way (before the files are renamed into place); throws its failure. */
+  async settle(): Promise<void> {
     await this.committing;
+    if (this.failure !== undefined) throw this.failure;
   }
 
   /** The run completed and its outputs are committed: the checkpoint is of no more use. */

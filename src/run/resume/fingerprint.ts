@@ -39,6 +39,7 @@ function outputChangingOptions(o: Options): Record<string, unknown> {
     '--input-format': o.inputFormat,
     '--output-format': o.outputFormat,
     '--compression': o.compression,
+    '--shard': o.shard === null ? null : `${o.shard.index}/${o.shard.count}`,
     '--delimiter': o.delimiter,
     '--no-header': !o.header,
     '--max-record-bytes': o.maxRecordBytes,

@@ -59,7 +59,7 @@ export async function readJournal(file: string): Promise<Journal | null> {
 
 /** Replaces the journal so that a crash at any moment leaves the old one or the new one, whole. */
 export async function writeJournal(file: string, journal: Journal): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
+  const temporary = journalTemporary(file);
   const handle = await open(temporary, 'w');
   try {
     await handle.writeFile(`${JSON.stringify(journal)}\n`);
@@ -71,8 +71,14 @@ export async function writeJournal(file: string, journal: Journal): Promise<void
   await syncDirectory(path.dirname(file));
 }
 
+/** One name (not per process): a run killed while writing it leaves nothing that the next run does not replace or remove. */
+function journalTemporary(file: string): string {
+  return `${file}.tmp`;
+}
+
 export async function removeJournal(file: string): Promise<void> {
   await rm(file, { force: true });
+  await rm(journalTemporary(file), { force: true });
 }
 
 /** fsync of a directory makes a rename in it durable. */
