@@ -29,6 +29,7 @@ import { ensureParquet, ensureRecords } from './data.mjs';
 import { ensureModel } from './model.mjs';
 import { HAS_GNU_TIME, interleave, repeat, runCommand } from './measure.mjs';
 import { shardFigures } from './shards.mjs';
+import { resumeFigures } from './resume.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
@@ -60,7 +61,7 @@ function readConfig() {
 async function probeCli(cli) {
   const { stdout } = await runCommand(process.execPath, [cli, '--help']);
   const has = (flag) => new RegExp(`${flag}\\b`).test(stdout);
-  return { workers: has('--workers'), inputFormat: has('--input-format'), outputFormat: has('--output-format'), parquet: has('--compression'), baseline: has('--baseline') };
+  return { workers: has('--workers'), inputFormat: has('--input-format'), outputFormat: has('--output-format'), parquet: has('--compression'), baseline: has('--baseline'), resume: has('--resume') };
 }
 
 /** The first python that imports pandas and onnx (pyenv's python3 may not see Debian's packages). */
@@ -489,6 +490,7 @@ function goals(r) {
   row('scoring with --baseline --drift ≤ 1.2× without (run in turns)', dr === null ? 'n/a' : `${dr.toFixed(2)}×`, dr === null ? null : dr <= 1.2);
   const startup = r.figures.find((f) => f.label.startsWith('start-up'));
   r.shards.goals(row);
+  r.resume.goals(row);
   row('start-up on a 10-row file well under 0.5 s', startup && !startup.failed ? `${startup.seconds.toFixed(3)} s` : 'n/a', startup && !startup.failed ? startup.seconds < 0.5 : null);
   out.push('', '### What limits the goals not met', '');
   for (const x of shapeMisses) out.push(shapeLimit(x));
@@ -562,10 +564,12 @@ async function main() {
   const quarter = await quarterFigure(ctx, csv[0].args);
   const [halfAlone, halvesAtOnce] = await ceilingFigures(ctx);
   const shards = await shardFigures({ ...ctx, cli: ctx.build.cli, outDir: OUT_DIR }, { figure, skipped });
+  const resume = await resumeFigures({ ...ctx, cli: ctx.build.cli, outDir: OUT_DIR, resume: ctx.cli.resume }, { figure, skipped });
 
   const r = {
-    figures: [...parsers, modelOnly, warm, ...csv, jsonl, ...parquet, peerCsv, peerJsonl, ...shapes.flatMap((x) => [x.mine, x.peer]), monitor.plain, monitor.profile, monitor.drift, startup, quarter, halfAlone, halvesAtOnce, ...shards.figures],
+    figures: [...parsers, modelOnly, warm, ...csv, jsonl, ...parquet, peerCsv, peerJsonl, ...shapes.flatMap((x) => [x.mine, x.peer]), monitor.plain, monitor.profile, monitor.drift, startup, quarter, halfAlone, halvesAtOnce, ...shards.figures, ...resume.figures],
     shards,
+    resume,
     shapes,
     monitor,
     warm,

@@ -29,7 +29,7 @@ import { INLINE_BLOCKS, Scheduler } from '../score/scheduler.js';
 import { withChallenger } from '../score/challenger.js';
 import { recordsBatch } from '../score/processBatch.js';
 import { WorkerPool } from '../score/workerPool.js';
-import type { Block, ByteBlock } from '../input/blocks.js';
+import { blockEnd, type Block } from '../input/blocks.js';
 import { partsToRead, pointAfter, restoreRun, type PartToRead, type RunResume } from './resume/resumeRun.js';
 
 export interface RunSettings {
@@ -170,9 +170,11 @@ function submit(run: Run, source: Source, block: Block, numbering: Numbering | n
   if (run.writer.isClosed) return; // a late flush timer
   const { s, counts, writer, input } = run;
   const progress = () => s.onProgress?.({ source, scored: counts.scored, failed: counts.failed });
-  // A block of bytes ends at a place where a resumed run can start reading again.
-  const written = s.resume && numbering && 'bytes' in block
-    ? () => (progress(), s.resume!.reached(pointAfter(input, source, block as ByteBlock, numbering, counts, writer, s.sidecar)))
+  // A block of bytes ends at a place where a resumed run can start reading again. Taken now: a block scored by a
+  // worker has its bytes transferred, and keeps an empty buffer.
+  const end = s.resume && 'bytes' in block ? blockEnd(block) : null;
+  const written = end !== null && numbering
+    ? () => (progress(), s.resume!.reached(pointAfter(input, source, end, numbering, counts, writer, s.sidecar)))
     : progress;
   const scored = run.scheduler.schedule(block);
   // Offsets count in the bytes read; a shard's part of a file maps them back to the file's (sources.ts).

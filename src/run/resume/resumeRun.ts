@@ -4,8 +4,6 @@
  * back to a checkpoint's point — its counts and writer restored, its inputs read from that point on.
  */
 import type { Options } from '../../options.js';
-import type { ByteBlock } from '../../input/blocks.js';
-import { blockEnd } from '../../input/blocks.js';
 import { fileOffset, inputSize, type Source, type SourceRange } from '../../input/sources.js';
 import { headEnd, isGzip, type InputPart } from '../../input/shardPlan.js';
 import { openInput } from '../../input/inputCheck.js';
@@ -34,12 +32,12 @@ export interface PartToRead extends InputPart {
   from: Numbering | null;
 }
 
-/** The point after `block` (of input `input`), just written. */
-export function pointAfter(input: number, source: Source, block: ByteBlock, numbering: Numbering, counts: WriterCounts, writer: OrderedWriter, sidecar: Sidecar): Reached {
+/** The point after a block ending at `end` (of input `input`), just written. */
+export function pointAfter(input: number, source: Source, end: number, numbering: Numbering, counts: WriterCounts, writer: OrderedWriter, sidecar: Sidecar): Reached {
   const state: WrittenState = { document: writer.state(), sidecar: sidecar.state(), written: counts.written, modelCalls: counts.modelCalls };
   return {
     input,
-    offset: fileOffset(source, blockEnd(block)),
+    offset: fileOffset(source, end),
     rows: numbering.rows,
     lines: numbering.lines,
     records: counts.read,

@@ -1,0 +1,85 @@
+// Resume figures (issue 17), for bench/run.mjs: the cost of checkpointing (a --resume run against the same run
+// without, in turns), and a run on 3R rows killed (kill -9) at 60% of an uninterrupted run's time, then resumed:
+// the resumed run's time against the uninterrupted one's.
+import { spawn } from 'node:child_process';
+import { createReadStream, createWriteStream, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { interleave, runCommand } from './measure.mjs';
+
+/** The CSV three times over (the header once): 3R rows with nothing new to read. */
+async function threeTimes(csv, file) {
+  const out = createWriteStream(file);
+  for (let k = 0; k < 3; k++) {
+    let header = k > 0;
+    for await (const piece of createReadStream(csv)) {
+      let bytes = piece;
+      if (header) {
+        const nl = bytes.indexOf(10);
+        if (nl < 0) continue;
+        bytes = bytes.subarray(nl + 1);
+        header = false;
+      }
+      if (!out.write(bytes)) await once(out, 'drain');
+    }
+  }
+  out.end();
+  await once(out, 'close');
+}
+
+/** Starts `args` and kills it (kill -9) after `seconds`. */
+async function killedAfter(args, seconds) {
+  const child = spawn(process.execPath, args, { stdio: 'ignore' });
+  const timer = setTimeout(() => child.kill('SIGKILL'), seconds * 1000);
+  await once(child, 'close');
+  clearTimeout(timer);
+}
+
+/**
+ * `ctx`: rows, runs, smoke, cli (the built CLI), model, data ({ csv }), outDir, resume (the build has --resume).
+ * `figure(label, rows, series)` and `skipped(label, why)` make report rows. Returns { figures, goals(row) }.
+ */
+export async function resumeFigures(ctx, { figure, skipped }) {
+  const labels = {
+    plain: 'batch-score CSV→CSV (for --resume)',
+    resume: 'batch-score CSV→CSV --resume (a checkpoint every 5 s)',
+    whole: 'batch-score on 3R rows, uninterrupted (--resume)',
+    resumed: 'batch-score on 3R rows: the run resumed after a kill -9 at 60% of that time',
+  };
+  if (ctx.smoke || !ctx.resume) {
+    const why = ctx.smoke ? 'skipped (--smoke)' : 'n/a (no --resume in this build)';
+    return { figures: Object.values(labels).map((l) => skipped(l, why)), goals: () => undefined };
+  }
+  const args = (input, output, more = []) => [ctx.cli, input, '-m', ctx.model, '--keep', 'id', '-q', '-o', output, ...more];
+  const run = (a) => runCommand(process.execPath, a);
+  const out = (name) => join(ctx.outDir, name);
+  const [plain, resume] = await interleave(ctx.runs, [
+    () => run(args(ctx.data.csv, out('resume-plain.csv'))),
+    () => run(args(ctx.data.csv, out('resume-on.csv'), ['--resume'])),
+  ]);
+  const big = out('resume-3r.csv');
+  await threeTimes(ctx.data.csv, big);
+  const runs = Math.min(ctx.runs, 3);
+  const [whole] = await interleave(runs, [() => run(args(big, out('resume-3r-whole.csv'), ['--resume']))]);
+  let resumed = { ok: false, last: { code: 'n/a', stderr: 'the uninterrupted run failed' } };
+  if (whole.ok) {
+    [resumed] = await interleave(runs, [
+      async () => {
+        const a = args(big, out('resume-3r-killed.csv'), ['--resume']);
+        await killedAfter(a, 0.6 * whole.seconds);
+        return run(a);
+      },
+    ]);
+  }
+  rmSync(big, { force: true });
+  const figures = [figure(labels.plain, ctx.rows, plain), figure(labels.resume, ctx.rows, resume), figure(labels.whole, 3 * ctx.rows, whole), figure(labels.resumed, 3 * ctx.rows, resumed)];
+  const goals = (row) => {
+    const ok = (f) => f && !f.failed;
+    const [p, r, w, k] = figures;
+    const overhead = ok(p) && ok(r) ? r.seconds / p.seconds : null;
+    row('--resume: checkpointing costs ≤ 3% (CSV→CSV, runs in turns)', overhead === null ? 'n/a' : `${((overhead - 1) * 100).toFixed(1)}%`, overhead === null ? null : overhead <= 1.03);
+    const part = ok(w) && ok(k) ? k.seconds / w.seconds : null;
+    row('--resume: killed at 60% of a 3R-row run, the resumed run takes ≤ 50% of the uninterrupted time', part === null ? 'n/a' : `${(part * 100).toFixed(0)}%`, part === null ? null : part <= 0.5);
+  };
+  return { figures, goals };
+}
