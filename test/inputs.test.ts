@@ -19,6 +19,19 @@ test('a CSV whose first 600 KiB after the header are blank lines is scored (no w
   }
 });
 
+test('an input of blank lines only (JSONL, or CSV without a header) is 0 records and an empty output, at any --workers', async () => {
+  const dir = workdir({ 'blank.jsonl': '\n', 'blank.csv': '\n \n\r\n', 'second.jsonl': '{"id":1,"a":1,"b":2,"c":3,"d":4}\n' });
+  for (const workers of ['0', '1']) {
+    for (const [inputs, extra] of [[['blank.jsonl'], []], [['blank.csv'], ['--no-header']], [['blank.jsonl', 'second.jsonl'], []]] as const) {
+      const r = await runCli([...inputs, '-m', LINEAR, '--keep', 'id', '-o', 'o.jsonl', '--workers', workers, '--summary', 's.json', ...extra], { cwd: dir });
+      assert.equal(r.code, 0, `${inputs.join(' ')}: ${r.stderr}`);
+      const summary = JSON.parse(read(dir, 's.json')) as { rows: { read: number } };
+      assert.equal(summary.rows.read, inputs.length - 1, inputs.join(' '));
+      assert.equal(read(dir, 'o.jsonl'), inputs.length === 1 ? '' : '{"id":1,"variable":7.4}\n');
+    }
+  }
+});
+
 test('a JSON document of 150,000 records is read (no stack overflow); its records keep their lines', async () => {
   const n = 150_000;
   const records = Array.from({ length: n }, (_, i) => (i === 99_999 ? '[1,"x",3,4]' : `[${i % 7},0.5,-2,${i % 3}]`));

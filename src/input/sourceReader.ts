@@ -135,7 +135,8 @@ class Head {
   settle(held: ByteBlock[], calls: ReaderCalls, numbering: Numbering, atEnd: boolean): ByteBlock[] | null {
     for (; this.scanned < held.length; this.scanned++) this.read(held[this.scanned], this.scanned);
     const columns = calls.columns(this.records, atEnd);
-    if (columns === null) return atEnd ? held : null;
+    // At the end with no columns, the source held no record at all (only blank lines): nothing to score.
+    if (columns === null) return atEnd ? [] : null;
     if (!(columns.header || this.skipFirst)) return held;
     if (this.records.length === 0) return atEnd || !this.skipFirst ? held : null;
     // The first record (a header, or a shard's head) is not scored: blocks go on from its end, numbered from the
