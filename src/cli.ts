@@ -6,7 +6,8 @@ import { closeSync, constants, openSync, readFileSync, rmSync, statSync } from '
 import { Command, CommanderError, Option } from 'commander';
 import chalk, { Chalk } from 'chalk';
 import { EXIT, RunError, exitCodeOf, oneLine, printable, type RunErrorCode } from './errors.js';
-import { DEFAULTS, defaultWorkers, resolveOptions, type Options, type RawFlags, type RecordFormat } from './options.js';
+import type { Options, RecordFormat } from './options.js';
+import { DEFAULTS, defaultWorkers, resolveOptions, type RawFlags } from './commands/resolveOptions.js';
 import { ModelSession, readModel, runtimeVersion, setRuntimeLogging, type ModelBytes } from './model/session.js';
 import { outputFormatFor } from './formats/detect.js';
 import { BrokenPipe, temporaryFiles } from './output/sinks.js';

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { ModelSession } from '../src/model/session.js';
 import { planFeatures } from '../src/model/featurePlan.js';
 import { planOutputs } from '../src/model/outputPlan.js';
-import { resolveOptions } from '../src/options.js';
+import { resolveOptions } from '../src/commands/resolveOptions.js';
 import { formatSettings, inputFormat } from '../src/input/inputFormat.js';
 import { rowFormatter } from '../src/output/formatters.js';
 import { makeContext, makeLayout } from '../src/score/context.js';

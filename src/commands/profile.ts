@@ -5,7 +5,7 @@
  * CLI's score(), with Options.monitor.profile set.
  */
 import { Command, Option } from 'commander';
-import { DEFAULTS } from '../options.js';
+import { DEFAULTS } from './resolveOptions.js';
 
 const PROFILE_HELP = `
 Examples:

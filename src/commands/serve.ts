@@ -8,7 +8,8 @@ import { RunError, printable, oneLine } from '../errors.js';
 import { Batcher } from '../serve/batcher.js';
 import { Engine } from '../serve/engine.js';
 import { Metrics, ShadowMetrics } from '../serve/metrics.js';
-import { SERVE_DEFAULTS, resolveServeOptions, type ServeFlags, type ServeOptions } from '../serve/options.js';
+import { SERVE_DEFAULTS, resolveServeOptions, type ServeFlags } from './serveOptions.js';
+import type { ServeOptions } from '../serve/options.js';
 import { buildServer, type ServerState } from '../serve/server.js';
 import { Shadow } from '../serve/shadow.js';
 

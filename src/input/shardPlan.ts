@@ -18,15 +18,11 @@ import { RunError } from '../errors.js';
 import { csvRecordEnd, lastRecordEnd, newScan } from './csvScan.js';
 import { recordBounds } from './recordBounds.js';
 import { isBlank } from './recordRules.js';
-import type { Options } from '../options.js';
+import type { Options, Shard } from '../options.js';
 import { inputSize, openBytes, openSource, type SourceRange } from './sources.js';
 import { openInput } from './inputCheck.js';
 import { isS3Url, listObjects } from '../storage/s3.js';
 
-export interface Shard {
-  index: number;
-  count: number;
-}
 
 /** How a file may be cut. */
 export type Cutting = { kind: 'whole' } | { kind: 'lines' } | { kind: 'csv'; delimiter: string };

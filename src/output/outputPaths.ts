@@ -13,15 +13,8 @@ import path from 'node:path';
 import { RunError } from '../errors.js';
 import { outputError } from './commit.js';
 import { isS3Url, parseS3Url } from '../storage/s3.js';
+import type { OutputTarget } from '../options.js';
 
-export interface OutputTarget {
-  /** The path as given, for messages and the summary; `-` is standard output. */
-  shown: string;
-  /** Where it is written (a symlink resolved to its target); null: standard output. */
-  path: string | null;
-  /** Written in place: standard output or a file that is not a regular file. Never renamed over or removed. */
-  inPlace: boolean;
-}
 
 /** Names of an open descriptor: their target must be written through the descriptor, whatever it is. */
 const FD_ALIAS = /^\/(dev\/(stdin|stdout|stderr|fd\/\d+)|proc\/(self|thread-self|\d+)\/fd\/\d+)$/;

@@ -10,7 +10,7 @@
 import type { Options } from '../options.js';
 import { isGzipPath } from '../formats/detect.js';
 import { commitTogether, type CommitStep } from './commit.js';
-import type { OutputTarget } from './outputPaths.js';
+import type { OutputTarget } from '../options.js';
 import { AtomicFileSink, InPlaceSink, StdoutSink, type Sink } from './sinks.js';
 import { Sidecar } from './sidecar.js';
 import { S3Sink } from './s3Sink.js';

@@ -11,7 +11,7 @@
 import { rm } from 'node:fs/promises';
 import type { RecordErrorCode } from '../errors.js';
 import { acquireLock, type CommitStep, type Lock } from './commit.js';
-import type { OutputTarget } from './outputPaths.js';
+import type { OutputTarget } from '../options.js';
 import { AtomicFileSink, InPlaceSink, StdoutSink, type Sink } from './sinks.js';
 import { isS3Url } from '../storage/s3.js';
 

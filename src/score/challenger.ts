@@ -9,8 +9,18 @@ import { planFeatures, type FeaturePlan } from '../model/featurePlan.js';
 import { declaredRecordShape, planOutputs, type OutputPlan } from '../model/outputPlan.js';
 import type { ModelSession } from '../model/session.js';
 import type { OutputValues } from '../output/formatters.js';
-import type { Challenger } from './processBatch.js';
-import type { ScoreResult } from './scorer.js';
+import type { InputFeed } from '../model/featurePlan.js';
+import type { ScoreResult, ScoreSettings } from './scorer.js';
+
+/** A second model (--challenger) scoring the same feeds; its outputs follow the main model's in every row. */
+export interface Challenger {
+  session: ModelSession;
+  /** The challenger's own plan of the same columns (its input names and shapes). */
+  feeds: InputFeed[];
+  score: ScoreSettings;
+  /** Its outputs' declared per-record shapes (for a batch it scores none of). */
+  recordShapes: number[][];
+}
 
 export interface ChallengerRows {
   /** Record `slot` as the challenger scored it; null when the challenger failed on it. */

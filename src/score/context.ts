@@ -6,7 +6,8 @@ import type { ModelSession } from '../model/session.js';
 import type { InputFormat } from '../input/inputFormat.js';
 import type { OutputLayout } from '../output/formatters.js';
 import { cellWriter } from './cells.js';
-import type { Challenger, ScoringContext } from './processBatch.js';
+import type { ScoringContext } from './processBatch.js';
+import type { Challenger } from './challenger.js';
 import type { MonitorSetup } from '../monitor/runMonitor.js';
 
 /** What a run adds to scoring: monitoring (profile, --ood, agreement) and a challenger model. */

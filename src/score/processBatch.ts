@@ -17,10 +17,9 @@ import type { RawRecord } from '../input/recordRules.js';
 import type { RecordBounds } from '../input/recordBounds.js';
 import type { RecordBatch } from '../input/blocks.js';
 import { scoreRows, type ScoreSettings } from './scorer.js';
-import type { InputFeed } from '../model/featurePlan.js';
 import type { MonitorPartial, MonitorSetup } from '../monitor/runMonitor.js';
 import { UnitMonitor } from '../monitor/unitMonitor.js';
-import { challengerRows, type ChallengerRows } from './challenger.js';
+import { challengerRows, type Challenger, type ChallengerRows } from './challenger.js';
 
 export type { RecordBatch };
 
@@ -41,15 +40,6 @@ export interface BatchResult {
   monitor?: MonitorPartial;
 }
 
-/** A second model (--challenger) scoring the same feeds; its outputs follow the main model's in every row. */
-export interface Challenger {
-  session: ModelSession;
-  /** The challenger's own plan of the same columns (its input names and shapes). */
-  feeds: InputFeed[];
-  score: ScoreSettings;
-  /** Its outputs' declared per-record shapes (for a batch it scores none of). */
-  recordShapes: number[][];
-}
 
 export interface ScoringContext {
   parse(records: RawRecord[]): ParsedRecord[];
