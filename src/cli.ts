@@ -23,8 +23,7 @@ import { buildServe, runServe } from './commands/serve.js';
 import { resolveInputs } from './input/shardPlan.js';
 import { buildProfile } from './commands/profile.js';
 import { driftExit, reportText, startMonitoring, type MonitorResult, type Monitoring } from './run/monitoring.js';
-import { findCheckpoint, resumedFiles, type FoundCheckpoint } from './run/resume/runCheckpoint.js';
-import { Checkpointer, type Reached } from './run/resume/checkpointer.js';
+import { RunCheckpoint } from './run/resume/runCheckpoint.js';
 import type { AtomicFileSink } from './output/sinks.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -239,13 +238,11 @@ async function score(options: Options): Promise<number> {
   let formats: { input: RecordFormat; output: RecordFormat } | null = null; // as the run decided them, for the summary
   let monitoring: Monitoring | null = null;
   let monitored: MonitorResult | null = null;
-  let checkpoint: FoundCheckpoint | null = null;
-  let checkpointer: Checkpointer | null = null;
-  const resumedFrom = () => checkpoint?.journal?.point.records;
+  let checkpoint: RunCheckpoint | null = null;
   const summaryOf = (): RunSummary => ({
     ...buildSummary(options, formats, session, counts, outputs?.sidecar ?? null, startedAt, exitCode, stopped),
     ...monitorSummary(options, monitored),
-    ...(resumedFrom() !== undefined ? { resumed: { fromRecord: resumedFrom()! } } : {}),
+    ...(checkpoint?.resumedFrom !== undefined ? { resumed: { fromRecord: checkpoint.resumedFrom } } : {}),
   });
   const profiling = options.monitor.profile;
   try {
@@ -259,41 +256,17 @@ async function score(options: Options): Promise<number> {
     // For a large input, the workers start now and load the model while the main thread loads its own.
     pool = earlyWorkers(options, model, monitoring.challenger?.model ?? null);
     session = await ModelSession.fromBytes(model, options.threads);
-    const settings: Omit<RunSettings, 'sink' | 'sidecar' | 'parts' | 'pool'> = {
-      options,
-      session,
-      model,
-      monitor: monitoring.monitor,
-      challenger: monitoring.challenger,
-      // batch-score profile writes the profile, not the predictions.
-      outputFormatFor: (input) => {
-        const output = profiling ? 'json' : outputFormatFor(options.outputFormat, options.output, input);
-        formats = { input, output };
-        return profiling ? 'none' : output;
-      },
-      signal: interrupt.signal,
-      onPlan: (plan, outputs) => {
-        if (options.quiet) return;
-        for (const name of outputs.skipped) {
-          process.stderr.write(printable(`batch-score: note: output ${name} is not a tensor (a ZipMap's sequence of maps) and is left out; export the model with ZipMap disabled to get it`) + '\n');
-        }
-        if (plan.fixedBatch !== null) {
-          process.stderr.write(`batch-score: note: the model has a fixed batch size of ${plan.fixedBatch}; scoring ${plan.fixedBatch} record${plan.fixedBatch === 1 ? '' : 's'} per call\n`);
-        }
-      },
-      onProgress: (p) => bar.update(p),
-    };
+    const settings = runSettings(options, session, model, monitoring, interrupt.signal, bar, (f) => (formats = f));
     const parts = resolved.parts ?? options.inputs.map((name) => ({ name, range: null }));
     if (options.outputDir === null) {
-      checkpoint = await findCheckpoint(options, session.info.sha256);
-      const single = (outputs = await RunOutputs.open(options, checkpoint && resumedFiles(checkpoint)));
-      checkpointer = checkpoint && new Checkpointer(checkpoint.files, checkpoint.fingerprint, single.sink as AtomicFileSink, single.sidecar);
-      const resume = checkpoint && { start: checkpoint.journal?.point ?? null, reached: (p: Reached) => checkpointer!.offer(p) };
-      if (resumedFrom() !== undefined && !options.quiet) {
-        process.stderr.write(`batch-score: resumed from record ${resumedFrom()!.toLocaleString('en-US')} (checkpoint ${checkpoint!.files.journal})\n`);
+      checkpoint = await RunCheckpoint.find(options, session.info.sha256);
+      const single = (outputs = await RunOutputs.open(options, checkpoint?.kept ?? null));
+      const resume = checkpoint?.start(single.sink as AtomicFileSink, single.sidecar) ?? null;
+      if (checkpoint?.resumedFrom !== undefined && !options.quiet) {
+        process.stderr.write(`batch-score: resumed from record ${checkpoint.resumedFrom.toLocaleString('en-US')} (checkpoint ${checkpoint.where})\n`);
       }
       await runPipeline({ ...settings, sink: single.sink, sidecar: single.sidecar, parts, pool, resume }, counts);
-      await checkpointer?.settle();
+      await checkpoint?.settle();
     } else {
       // One output and sidecar per input (those this shard owns, whole).
       const perInput = { ...options, inputs: parts.map((p) => p.name) };
@@ -310,23 +283,9 @@ async function score(options: Options): Promise<number> {
     // The output, its sidecar, the summary and the drift report are committed together, or not at all.
     const summaryText = () => `${JSON.stringify(summaryOf(), null, 2)}\n`;
     await (outputs instanceof RunOutputs ? outputs.commit(summaryText, () => reportText(options, monitored?.drift ?? null)) : outputs.commit(summaryText));
-    await checkpointer?.remove();
+    await checkpoint?.completed();
   } catch (err) {
-    failure = err;
-    const threshold = err instanceof RunError && err.code === 'THRESHOLD';
-    // A stopped run keeps what it wrote for --resume; one over the thresholds would stop there again.
-    if (threshold) await checkpointer?.remove();
-    else await checkpointer?.commit().catch(() => undefined);
-    await outputs?.abort(threshold);
-    if (threshold) failure = new RunError('THRESHOLD', `${err.message}; ${keptAfterStop(options, outputs?.sidecar ?? null)}`);
-    if (err instanceof BrokenPipe) {
-      exitCode = EXIT.ok;
-      stopped = 'standard output was closed';
-      failure = undefined;
-    } else {
-      exitCode = exitCodeOf(failure);
-      stopped = oneLine(failure);
-    }
+    ({ failure, exitCode, stopped } = await stoppedRun(err, options, outputs, checkpoint));
   } finally {
     stopSignals();
     bar.stop();
@@ -347,6 +306,58 @@ async function score(options: Options): Promise<number> {
     if (exitCode === EXIT.ok || exitCode === EXIT.someFailed) exitCode = EXIT.run;
   }
   return exitCode;
+}
+
+/** A run that failed: nothing is committed (a --resume checkpoint is kept); how it ends: the error, exit code, reason. */
+async function stoppedRun(
+  err: unknown,
+  options: Options,
+  outputs: RunOutputs | DirOutputs | null,
+  checkpoint: RunCheckpoint | null,
+): Promise<{ failure: unknown; exitCode: number; stopped: string }> {
+  const threshold = err instanceof RunError && err.code === 'THRESHOLD';
+  await checkpoint?.stopped(threshold);
+  await outputs?.abort(threshold);
+  if (err instanceof BrokenPipe) return { failure: undefined, exitCode: EXIT.ok, stopped: 'standard output was closed' };
+  const failure = threshold ? new RunError('THRESHOLD', `${err.message}; ${keptAfterStop(options, outputs?.sidecar ?? null)}`) : err;
+  return { failure, exitCode: exitCodeOf(failure), stopped: oneLine(failure) };
+}
+
+/** What a run needs beside its outputs: the model, monitoring, the signal that stops it, progress and notes. */
+function runSettings(
+  options: Options,
+  session: ModelSession,
+  model: ModelBytes,
+  monitoring: Monitoring,
+  signal: AbortSignal,
+  bar: ReturnType<typeof progressBar>,
+  decided: (formats: { input: RecordFormat; output: RecordFormat }) => void,
+): Omit<RunSettings, 'sink' | 'sidecar' | 'parts' | 'pool'> {
+  const profiling = options.monitor.profile;
+  return {
+    options,
+    session,
+    model,
+    monitor: monitoring.monitor,
+    challenger: monitoring.challenger,
+    // batch-score profile writes the profile, not the predictions.
+    outputFormatFor: (input) => {
+      const output = profiling ? 'json' : outputFormatFor(options.outputFormat, options.output, input);
+      decided({ input, output });
+      return profiling ? 'none' : output;
+    },
+    signal,
+    onPlan: (plan, outputs) => {
+      if (options.quiet) return;
+      for (const name of outputs.skipped) {
+        process.stderr.write(printable(`batch-score: note: output ${name} is not a tensor (a ZipMap's sequence of maps) and is left out; export the model with ZipMap disabled to get it`) + '\n');
+      }
+      if (plan.fixedBatch !== null) {
+        process.stderr.write(`batch-score: note: the model has a fixed batch size of ${plan.fixedBatch}; scoring ${plan.fixedBatch} record${plan.fixedBatch === 1 ? '' : 's'} per call\n`);
+      }
+    },
+    onProgress: (p) => bar.update(p),
+  };
 }
 
 /** The signals that stop a run, with the run error each ends it with (exit 130, 143, 129: 128 + the signal). */

@@ -114,7 +114,7 @@ export async function processBatch(batch: RecordBatch, ctx: ScoringContext, unit
     const rec = parsed[k];
     const cells = rec.cells ?? leadingCells(rec, raw(i), ctx);
     keeps[i] = plan.keep.map((c) => cells?.[c]);
-    const err = rec.error ?? fillRow(rec.cells, recordOf.length, ctx);
+    const err = rec.error ?? fillRow(rec.cells, recordOf.length, ctx, data);
     if (err) errors[i] = err;
     else take(i);
   });
@@ -154,40 +154,42 @@ export async function processBatch(batch: RecordBatch, ctx: ScoringContext, unit
   if (unit?.setup.ood) for (const row of rows) if (!row.scored) row.keep = [...row.keep, undefined];
   if (scored.pieces.length) result.recordShapes = [...scored.pieces[0].outputs.map((o) => o.recordShape), ...(second?.recordShapes ?? [])];
   return result;
+}
 
-  function fillRow(cells: unknown[] | undefined, slot: number, c: ScoringContext): RecordError | undefined {
-    if (!cells) return undefined; // unreachable: a record without cells has an error
-    for (let k = 0; k < c.plan.feeds.length; k++) {
-      const feed = c.plan.feeds[k];
-      const base = slot * feed.width;
-      if (feed.fromArray) {
-        const err = fillArray(cells[feed.columns[0]], c.plan.columns[feed.columns[0]], k, base);
-        if (err) return err;
-        continue;
-      }
-      for (let j = 0; j < feed.width; j++) {
-        const col = feed.columns[j];
-        const err = c.writers[k](cells[col], c.plan.columns[col], data[k], base + j);
-        if (err) return err;
-      }
+/** Fills record `slot`'s features from its cells (the general path); the first value that does not fit is its error. */
+function fillRow(cells: unknown[] | undefined, slot: number, ctx: ScoringContext, data: FeedData[]): RecordError | undefined {
+  if (!cells) return undefined; // unreachable: a record without cells has an error
+  const { plan } = ctx;
+  for (let k = 0; k < plan.feeds.length; k++) {
+    const feed = plan.feeds[k];
+    const base = slot * feed.width;
+    if (feed.fromArray) {
+      const err = fillArray(cells[feed.columns[0]], plan.columns[feed.columns[0]], k, base, ctx, data);
+      if (err) return err;
+      continue;
     }
-    return undefined;
-  }
-
-  /** An `[N,K]` input fed by name from one field that holds an array of K values. */
-  function fillArray(value: unknown, column: string, k: number, base: number): RecordError | undefined {
-    const width = plan.feeds[k].width;
-    if (!Array.isArray(value)) {
-      if (value === undefined || value === null) return { code: 'MISSING_VALUE', message: `missing value: column ${JSON.stringify(column)} is ${value === null ? 'null' : 'absent'}` };
-      return { code: 'INVALID_VALUE', message: `column ${JSON.stringify(column)}: expected an array of ${width} values` };
-    }
-    if (value.length !== width) return { code: 'FEATURE_COUNT', message: `column ${JSON.stringify(column)}: expected ${width} values, found ${value.length}` };
-    for (let j = 0; j < width; j++) {
-      const err = ctx.writers[k](value[j], `${column}[${j}]`, data[k], base + j);
+    for (let j = 0; j < feed.width; j++) {
+      const col = feed.columns[j];
+      const err = ctx.writers[k](cells[col], plan.columns[col], data[k], base + j);
       if (err) return err;
     }
-    return undefined;
   }
+  return undefined;
+}
+
+/** An `[N,K]` input fed by name from one field that holds an array of K values. */
+function fillArray(value: unknown, column: string, k: number, base: number, ctx: ScoringContext, data: FeedData[]): RecordError | undefined {
+  const width = ctx.plan.feeds[k].width;
+  if (!Array.isArray(value)) {
+    if (value === undefined || value === null) return { code: 'MISSING_VALUE', message: `missing value: column ${JSON.stringify(column)} is ${value === null ? 'null' : 'absent'}` };
+    return { code: 'INVALID_VALUE', message: `column ${JSON.stringify(column)}: expected an array of ${width} values` };
+  }
+  if (value.length !== width) return { code: 'FEATURE_COUNT', message: `column ${JSON.stringify(column)}: expected ${width} values, found ${value.length}` };
+  for (let j = 0; j < width; j++) {
+    const err = ctx.writers[k](value[j], `${column}[${j}]`, data[k], base + j);
+    if (err) return err;
+  }
+  return undefined;
 }
 
 /**

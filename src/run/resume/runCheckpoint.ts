@@ -5,43 +5,83 @@
 import { stat } from 'node:fs/promises';
 import { RunError } from '../../errors.js';
 import type { Options } from '../../options.js';
-import { checkpointFiles, checkpointToResume, removeCheckpoint, type CheckpointFiles } from './checkpointer.js';
+import type { ResumedFiles } from '../../output/runOutputs.js';
+import { Checkpointer, checkpointFiles, checkpointToResume, removeCheckpoint, type CheckpointFiles, type CheckpointedFile } from './checkpointer.js';
 import { fingerprintJob, type JobFingerprint } from './fingerprint.js';
 import type { Journal } from './journal.js';
-import type { ResumedFiles } from '../../output/runOutputs.js';
+import type { RunResume } from './resumeRun.js';
 
-export interface FoundCheckpoint {
-  files: CheckpointFiles;
-  fingerprint: JobFingerprint;
-  /** The checkpoint to continue; null: this run starts one. */
-  journal: Journal | null;
-}
+export class RunCheckpoint {
+  private checkpointer: Checkpointer | null = null;
 
+  private constructor(
+    private readonly files: CheckpointFiles,
+    private readonly fingerprint: JobFingerprint,
+    /** The checkpoint this run continues; null: it starts one. */
+    private readonly journal: Journal | null,
+  ) {}
 
-/**
- * With --resume, the checkpoint this run continues or starts (another job's is refused). Without, an old checkpoint
- * at the output is removed: the run replaces it.
- */
-export async function findCheckpoint(options: Options, modelSha256: string): Promise<FoundCheckpoint | null> {
-  const { output, errors } = options.targets;
-  if (output.path === null || output.inPlace || options.outputDir !== null) return null;
-  const files = checkpointFiles(output.path, errors.path ?? output.path);
-  if (!options.resume) {
-    await removeCheckpoint(files);
-    return null;
+  /**
+   * With --resume, the checkpoint this run continues or starts (another job's is refused, and so is one whose
+   * partial files do not hold what it names). Without, an old checkpoint at the output is removed: the run
+   * replaces it.
+   */
+  static async find(options: Options, modelSha256: string): Promise<RunCheckpoint | null> {
+    const { output, errors } = options.targets;
+    if (output.path === null || output.inPlace || options.outputDir !== null) return null;
+    const files = checkpointFiles(output.path, errors.path ?? output.path);
+    if (!options.resume) {
+      await removeCheckpoint(files);
+      return null;
+    }
+    const fingerprint = await fingerprintJob(options, modelSha256);
+    const journal = await checkpointToResume(files, fingerprint);
+    if (journal) {
+      await checkKept(files.output, journal.point.outputBytes, files.journal);
+      await checkKept(files.sidecar, journal.point.sidecarBytes, files.journal);
+    }
+    return new RunCheckpoint(files, fingerprint, journal);
   }
-  const fingerprint = await fingerprintJob(options, modelSha256);
-  const journal = await checkpointToResume(files, fingerprint);
-  if (journal) {
-    await checkKept(files.output, journal.point.outputBytes, files.journal);
-    await checkKept(files.sidecar, journal.point.sidecarBytes, files.journal);
-  }
-  return { files, fingerprint, journal };
-}
 
-export function resumedFiles(found: FoundCheckpoint): ResumedFiles {
-  const point = found.journal?.point;
-  return { output: { temp: found.files.output, from: point?.outputBytes ?? 0 }, sidecar: { temp: found.files.sidecar, from: point?.sidecarBytes ?? 0 } };
+  /** Records read before the checkpoint this run continues (undefined: it starts afresh). */
+  get resumedFrom(): number | undefined {
+    return this.journal?.point.records;
+  }
+
+  get where(): string {
+    return this.files.journal;
+  }
+
+  /** Where the output and the sidecar are written, and how much of them is kept. */
+  get kept(): ResumedFiles {
+    const point = this.journal?.point;
+    return {
+      output: { temp: this.files.output, from: point?.outputBytes ?? 0 },
+      sidecar: { temp: this.files.sidecar, from: point?.sidecarBytes ?? 0 },
+    };
+  }
+
+  /** The run's side: where it starts, and the checkpointer that takes the points it reaches in these files. */
+  start(output: CheckpointedFile, sidecar: CheckpointedFile): RunResume {
+    const checkpointer = (this.checkpointer = new Checkpointer(this.files, this.fingerprint, output, sidecar));
+    return { start: this.journal?.point ?? null, reached: (point) => checkpointer.offer(point) };
+  }
+
+  /** Before the outputs are committed: a checkpoint being written is finished (its failure surfaces). */
+  async settle(): Promise<void> {
+    await this.checkpointer?.settle();
+  }
+
+  /** The outputs are committed: the checkpoint is of no more use. */
+  async completed(): Promise<void> {
+    await removeCheckpoint(this.files);
+  }
+
+  /** The run stopped: it keeps what it wrote; one over the error thresholds would stop there again, and does not. */
+  async stopped(threshold: boolean): Promise<void> {
+    if (threshold) await removeCheckpoint(this.files);
+    else await this.checkpointer?.commit().catch(() => undefined);
+  }
 }
 
 /** A checkpoint's partial file must hold at least the bytes the checkpoint names. */
