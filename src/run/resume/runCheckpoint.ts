@@ -8,7 +8,7 @@ import type { Options } from '../../options.js';
 import type { ResumedFiles } from '../../output/runOutputs.js';
 import { Checkpointer, checkpointFiles, checkpointToResume, removeCheckpoint, type CheckpointFiles, type CheckpointedFile } from './checkpointer.js';
 import { fingerprintJob, type JobFingerprint } from './fingerprint.js';
-import type { Journal } from './journal.js';
+import { removeJournal, type Journal } from './journal.js';
 import type { RunResume } from './resumeRun.js';
 
 export class RunCheckpoint {
@@ -67,9 +67,14 @@ export class RunCheckpoint {
     return { start: this.journal?.point ?? null, reached: (point) => checkpointer.offer(point) };
   }
 
-  /** Before the outputs are committed: a checkpoint being written is finished (its failure surfaces). */
+  /**
+   * Before the outputs are committed: a checkpoint being written is finished (its failure surfaces), and the journal
+   * removed. A kill between here and the commit leaves partial files without a journal, from which the next run
+   * starts afresh; a journal left beside committed (renamed) files would refuse every later run.
+   */
   async settle(): Promise<void> {
     await this.checkpointer?.settle();
+    await removeJournal(this.files.journal);
   }
 
   /** The outputs are committed: the checkpoint is of no more use. */
