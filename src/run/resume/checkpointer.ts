@@ -1,8 +1,9 @@
 /**
- * Commits checkpoints while a --resume run writes (issue 17). After a unit is written the writer offers the point
- * it has reached; at most every `intervalMs` (and once more when the run is stopped by a signal) the output and
- * the sidecar are fsynced and the journal replaced to name that point. A kill at any moment leaves the last
- * journal, and files at least as long as it says: the next run cuts them back to it and carries on.
+ * Commits checkpoints while a --resume run writes (issue 17). After a block is written the run offers the point it
+ * has reached, with the files' lengths at that moment; at most every CHECKPOINT_MS (and once more when the run is
+ * stopped by a signal) the output and the sidecar are fsynced and the journal replaced to name that point. A kill
+ * at any moment leaves the last journal, and files at least as long as it says: the next run cuts them back to it
+ * and carries on.
  */
 import { rm } from 'node:fs/promises';
 import { sizeFromEnv } from '../../input/testSizes.js';
