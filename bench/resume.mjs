@@ -42,7 +42,7 @@ async function killedAfter(args, seconds) {
 export async function resumeFigures(ctx, { figure, skipped }) {
   const labels = {
     plain: 'batch-score CSV→CSV (for --resume)',
-    resume: 'batch-score CSV→CSV --resume (a checkpoint every 5 s)',
+    resume: 'batch-score CSV→CSV --resume (a checkpoint every second)',
     whole: 'batch-score on 3R rows, uninterrupted (--resume)',
     resumed: 'batch-score on 3R rows: the run resumed after a kill -9 at 60% of that time',
   };

@@ -23,10 +23,11 @@ export function checkpointFiles(output: string, sidecar: string): CheckpointFile
 }
 
 /**
- * A few seconds between checkpoints: each costs two fsyncs and a small file, so its share of a run stays far below
- * the 3% issue 17 allows; tests shrink it (BATCH_SCORE_CHECKPOINT_MS) so that random kills fall between many.
+ * A second between checkpoints: a kill loses at most that much work, and a checkpoint (two fsyncs and a small
+ * file, while writing goes on) costs a few milliseconds, within the 3% issue 17 allows (bench/resume.mjs measures
+ * it); tests shrink it (BATCH_SCORE_CHECKPOINT_MS) so that random kills fall between many.
  */
-const CHECKPOINT_MS = sizeFromEnv('BATCH_SCORE_CHECKPOINT_MS', 5000);
+const CHECKPOINT_MS = sizeFromEnv('BATCH_SCORE_CHECKPOINT_MS', 1000);
 
 /** The point reached, without the file lengths (the checkpointer takes them when the point is offered). */
 export type Reached = Omit<CheckpointPoint, 'outputBytes' | 'sidecarBytes'>;
