@@ -128,15 +128,7 @@ test('killed at random moments (kill -9 and SIGTERM) and resumed: output and sid
 test('the summary says the run was resumed and from which record', async () => {
   const dir = workdir({ 'in.csv': input() });
   const args = ['in.csv', '-m', LINEAR, '--keep', 'id', '-o', 'out.csv', '--resume', '--workers', '0', '--summary', 's.json'];
-  // Kill once a checkpoint exists (the journal appears beside the output).
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, ...ENV }, stdio: 'ignore' });
-    const poll = setInterval(() => {
-      if (existsSync(path.join(dir, 'out.csv.resume.json'))) child.kill('SIGKILL');
-    }, 5);
-    child.on('error', reject);
-    child.on('close', () => (clearInterval(poll), resolve()));
-  });
+  await leaveCheckpoint(dir, args);
   const journal = JSON.parse(readFileSync(path.join(dir, 'out.csv.resume.json'), 'utf8'));
   const r = await runCli(args, { cwd: dir, env: ENV });
   assert.equal(r.code, DONE, r.stderr);
