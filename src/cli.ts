@@ -3,7 +3,8 @@
  * The only place that maps errors to exit codes, and the only user of chalk and the progress bar.
  */
 import { closeSync, constants, openSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { flag } from './commands/helpFlag.js';
 import chalk, { Chalk } from 'chalk';
 import { EXIT, RunError, exitCodeOf, oneLine, printable, type RunErrorCode } from './errors.js';
 import type { Options, RecordFormat } from './options.js';
@@ -61,23 +62,15 @@ Exit codes: 0 the report was printed · 2 the input cannot be mapped (the proble
 error (usage, model, input) · 1 internal error
 `;
 
-/**
- * A flag with its default shown as written (commander would print a default value quoted, "1024"). The defaults
- * themselves are applied by resolveOptions, from the same DEFAULTS.
- */
-function flag(flags: string, description: string, shownDefault?: string | number): Option {
-  return new Option(flags, shownDefault === undefined ? description : `${description} (default: ${shownDefault})`);
-}
-
 function buildProgram(): Command {
   return new Command('batch-score')
     .enablePositionalOptions() // so that `inspect --keep id` gives --keep to inspect, not to the scorer
-    .description('Score records (CSV, TSV, JSONL, JSON) with a local ONNX model: one prediction per input record, failures in an error sidecar.')
+    .description('Score records (CSV, TSV, JSONL, JSON, Parquet) with a local ONNX model: one prediction per input record, failures in an error sidecar.')
     .usage('[inputs...] -m <model.onnx> [options]')
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'this help')
     .helpCommand('help [command]', 'help for a command (batch-score help inspect)')
-    .argument('[inputs...]', 'input files (CSV, TSV, JSONL, JSON; .gz too), scored in order into one output; - or none for standard input')
+    .argument('[inputs...]', 'input files (CSV, TSV, JSONL, JSON, Parquet; .gz too; s3://bucket/key), scored in order into one output; - or none for standard input')
     .addOption(flag('-m, --model <path>', 'the ONNX model (required)'))
     .addOption(flag('-o, --output <path>', 'output file, written atomically; a device or FIFO is written in place', 'standard output'))
     .addOption(flag('--features <names>', 'comma-separated columns fed to the model, in this order', 'all but --keep and --ignore'))
@@ -157,22 +150,18 @@ export async function main(argv: string[]): Promise<number> {
   program.action((args: string[], flags: RawFlags) => {
     parsed = { command: 'score', args, flags };
   });
-  const inspectCommand = buildInspect()
-    .exitOverride()
-    .configureOutput({ ...output, outputError: () => void (helpFor = 'batch-score help inspect') })
-    .action((modelPath: string, flags: Parsed['flags']) => {
-      parsed = { command: 'inspect', args: flags.input ? [flags.input] : [], flags: { ...flags, model: modelPath } };
-    });
-  program.addCommand(inspectCommand);
-  program.addCommand(buildServe().exitOverride().action((flags: Parsed['flags']) => {
+  // A subcommand's usage error points at its own help.
+  const sub = (command: Command): Command =>
+    command.exitOverride().configureOutput({ ...output, outputError: () => void (helpFor = `batch-score help ${command.name()}`) });
+  program.addCommand(sub(buildInspect()).action((modelPath: string, flags: Parsed['flags']) => {
+    parsed = { command: 'inspect', args: flags.input ? [flags.input] : [], flags: { ...flags, model: modelPath } };
+  }));
+  program.addCommand(sub(buildServe()).action((flags: Parsed['flags']) => {
     parsed = { command: 'serve', args: [], flags };
   }));
-  program.addCommand(buildProfile()
-    .exitOverride()
-    .configureOutput({ ...output, outputError: () => void (helpFor = 'batch-score help profile') })
-    .action((args: string[], flags: RawFlags) => {
-      parsed = { command: 'profile', args, flags };
-    }));
+  program.addCommand(sub(buildProfile()).action((args: string[], flags: RawFlags) => {
+    parsed = { command: 'profile', args, flags };
+  }));
   try {
     program.parse(argv);
   } catch (err) {
@@ -230,7 +219,7 @@ async function score(options: Options): Promise<number> {
   const counts = newCounts();
   let exitCode: number = EXIT.ok;
   let stopped: string | undefined;
-  const bar = progressBar(options.progress, options.inputs);
+  const bar = progressBar(options.progress);
   let failure: unknown;
   const interrupt = new AbortController();
   const stopSignals = onSignals(interrupt, options, () => keptAfterStop(options, outputs?.sidecar ?? null));
@@ -271,6 +260,7 @@ async function score(options: Options): Promise<number> {
       // One output and sidecar per input (those this shard owns, whole).
       const perInput = { ...options, inputs: parts.map((p) => p.name) };
       const dir = (outputs = await DirOutputs.open(perInput, await outputFormatsOf(parts, options)));
+      bar.plan(parts);
       await runEachInput(settings, parts, dir, counts, pool);
     }
     exitCode = counts.failed > 0 ? EXIT.someFailed : EXIT.ok;
@@ -356,6 +346,7 @@ function runSettings(
         process.stderr.write(`batch-score: note: the model has a fixed batch size of ${plan.fixedBatch}; scoring ${plan.fixedBatch} record${plan.fixedBatch === 1 ? '' : 's'} per call\n`);
       }
     },
+    onRead: (parts, counts) => bar.plan(parts, counts.scored + counts.failed),
     onProgress: (p) => bar.update(p),
   };
 }

@@ -47,6 +47,9 @@ const USAGE_ERRORS: Array<[string, string[], RegExp]> = [
   ['a flag without its value', ['in.csv', '-m'], /^batch-score: error \[USAGE\] option '-m, --model <path>' argument missing \(see batch-score --help\)\n$/],
   ['inspect without a model', ['inspect'], /^batch-score: error \[USAGE\] missing required argument 'model' \(see batch-score help inspect\)\n$/],
   ['an unknown inspect flag', ['inspect', LINEAR, '--frobnicate'], /^batch-score: error \[USAGE\] unknown option '--frobnicate' \(see batch-score help inspect\)\n$/],
+  ['an unknown profile flag', ['profile', 'in.csv', '-m', LINEAR, '--frobnicate'], /^batch-score: error \[USAGE\] unknown option '--frobnicate' \(see batch-score help profile\)\n$/],
+  ['an unknown serve flag', ['serve', '-m', LINEAR, '--frobnicate'], /^batch-score: error \[USAGE\] unknown option '--frobnicate' \(see batch-score help serve\)\n$/],
+  ['a serve flag without its value', ['serve', '-m', LINEAR, '--port'], /^batch-score: error \[USAGE\] option '--port <n>' argument missing \(see batch-score help serve\)\n$/],
 ];
 for (const [name, args, line] of USAGE_ERRORS) {
   test(`usage error from the parser, ${name}: our one line, exit 2, no help dump`, async () => {
@@ -74,14 +77,37 @@ test('--help: defaults as written (no quoted numbers, one for --workers), every 
   assert.match(r.stdout, /help \[command\]/);
 });
 
-test('batch-score help inspect and inspect --help show the subcommand, with examples', async () => {
-  for (const args of [['help', 'inspect'], ['inspect', '--help']]) {
-    const r = await runCli(args);
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^Usage: batch-score inspect \[options\] <model>/);
-    assert.match(r.stdout, /Examples:\n {2}\$ batch-score inspect model\.onnx/);
-    assert.match(r.stdout, /Exit codes: 0 /);
+const SUBCOMMANDS: Array<[string, RegExp]> = [
+  ['inspect', /^Usage: batch-score inspect \[options\] <model>/],
+  ['profile', /^Usage: batch-score profile \[inputs\.\.\.\] -m <model\.onnx> -o <baseline\.json> \[options\]/],
+  ['serve', /^Usage: batch-score serve \[options\]/],
+];
+for (const [name, usage] of SUBCOMMANDS) {
+  test(`batch-score help ${name} and ${name} --help: clean defaults, examples, exit codes`, async () => {
+    for (const args of [['help', name], [name, '--help']]) {
+      const r = await runCli(args);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stderr, '');
+      assert.match(r.stdout, usage);
+      const help = r.stdout.replace(/\s+/g, ' ');
+      assert.doesNotMatch(help, /default: "|choices: "/, 'no quoted defaults or choices');
+      assert.match(help, /-h, --help this help/);
+      assert.match(r.stdout, new RegExp(`Examples:\n {2}\\$ batch-score ${name} `));
+      assert.match(help, /Exit codes: 0 .* 2 .* 1 internal error/);
+    }
+  });
+}
+
+test('serve --help: every default as written, once', async () => {
+  const help = (await runCli(['help', 'serve'])).stdout.replace(/\s+/g, ' ');
+  for (const [option, shown] of [['--port <n>', '8080'], ['--missing <mode>', 'error'], ['--max-body-bytes <n>', '4194304 \\(4 MiB\\)'], ['--workers <n>', '0']]) {
+    const text = help.slice(help.indexOf(option)).split(/ --?[a-z]/)[0]!;
+    assert.match(text, new RegExp(`\\(default: ${shown}\\)$`), text);
   }
+  assert.match(help, /\b129\/130\/143\b/);
+});
+
+test('batch-score help with no command shows the main usage', async () => {
   const plain = await runCli(['help']);
   assert.equal(plain.code, 0);
   assert.match(plain.stdout, /^Usage: batch-score \[inputs\.\.\.\] -m <model\.onnx> \[options\]/);

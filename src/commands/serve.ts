@@ -3,7 +3,9 @@
  * across requests. Usage on top; startup, signals and drain below. Run errors (bad flags, a model that will not
  * load) end it with their exit code, as for a run; a first SIGTERM/SIGINT drains and exits 0.
  */
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
+import { flag } from './helpFlag.js';
+import { DEFAULTS } from './resolveOptions.js';
 import { RunError, printable, oneLine } from '../errors.js';
 import { Batcher } from '../serve/batcher.js';
 import { Engine } from '../serve/engine.js';
@@ -13,32 +15,50 @@ import type { ServeOptions } from '../serve/options.js';
 import { buildServer, type ServerState } from '../serve/server.js';
 import { Shadow } from '../serve/shadow.js';
 
+const SERVE_HELP = `
+Examples:
+  $ batch-score serve -m fixtures/models/linear.onnx                # listens on 127.0.0.1:8080
+  $ batch-score serve -m model.onnx --host 0.0.0.0 --port 0         # any free port: stderr names it
+  $ curl -s localhost:8080/predict -d '{"inputs": [[3, 120.5, 12, 4.2]]}'
+  $ curl -s localhost:8080/predict -H 'Content-Type: text/csv' --data-binary @fixtures/houses.csv
+  $ curl -s localhost:8080/v2/health/ready
+
+Exit codes: 0 stopped by SIGTERM/SIGINT/SIGHUP after answering every request in flight · 2 could not start
+(usage, a port in use, a model that will not load) · 129/130/143 a second signal stopped it at once ·
+1 internal error
+`;
+
+const asForScoring = 'as for scoring';
+
 export function buildServe(): Command {
+  const d = SERVE_DEFAULTS;
   return new Command('serve')
     .description('serve predictions over HTTP: POST /predict (Batch Processing API, ForestFlow, CSV, NDJSON), the Open Inference Protocol (KServe V2) and /metrics')
-    .option('-m, --model <path>', 'the ONNX model (required)')
-    .option('--host <address>', 'address to listen on', SERVE_DEFAULTS.host)
-    .option('--port <n>', 'port to listen on (0: any free port; the address is printed as "listening on http://HOST:PORT")', SERVE_DEFAULTS.port)
-    .option('--name <name>', "the model's name in /v2/models/{name} (default: the model file's base name)")
-    .option('--features <names>', 'as for scoring')
-    .option('--keep <names>', 'as for scoring')
-    .option('--outputs <names>', 'as for scoring')
-    .addOption(new Option('--missing <mode>', 'as for scoring').choices(['error', 'nan']).default('error'))
-    .option('--workers <n>', 'worker threads scoring batches off the thread that serves HTTP, each with its own model session (0: the main thread scores)', SERVE_DEFAULTS.workers)
-    .option('--threads <n>', 'onnxruntime intra-op threads per session (default: cores / (workers + 1))')
-    .option('--retries <n>', 'as for scoring', '0')
-    .option('--retry-delay <ms>', 'as for scoring', '1000')
-    .option('--max-record-bytes <n>', 'as for scoring (CSV and NDJSON bodies)', String(1024 * 1024))
-    .option('--max-batch-size <n>', 'records scored together, gathered across requests', SERVE_DEFAULTS.maxBatchSize)
-    .option('--max-wait-ms <ms>', 'longest a record waits for a batch to fill', SERVE_DEFAULTS.maxWaitMs)
-    .option('--max-queue <n>', 'records waiting at most; more are refused with 503 and Retry-After (also the most records per request)', SERVE_DEFAULTS.maxQueue)
-    .option('--max-body-bytes <n>', 'a larger request body is refused with 413', SERVE_DEFAULTS.maxBodyBytes)
-    .option('--request-timeout <ms>', 'a request must arrive whole within this time (408)', SERVE_DEFAULTS.requestTimeout)
-    .option('--headers-timeout <ms>', "a request's headers must arrive within this time", SERVE_DEFAULTS.headersTimeout)
-    .option('--shadow <path>', 'also score every batch with this model after responding; agreement in /metrics')
-    .option('--shadow-log <path>', 'append both predictions of every record here (JSONL)')
-    .option('-q, --quiet', 'no request log lines')
-    .option('--verbose', 'details of internal errors on stderr');
+    .helpOption('-h, --help', 'this help')
+    .addOption(flag('-m, --model <path>', 'the ONNX model (required)'))
+    .addOption(flag('--host <address>', 'address to listen on', d.host))
+    .addOption(flag('--port <n>', 'port to listen on (0: any free port; the address is printed as "listening on http://HOST:PORT")', d.port))
+    .addOption(flag('--name <name>', "the model's name in /v2/models/{name}", "the model file's base name"))
+    .addOption(flag('--features <names>', asForScoring))
+    .addOption(flag('--keep <names>', asForScoring))
+    .addOption(flag('--outputs <names>', asForScoring))
+    .addOption(flag('--missing <mode>', `${asForScoring}: error or nan`, DEFAULTS.missing))
+    .addOption(flag('--workers <n>', 'worker threads scoring batches off the thread that serves HTTP, each with its own model session (0: the main thread scores)', d.workers))
+    .addOption(flag('--threads <n>', 'onnxruntime intra-op threads per session', 'cores / (workers + 1)'))
+    .addOption(flag('--retries <n>', asForScoring, DEFAULTS.retries))
+    .addOption(flag('--retry-delay <ms>', asForScoring, DEFAULTS.retryDelayMs))
+    .addOption(flag('--max-record-bytes <n>', `${asForScoring} (CSV and NDJSON bodies)`, `${DEFAULTS.maxRecordBytes} (1 MiB)`))
+    .addOption(flag('--max-batch-size <n>', 'records scored together, gathered across requests', d.maxBatchSize))
+    .addOption(flag('--max-wait-ms <ms>', 'longest a record waits for a batch to fill', d.maxWaitMs))
+    .addOption(flag('--max-queue <n>', 'records waiting at most; more are refused with 503 and Retry-After (also the most records per request)', d.maxQueue))
+    .addOption(flag('--max-body-bytes <n>', 'a larger request body is refused with 413', `${d.maxBodyBytes} (4 MiB)`))
+    .addOption(flag('--request-timeout <ms>', 'a request must arrive whole within this time (408)', d.requestTimeout))
+    .addOption(flag('--headers-timeout <ms>', "a request's headers must arrive within this time", d.headersTimeout))
+    .addOption(flag('--shadow <path>', 'also score every batch with this model after responding; agreement in /metrics'))
+    .addOption(flag('--shadow-log <path>', 'append both predictions of every record here (JSONL)'))
+    .addOption(flag('-q, --quiet', 'no request log lines'))
+    .addOption(flag('--verbose', 'details of internal errors on stderr'))
+    .addHelpText('after', SERVE_HELP);
 }
 
 /** Starts the server and resolves with the exit code once it has stopped. */
