@@ -47,10 +47,18 @@ test('every line fits the terminal, and the bar never widens again once it has s
   );
 });
 
-test('the total is the size of all the input files together; unknown with standard input', () => {
+test('the total is what the run reads: every input file, a shard\'s parts, a resumed run\'s rest; unknown with standard input', () => {
   const dir = workdir({ 'a.csv': 'x'.repeat(300), 'b.csv': 'y'.repeat(700) });
-  assert.equal(totalBytes([path.join(dir, 'a.csv'), path.join(dir, 'b.csv')]), 1000);
-  assert.equal(totalBytes([path.join(dir, 'a.csv'), '-']), null);
+  const [a, b] = [path.join(dir, 'a.csv'), path.join(dir, 'b.csv')];
+  assert.equal(totalBytes([a, b]), 1000);
+  assert.equal(totalBytes([a, '-']), null);
+  assert.equal(totalBytes([{ name: a, range: { head: 10, start: 100, end: 250 } }, { name: b, range: null }]), 10 + 150 + 700);
+  assert.equal(totalBytes([{ name: a, range: { head: 10, start: 100, end: 250, inflated: true } }]), 300, 'a gzip part is read from the start');
+  assert.equal(totalBytes(['s3://bucket/key.csv']), null);
+});
+
+test("a resumed run's records from its checkpoint are counted, not in the rate", () => {
+  assert.equal(progressLine(state({ total: null, records: 1_500_000, recordsBefore: 1_000_000, seconds: 10 }), 80), '1,500,000 records · 0 failed · 50,000 rec/s · 0:10 elapsed');
 });
 
 /** Runs a shell command with stderr (and stdout) on an 80-column pseudo-terminal; returns what was drawn. */
@@ -81,7 +89,20 @@ test('on a terminal: the percentage counts every input (the first of two files i
   }
   const first = Number(/(\d+)%/.exec(all[0])![1]);
   assert.ok(first <= 10, `the first frame (during the small file) is at most its tenth of the total, got ${first}%`);
+  assert.match(all.at(-1)!, /\] 100% · 60,000 records · /, 'the last frame: everything read');
   assert.match(drawn, /batch-score: 60000 read, 60000 scored, 0 failed/);
+});
+
+test('on a terminal: a shard counts its own part (100% at its end), --output-dir the records of every input', (t) => {
+  const dir = workdir({ 'small.csv': `id,a,b,c,d\n${rows(6_000)}`, 'large.csv': `id,a,b,c,d\n${rows(54_000, 6_000)}` });
+  const run = `"${process.execPath}" "${BIN}" small.csv large.csv -m "${model('linear.onnx')}" --keep id --workers 0`;
+  const shard = onTerminal(`${run} -o out.csv --shard 1/2`, dir);
+  if (shard === null) return t.skip('util-linux script is not installed: no pseudo-terminal to draw on');
+  const read = Number(/batch-score: (\d+) read/.exec(shard)![1]);
+  assert.ok(read > 20_000 && read < 40_000, `the shard's half: ${read}`);
+  assert.match(frames(shard).at(-1)!, new RegExp(`\\] 100% · ${read.toLocaleString('en-US')} records · `));
+  const dirRun = frames(onTerminal(`${run} --output-dir out`, dir)!);
+  assert.match(dirRun.at(-1)!, /\] 100% · 60,000 records · /, 'the counts of both inputs, not the last one\'s');
 });
 
 test('on a terminal, reading a pipe of unknown size: counts and rate, never a percentage', (t) => {

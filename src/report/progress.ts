@@ -5,11 +5,24 @@
  *   failed, the rate and the time left;
  * - standard input (or any input of unknown size): the counts and the rate, with no percentage and no ETA.
  * It fits the terminal's width (80 columns when unknown), dropping the bar before any number.
+ * The total is what the run reads (plan): a shard's parts, a resumed run's rest, every input of --output-dir.
  */
 import { statSync } from 'node:fs';
 import cliProgress from 'cli-progress';
+import { isS3Url } from '../storage/s3.js';
+
+/** What a run reads of one input: all of it, or a byte range of it (a shard's part, a resumed run's rest). */
+export interface PartRead {
+  name: string;
+  range: { head: number; start: number; end: number; inflated?: boolean } | null;
+}
 
 export interface ProgressBar {
+  /**
+   * Before reading: what the run will read, and the records a resumed run counts from its checkpoint (shown in
+   * the counts, left out of the rate).
+   */
+  plan(parts: PartRead[], recordsBefore?: number): void;
   /** After each batch is written: the source being read (bytesRead so far) and the run's counts. */
   update(p: { source: { bytesRead: number }; scored: number; failed: number }): void;
   stop(): void;
@@ -25,11 +38,14 @@ export interface ProgressState {
   seconds: number;
   /** Seconds left as cli-progress estimates them from recent progress; null while unknown. */
   eta: number | null;
+  /** Records a resumed run counts from its checkpoint: in `records`, not in the rate. */
+  recordsBefore?: number;
 }
 
-export function progressBar(enabled: boolean, inputs: string[], stream: NodeJS.WriteStream = process.stderr): ProgressBar {
-  if (!enabled || !stream.isTTY) return { update() {}, stop() {} };
-  const total = totalBytes(inputs);
+export function progressBar(enabled: boolean, stream: NodeJS.WriteStream = process.stderr): ProgressBar {
+  if (!enabled || !stream.isTTY) return { plan() {}, update() {}, stop() {} };
+  let total: number | null = null;
+  let recordsBefore = 0;
   const started = Date.now();
   const layout = { bar: MAX_BAR };
   const bar = new cliProgress.SingleBar({
@@ -47,6 +63,7 @@ export function progressBar(enabled: boolean, inputs: string[], stream: NodeJS.W
           failed: payload.failed,
           seconds: (Date.now() - started) / 1000,
           eta: total !== null && Number.isFinite(params.eta) && params.value > 0 ? params.eta : null,
+          recordsBefore,
         },
         params.maxWidth,
         layout,
@@ -56,6 +73,10 @@ export function progressBar(enabled: boolean, inputs: string[], stream: NodeJS.W
   const read = new Map<object, number>();
   let began = false;
   return {
+    plan(parts, before = 0) {
+      total = totalBytes(parts);
+      recordsBefore = before;
+    },
     update({ source, scored, failed }) {
       read.set(source, source.bytesRead);
       let bytes = 0;
@@ -73,17 +94,27 @@ export function progressBar(enabled: boolean, inputs: string[], stream: NodeJS.W
   };
 }
 
-/** The size of all the inputs together; null when one is standard input or cannot be sized. */
-export function totalBytes(inputs: string[]): number | null {
+/**
+ * The bytes a run reads: each file's size, or its part's (a shard's head and range, a resumed run's rest); null when
+ * one is standard input, a pipe or a device, an s3:// object, or cannot be sized (the run reports it when it opens
+ * it). A gzip file's part is read from the file's start (its range counts inflated bytes): its whole size counts.
+ */
+export function totalBytes(parts: Array<PartRead | string>): number | null {
   let total = 0;
-  for (const input of inputs) {
-    if (input === '-') return null;
+  for (const entry of parts) {
+    const part = typeof entry === 'string' ? { name: entry, range: null } : entry;
+    if (part.name === '-' || isS3Url(part.name)) return null;
+    const r = part.range;
+    if (r !== null && !r.inflated) {
+      total += r.head + Math.max(0, r.end - r.start);
+      continue;
+    }
     try {
-      const st = statSync(input);
+      const st = statSync(part.name);
       if (!st.isFile()) return null; // a FIFO or a device: no size to measure against
       total += st.size;
     } catch {
-      return null; // the run reports it when it opens the input
+      return null;
     }
   }
   return total;
@@ -106,7 +137,7 @@ const MAX_BAR = 30;
  * width: it only ever shrinks as the numbers grow, so the bar does not jump back and forth between redraws.
  */
 export function progressLine(s: ProgressState, width: number, layout = { bar: MAX_BAR }): string {
-  const rate = s.seconds > 0 ? s.records / s.seconds : 0;
+  const rate = s.seconds > 0 ? (s.records - (s.recordsBefore ?? 0)) / s.seconds : 0;
   const counts = [`${n(s.records)} records`, `${n(s.failed)} failed`, `${n(rate)} rec/s`];
   const room = Math.max(20, width) - 1;
   if (s.total === null) return fit([...counts, `${duration(s.seconds)} elapsed`], room);

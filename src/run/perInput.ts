@@ -35,8 +35,12 @@ export async function runEachInput(
     const files = outputs.forInput(i);
     const own = newCounts();
     try {
+      const before = { scored: counts.scored, failed: counts.failed };
       await runPipeline({
         ...settings,
+        // The progress of the whole run: the inputs before this one counted in.
+        onProgress: (p) => settings.onProgress?.({ ...p, scored: before.scored + p.scored, failed: before.failed + p.failed }),
+        onRead: undefined,
         options: { ...settings.options, inputs: [part.name] },
         sink: files.sink,
         sidecar: files.sidecar,

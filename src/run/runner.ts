@@ -42,6 +42,8 @@ export interface RunSettings {
   sink: Sink;
   sidecar: Sidecar;
   onProgress?: (p: Progress) => void;
+  /** Before reading: what the run reads of its inputs (a resumed run: the rest), with the counts so far. */
+  onRead?: (parts: PartToRead[], counts: RunCounts) => void;
   /** Called once the plan is made (e.g. to warn about left-out outputs). */
   onPlan?: (plan: FeaturePlan, outputs: OutputPlan) => void;
   /** Aborted on SIGINT/SIGTERM: reading stops and the run fails with the signal's reason (a RunError). */
@@ -121,7 +123,9 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
   try {
     // Several inputs: all are checked to agree before anything is written.
     let stdin = options.inputs.length > 1 ? await checkInputs(options, s.signal) : null;
-    for (const part of await partsToRead(s.parts ?? options.inputs.map((name) => ({ name, range: null })), start, options)) {
+    const toRead = await partsToRead(s.parts ?? options.inputs.map((name) => ({ name, range: null })), start, options);
+    s.onRead?.(toRead, counts);
+    for (const part of toRead) {
       checkAbort(s.signal);
       const { name, range } = part;
       const opened = name === '-' && stdin !== null ? stdin : await openInput(name, options, s.signal, range);
