@@ -271,7 +271,28 @@ test('the summary JSON carries the tool and onnxruntime versions and the options
     delimiter: null,
     header: true,
     maxRecordBytes: 1048576,
+    shard: null,
+    compression: null,
+    baseline: null,
+    ood: null,
+    challenger: null,
   });
+});
+
+test('the summary JSON names the newer flags that shape the output: --shard, --compression, --baseline, --ood, --challenger', async () => {
+  const rows = Array.from({ length: 200 }, (_, i) => `${i},${i % 7},2,3,4`).join('\n');
+  const dir = workdir({ 'in.csv': `${HEADER}${rows}\n` });
+  const profile = await runCli(['profile', 'in.csv', '-m', LINEAR, '--keep', 'id', '-o', 'base.json'], { cwd: dir });
+  assert.equal(profile.code, 0, profile.stderr);
+  const challenger = model('linear_challenger.onnx');
+  const args = ['in.csv', '-m', LINEAR, '--keep', 'id', '-o', 'o.parquet', '--compression', 'gzip', '--shard', '1/2', '--baseline', 'base.json', '--ood', 'outside', '--challenger', challenger, '--summary', 's.json'];
+  const r = await runCli(args, { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  const options = (JSON.parse(read(dir, 's.json')) as { options: Record<string, unknown> }).options;
+  assert.deepEqual(
+    [options.outputFormat, options.shard, options.compression, options.baseline, options.ood, options.challenger],
+    ['parquet', '1/2', 'gzip', 'base.json', 'outside', challenger],
+  );
 });
 
 test("inspect's sample says how many sampled records failed, never calling them scored", async () => {

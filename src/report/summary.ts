@@ -20,6 +20,16 @@ export interface OutputOptions {
   delimiter: string | null;
   header: boolean;
   maxRecordBytes: number;
+  /** --shard as given (`K/N`): the run scored that share of the inputs. */
+  shard: string | null;
+  /** Parquet output's page compression; null for other outputs. */
+  compression: Options['compression'] | null;
+  /** --baseline: the profile a run was compared with (--ood's ranges come from it). */
+  baseline: string | null;
+  /** --ood's output column. */
+  ood: string | null;
+  /** --challenger: the second model whose outputs follow as challenger_* columns. */
+  challenger: string | null;
 }
 
 export interface RunSummary {
@@ -81,5 +91,10 @@ export function outputOptions(o: Options, formats: { input: RecordFormat; output
     delimiter: o.delimiter,
     header: o.header,
     maxRecordBytes: o.maxRecordBytes,
+    shard: o.shard === null ? null : `${o.shard.index}/${o.shard.count}`,
+    compression: (formats?.output ?? o.outputFormat) === 'parquet' ? o.compression : null,
+    baseline: o.monitor.baseline,
+    ood: o.monitor.ood,
+    challenger: o.monitor.challenger,
   };
 }
