@@ -232,6 +232,14 @@ test('a PARSE_ERROR or RECORD_TOO_LARGE record keeps the --keep cells read from 
   const b = await runCli(['in.csv', '-m', LINEAR, '--keep', 'id', '--max-record-bytes', '1000'], { cwd: plain });
   assert.equal(b.code, 3, b.stderr);
   assert.deepEqual(b.stdout.trim().split('\n').map((l) => l.split(',')[0]), ['id', 'r1', 'r2', 'r3']);
+  // A record longer than a block of bytes (256 KiB) is dropped as it is read: its start is kept for the id.
+  const spanning = workdir({ 'in.tsv': `id\ta\tb\tc\td\nr1\t1\t2\t3\t4\nr2\t${'9'.repeat(600_000)}\t2\t3\t4\nr3\t1\t2\t3\t4\n` });
+  for (const workers of ['0', '1']) {
+    const c = await runCli(['in.tsv', '-m', LINEAR, '--keep', 'id', '--max-record-bytes', '1000', '--workers', workers], { cwd: spanning });
+    assert.equal(c.code, 3, c.stderr);
+    assert.deepEqual(c.stdout.trim().split('\n').map((l) => l.split('\t')[0]), ['id', 'r1', 'r2', 'r3']);
+    assert.match(c.stdout, /^r2\t$/m, 'an empty prediction');
+  }
 });
 
 test('a JSONL line that is not JSON keeps the --keep members before the point where it breaks', async () => {
