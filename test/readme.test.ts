@@ -63,3 +63,14 @@ test('the first example writes the predictions and the sidecar the README shows'
   assert.equal(read(cwd, 'preds.csv'), shown('`preds.csv` has one row per input record'));
   assert.equal(read(cwd, 'preds.errors.jsonl'), shown('`preds.errors.jsonl` says which records failed'));
 });
+
+test('every flag of every command (its --help) is in the README', () => {
+  for (const command of [[], ['inspect'], ['profile'], ['serve']]) {
+    const r = spawnSync(process.execPath, [BIN, ...command, '--help'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const flags = [...r.stdout.matchAll(/^ {2}(?:-\w, )?(--[a-z-]+)/gm)].map((m) => m[1]);
+    assert.ok(flags.length > 5, `flags found in ${command.join(' ') || 'the main'} help`);
+    const missing = flags.filter((f) => !new RegExp(`${f}(?![a-z-])`).test(README));
+    assert.deepEqual(missing, [], `batch-score ${command.join(' ')} flags not in the README`);
+  }
+});
