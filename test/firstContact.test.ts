@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { ROOT, exists, model, read, runCli, workdir } from './helpers.js';
+import { startServer } from './serveHelpers.js';
 
 const LINEAR = model('linear.onnx');
 const HEADER = 'id,a,b,c,d\n';
@@ -38,6 +39,21 @@ test('workers started with a large input are as quiet as the main thread', async
   const r = await runCli(['in.csv', '-m', LINEAR, '--keep', 'id', '-o', 'o.csv', '--workers', '1'], { cwd: dir, env: { HOME: path.join(dir, 'home'), XDG_CACHE_HOME: '' } });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /^batch-score: 40000 read, 40000 scored, 0 failed in [^\n]*\n$/);
+});
+
+test('serve: onnxruntime prints nothing on stderr when HOME is not writable, unless --verbose', async () => {
+  const dir = workdir({ home: 'not a directory\n' });
+  const env = { HOME: path.join(dir, 'home'), XDG_CACHE_HOME: '' };
+  const WARNS = model('unused_initializer.onnx');
+  for (const workers of ['0', '1']) {
+    const quiet = await startServer(['-m', WARNS, '--workers', workers, '--quiet'], { cwd: dir, env });
+    const { code } = await quiet.stop();
+    assert.equal(code, 0, quiet.stderr());
+    assert.doesNotMatch(quiet.stderr(), /onnxruntime/, `--workers ${workers}`);
+  }
+  const verbose = await startServer(['-m', WARNS, '--verbose', '--quiet'], { cwd: dir, env });
+  await verbose.stop();
+  assert.match(verbose.stderr(), /onnxruntime.*Removing initializer 'unused'/);
 });
 
 // ---------------------------------------------------------------- 2. help and usage errors
@@ -163,6 +179,18 @@ for (const [name, csv, extra, message] of MAPPING_HINTS) {
     assert.equal(exists(dir, 'o.csv'), false);
   });
 }
+
+test('a header read as one column that holds another delimiter: the --delimiter to give', async () => {
+  const dir = workdir({ 'semi.csv': 'id;a;b;c;d\n1;1,5;2;3;4\n', 'tabs.csv': 'id\ta\tb\tc\td\n1\t1\t2\t3\t4\n' });
+  const width = await runCli(['semi.csv', '-m', LINEAR], { cwd: dir });
+  assert.equal(width.code, 2);
+  assert.match(width.stderr, /expects 4 features per record, but the input has 1 column: id;a;b;c;d; the header was read as one column: if its fields are separated by ';', give --delimiter ';'\n$/);
+  const keep = await runCli(['tabs.csv', '-m', LINEAR, '--keep', 'id'], { cwd: dir });
+  assert.equal(keep.code, 2);
+  assert.match(keep.stderr, /--keep column "id" is not in the input\. Columns found: .*; the header was read as one column: if its fields are separated by tabs, give --delimiter tab\n$/);
+  const fixed = await runCli(['tabs.csv', '-m', LINEAR, '--keep', 'id', '--delimiter', 'tab'], { cwd: dir });
+  assert.equal(fixed.code, 0, fixed.stderr);
+});
 
 test('no suggestion when leaving out the id-like columns would not fix the count', async () => {
   const dir = workdir({ 'in.csv': 'id,a,b,c,d,e\n1,1,2,3,4,5\n' });

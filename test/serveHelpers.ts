@@ -15,8 +15,8 @@ export interface Served {
  * Starts `batch-score serve … --port 0` and waits until it is listening and ready. Standard input and output are
  * both /dev/null, as under a service manager or in a container (the run's check that they differ must not apply).
  */
-export async function startServer(args: string[], { ready = true, cwd = workdir() } = {}): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+export async function startServer(args: string[], { ready = true, cwd = workdir(), env = {} as NodeJS.ProcessEnv } = {}): Promise<Served> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (b: Buffer) => (err += b.toString('utf8')));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));

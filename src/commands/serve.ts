@@ -9,6 +9,7 @@ import { DEFAULTS } from './resolveOptions.js';
 import { RunError, printable, oneLine } from '../errors.js';
 import { Batcher } from '../serve/batcher.js';
 import { Engine } from '../serve/engine.js';
+import { setRuntimeLogging } from '../model/session.js';
 import { Metrics, ShadowMetrics } from '../serve/metrics.js';
 import { SERVE_DEFAULTS, resolveServeOptions, type ServeFlags } from './serveOptions.js';
 import type { ServeOptions } from '../serve/options.js';
@@ -57,7 +58,7 @@ export function buildServe(): Command {
     .addOption(flag('--shadow <path>', 'also score every batch with this model after responding; agreement in /metrics'))
     .addOption(flag('--shadow-log <path>', 'append both predictions of every record here (JSONL)'))
     .addOption(flag('-q, --quiet', 'no request log lines'))
-    .addOption(flag('--verbose', 'details of internal errors on stderr'))
+    .addOption(flag('--verbose', "details of internal errors on stderr, and onnxruntime's own log lines"))
     .addHelpText('after', SERVE_HELP);
 }
 
@@ -69,6 +70,7 @@ export async function runServe(flags: ServeFlags, fail: (err: unknown) => number
   } catch (err) {
     return fail(err);
   }
+  setRuntimeLogging(options.verbose);
   const metrics = new Metrics();
   const state: ServerState = { engine: null, batcher: null as unknown as Batcher, ready: false, draining: false };
   let shadow: Shadow | null = null;

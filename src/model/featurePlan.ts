@@ -122,7 +122,20 @@ function fixedBatchOf(inputs: TensorSpec[]): number | null {
 
 /** A mapping error that lists the input's columns (once). */
 function mappingError(what: string, columns: string[]): RunError {
-  return new RunError('MAPPING', `${what}. Columns found: ${someNames(columns, { quoted: false }) || '(none)'}`);
+  const hint = delimiterHint(columns);
+  return new RunError('MAPPING', `${what}. Columns found: ${someNames(columns, { quoted: false }) || '(none)'}${hint ? `; ${hint}` : ''}`);
+}
+
+/**
+ * A header read as one column whose name holds another delimiter (`a;b;c` from a spreadsheet in a comma-decimal
+ * locale, a TSV file named .csv): the delimiter to give.
+ */
+function delimiterHint(columns: string[]): string | null {
+  if (columns.length !== 1) return null;
+  const found = [';', ',', '\t', '|'].find((d) => columns[0].includes(d));
+  if (found === undefined) return null;
+  const flag = found === '\t' ? 'tab' : `'${found}'`;
+  return `the header was read as one column: if its fields are separated by ${found === '\t' ? 'tabs' : `'${found}'`}, give --delimiter ${flag}`;
 }
 
 /**
@@ -134,6 +147,8 @@ function widthMessage(spec: TensorSpec, expected: number, cols: number[], column
   const from = picked.length === columns.length ? 'the input has' : `the ${rule} rule picks`;
   const listed = `${from} ${picked.length.toLocaleString('en-US')} column${picked.length === 1 ? '' : 's'}: ${someNames(picked.map(showColumn), { quoted: false }) || '(none)'}`;
   const base = `model input ${describeSpec(spec)} expects ${expected} feature${expected === 1 ? '' : 's'} per record, but ${listed}`;
+  const delimiter = delimiterHint(columns);
+  if (delimiter !== null) return `${base}; ${delimiter}`;
   const suspects = allColumnsRule ? picked.filter(looksLikeIdOrIndex) : [];
   if (suspects.length === 0 || picked.length - suspects.length !== expected) return base;
   return `${base}; ${suspects.map(hintFor).join('; ')}`;
