@@ -16,6 +16,7 @@ import { RunOutputs, keptAfterStop, writeSummary } from './output/runOutputs.js'
 import { earlyWorkers, newCounts, runPipeline, type RunCounts, type RunSettings } from './run/runner.js';
 import { outputFormatsOf, runEachInput } from './run/perInput.js';
 import { DirOutputs } from './output/dirOutputs.js';
+import { SameFileError } from './output/outputPaths.js';
 import type { Sidecar } from './output/sidecar.js';
 import { outputOptions, summaryLine, type RunSummary } from './report/summary.js';
 import { progressBar } from './report/progress.js';
@@ -272,10 +273,12 @@ async function score(options: Options): Promise<number> {
     }
     // The output, its sidecar, the summary and the drift report are committed together, or not at all.
     const summaryText = () => `${JSON.stringify(summaryOf(), null, 2)}\n`;
-    await (outputs instanceof RunOutputs ? outputs.commit(summaryText, () => reportText(options, monitored?.drift ?? null)) : outputs.commit(summaryText));
+    await commitUnlessStopped(outputs, summaryText, () => reportText(options, monitored?.drift ?? null), interrupt.signal);
     await checkpoint?.completed();
   } catch (err) {
-    ({ failure, exitCode, stopped } = await stoppedRun(err, options, outputs, checkpoint));
+    // After a signal, whatever failed failed because of it (a FIFO whose wait the signal ended reads as empty).
+    const cause = interrupt.signal.aborted ? (interrupt.signal.reason as unknown) : err;
+    ({ failure, exitCode, stopped } = await stoppedRun(cause, options, outputs, checkpoint));
   } finally {
     stopSignals();
     bar.stop();
@@ -290,12 +293,23 @@ async function score(options: Options): Promise<number> {
   else if (!options.quiet) process.stderr.write(`${paintLine(paint, summary)}\n`);
   try {
     const text = `${JSON.stringify(summary, null, 2)}\n`;
-    await (outputs ? outputs.writeSummary(text) : writeSummary(options.targets.summary, text));
+    const wait = !interrupt.signal.aborted; // a stopped run does not wait for the reader of a FIFO
+    if (!(failure instanceof SameFileError)) await (outputs ? outputs.writeSummary(text, wait) : writeSummary(options.targets.summary, text, wait));
   } catch (err) {
     reportRunError(err, options.verbose, options.color);
     if (exitCode === EXIT.ok || exitCode === EXIT.someFailed) exitCode = EXIT.run;
   }
   return exitCode;
+}
+
+/**
+ * Commits the run's files unless a signal came meanwhile. Writing a report or a summary into a FIFO waits for its
+ * reader; a signal ends that wait (releaseFifoOpens) and must stop the run as it would while reading: nothing
+ * committed, exit 128 + n.
+ */
+async function commitUnlessStopped(outputs: RunOutputs | DirOutputs, summary: () => string, report: () => string | null, signal: AbortSignal): Promise<void> {
+  const stillGoing = (): void => signal.throwIfAborted();
+  await (outputs instanceof RunOutputs ? outputs.commit(summary, report, stillGoing) : outputs.commit(summary, stillGoing));
 }
 
 /** A run that failed: nothing is committed (a --resume checkpoint is kept); how it ends: the error, exit code, reason. */
@@ -309,7 +323,10 @@ async function stoppedRun(
   await checkpoint?.stopped(threshold);
   await outputs?.abort(threshold);
   if (err instanceof BrokenPipe) return { failure: undefined, exitCode: EXIT.ok, stopped: 'standard output was closed' };
-  const failure = threshold ? new RunError('THRESHOLD', `${err.message}; ${keptAfterStop(options, outputs?.sidecar ?? null)}`) : err;
+  // What was kept is said once everything is aborted: a signal during the commit finds the sidecar about to be
+  // committed, which the abort takes back.
+  const saysKept = threshold || (err instanceof RunError && STOP_SIGNALS.some(([, code]) => code === err.code));
+  const failure = saysKept ? new RunError(err.code, `${err.message}; ${keptAfterStop(options, outputs?.sidecar ?? null)}`) : err;
   return { failure, exitCode: exitCodeOf(failure), stopped: oneLine(failure) };
 }
 
@@ -377,7 +394,7 @@ function onSignals(controller: AbortController, options: Options, kept: () => st
       process.kill(process.pid, signal);
       return;
     }
-    controller.abort(new RunError(code, `stopped by ${signal}; ${kept()}`));
+    controller.abort(new RunError(code, `stopped by ${signal}`)); // what was kept is added by stoppedRun
   };
   for (const [signal] of STOP_SIGNALS) process.on(signal, handler);
   return () => {
@@ -392,10 +409,11 @@ function onSignals(controller: AbortController, options: Options, kept: () => st
  * signal. With no reader waiting this fails (ENXIO) and does nothing; a writer already there is not disturbed.
  */
 function releaseFifoOpens(options: Options): void {
-  for (const input of options.inputs) if (input !== '-') releaseFifo(input, constants.O_WRONLY);
+  const { baseline, challenger } = options.monitor;
+  for (const read of [...options.inputs, options.model, baseline, challenger]) if (read !== null && read !== '-') releaseFifo(read, constants.O_WRONLY);
   // Likewise a FIFO output waiting for its reader: opening it for reading ourselves ends that wait.
-  const { output, errors, summary } = options.targets;
-  for (const target of [output, errors, summary]) if (target?.inPlace && target.path !== null) releaseFifo(target.path, constants.O_RDONLY);
+  const { output, errors, summary, report } = options.targets;
+  for (const target of [output, errors, summary, report]) if (target?.inPlace && target.path !== null) releaseFifo(target.path, constants.O_RDONLY);
 }
 
 function releaseFifo(file: string, direction: number): void {

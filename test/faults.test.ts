@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BIN, exists, model, read, readSidecar, runCli, workdir } from './helpers.js';
+import { BIN, exists, model, read, readSidecar, runCli, waitsOnFifo, workdir } from './helpers.js';
 
 const LINEAR = model('linear.onnx');
 const GATHER = model('gather_fail.onnx');
@@ -143,16 +143,7 @@ async function waitingOnFifo(): Promise<{ child: ChildProcess; dir: string; stde
   let stderr = '';
   child.stderr!.on('data', (b: Buffer) => (stderr += b));
   const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
-  // Linux names the kernel function a FIFO reader waits in for a writer.
-  const waiting = (): boolean =>
-    readdirSync(`/proc/${child.pid}/task`).some((t) => {
-      try {
-        return readFileSync(`/proc/${child.pid}/task/${t}/wchan`, 'utf8').includes('wait_for_partner');
-      } catch {
-        return false; // the thread has ended
-      }
-    });
-  for (let waited = 0; !waiting(); waited += 20) {
+  for (let waited = 0; !waitsOnFifo(child.pid!); waited += 20) {
     assert.ok(waited < 30_000, `the run never waited to open the FIFO: ${stderr}`);
     await new Promise((r) => setTimeout(r, 20));
   }

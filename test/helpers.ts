@@ -2,8 +2,8 @@
  * Black-box test helpers: run the built CLI the way a user does, in a temporary working directory
  * (xsv's Workdir, zx's CLI tests).
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -66,6 +66,58 @@ export function read(dir: string, name: string): string {
 export function exists(dir: string, name: string): boolean {
   return existsSync(path.join(dir, name));
 }
+
+// ---- issue 10: outputs that must leave nothing behind, special files, waiting for a run
+
+/** Files other than the ones named: temporaries, backups, lock files left behind. */
+export function leftovers(dir: string): string[] {
+  return readdirSync(dir).filter((f) => /\.(tmp|bak|lock)$/.test(f));
+}
+
+/** Polls every 20 ms until `ok` (at most 20 s). */
+export async function until(what: string, ok: () => boolean): Promise<void> {
+  for (let waited = 0; !ok(); waited += 20) {
+    if (waited >= 20_000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Whether a thread of the process waits in open() for the other end of a FIFO (Linux names the kernel function). */
+export function waitsOnFifo(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/task`).some((t) => {
+      try {
+        return readFileSync(`/proc/${pid}/task/${t}/wchan`, 'utf8').includes('wait_for_partner');
+      } catch {
+        return false; // the thread has ended
+      }
+    });
+  } catch {
+    return false; // the process has ended
+  }
+}
+
+/**
+ * Runs a shell script in a private mount namespace with a tmpfs over /dev holding fresh null and full devices and
+ * the fd links, so that a faulty run (as root) can never harm the machine's own /dev/null, /dev/full or
+ * /dev/stdout. null when that is not permitted.
+ */
+export function inPrivateDev(script: string, cwd: string): { status: number | null; stdout: string; stderr: string } | null {
+  const probe = spawnSync('unshare', ['-m', 'true'], { encoding: 'utf8' });
+  if (probe.status !== 0) return null;
+  const setup = [
+    'mount -t tmpfs tmpfs /dev',
+    'mknod -m 666 /dev/null c 1 3',
+    'mknod -m 666 /dev/full c 1 7',
+    'mknod -m 666 /dev/urandom c 1 9',
+    'ln -s /proc/self/fd /dev/fd',
+    'ln -s /proc/self/fd/1 /dev/stdout',
+  ].join(' && ');
+  const r = spawnSync('unshare', ['-m', 'sh', '-c', `${setup} && ${script}`], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export const UNSHARE_SKIP = 'needs `unshare -m` (root or a user namespace) to put a private tmpfs over /dev; never run against the real /dev/null';
 
 export interface SidecarLine {
   source: string;

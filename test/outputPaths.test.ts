@@ -7,40 +7,13 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, createReadStream, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BIN, exists, model, read, readSidecar, runCli, workdir } from './helpers.js';
+import { BIN, UNSHARE_SKIP, exists, inPrivateDev, leftovers, model, read, readSidecar, runCli, until, workdir } from './helpers.js';
 
 const LINEAR = model('linear.onnx');
 const HEADER = 'id,a,b,c,d\n';
 const MIXED = `${HEADER}1,1,2,3,4\n2,x,2,3,4\n3,1,2,3,4\n`;
 
-/** Files other than the ones named: temporaries, backups, lock files left behind. */
-function leftovers(dir: string): string[] {
-  return readdirSync(dir).filter((f) => /\.(tmp|bak|lock)$/.test(f));
-}
-
 // ---- 1. special files are written in place
-
-/**
- * Runs a shell script in a private mount namespace with a tmpfs over /dev holding fresh null and full devices and
- * the fd links, so that a faulty run (as root) can never harm the machine's own /dev/null, /dev/full or
- * /dev/stdout. null when that is not permitted.
- */
-function inPrivateDev(script: string, cwd: string): { status: number | null; stdout: string; stderr: string } | null {
-  const probe = spawnSync('unshare', ['-m', 'true'], { encoding: 'utf8' });
-  if (probe.status !== 0) return null;
-  const setup = [
-    'mount -t tmpfs tmpfs /dev',
-    'mknod -m 666 /dev/null c 1 3',
-    'mknod -m 666 /dev/full c 1 7',
-    'mknod -m 666 /dev/urandom c 1 9',
-    'ln -s /proc/self/fd /dev/fd',
-    'ln -s /proc/self/fd/1 /dev/stdout',
-  ].join(' && ');
-  const r = spawnSync('unshare', ['-m', 'sh', '-c', `${setup} && ${script}`], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-const UNSHARE_SKIP = 'needs `unshare -m` (root or a user namespace) to put a private tmpfs over /dev; never run against the real /dev/null';
 
 test('--errors /dev/null and -o /dev/null are written in place: /dev/null stays a device, a clean run does not remove it', (t) => {
   const dir = workdir({ 'in.csv': MIXED, 'ok.csv': `${HEADER}1,1,2,3,4\n` });
@@ -208,13 +181,6 @@ function endless(dir: string, args: string[]): { child: ReturnType<typeof spawn>
   const feed = setInterval(() => child.stdin!.write(n++ % 3 === 0 ? '[1,"x",3,4]\n' : '[1,2,3,4]\n'), 10);
   const exit = new Promise<number | null>((resolve) => child.on('close', (code) => (clearInterval(feed), resolve(code))));
   return { child, stderr: () => stderr, stop: () => (clearInterval(feed), child.stdin!.end()), exit };
-}
-
-async function until(what: string, ok: () => boolean): Promise<void> {
-  for (let waited = 0; !ok(); waited += 20) {
-    assert.ok(waited < 20_000, `timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const sizeOf = (dir: string, name: string): number => (exists(dir, name) ? statSync(path.join(dir, name)).size : 0);

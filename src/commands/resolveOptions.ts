@@ -9,6 +9,7 @@ import { outputFormatFor, parseFormat } from '../formats/detect.js';
 import { checkDistinct, outputTarget, type NamedFile } from '../output/outputPaths.js';
 import { isS3Url } from '../storage/s3.js';
 import { parseShard } from '../input/shardPlan.js';
+import { checkpointFilesFor, checkpointPaths } from '../run/resume/checkpointer.js';
 
 import type { MonitorOptions, Options } from '../options.js';
 
@@ -85,7 +86,9 @@ export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.Proc
     summary: flags.summary === undefined ? null : outputTarget(flags.summary),
     report: flags.drift === undefined ? null : outputTarget(flags.drift),
   };
-  if (command === 'score' || command === 'profile') checkDistinct(namedFiles(inputs, flags.model, flags, errorsPath));
+  if (command === 'score' || command === 'profile') {
+    checkDistinct([...namedFiles(inputs, flags.model, flags, errorsPath), ...checkpointNamed(targets, flags)]);
+  }
   const keep = flags.keep === undefined ? [] : nameList('--keep', flags.keep, true);
   const ignore = flags.ignore === undefined ? [] : nameList('--ignore', flags.ignore, true);
   const features = flags.features === undefined ? null : nameList('--features', flags.features);
@@ -227,6 +230,22 @@ function namedFiles(inputs: string[], model: string, flags: RawFlags, errorsPath
   if (flags.challenger !== undefined) files.push({ label: `the challenger ${flags.challenger}`, name: flags.challenger, role: 'model' });
   if (flags.drift !== undefined) files.push({ label: `--drift ${flags.drift}`, name: flags.drift, role: 'output' });
   return files;
+}
+
+/**
+ * A run writing a file output writes (with --resume) or removes (without) checkpoint files beside it: they are
+ * outputs too, so an input or the model at one of those names is refused, never removed or written over.
+ */
+function checkpointNamed(targets: Options['targets'], flags: RawFlags): NamedFile[] {
+  const files = checkpointFilesFor(targets, flags.outputDir ?? null);
+  if (files === null) return [];
+  return checkpointPaths(files).map((file) => ({ label: `the checkpoint file ${shownPath(file)} (batch-score's, for --resume)`, name: file, role: 'output' }));
+}
+
+/** A resolved path as a person would type it here: relative when under the working directory. */
+function shownPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
 }
 
 /**

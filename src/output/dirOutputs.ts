@@ -42,9 +42,10 @@ export class DirOutputs {
     if (twice !== undefined) {
       throw new RunError('USAGE', `two inputs are named ${twice}: with --output-dir each input's output is named after it (${inDir(dir, `${twice}.…`)}); give inputs distinct names`);
     }
-    if (!isS3Url(dir)) await mkdir(dir, { recursive: true }).catch((err: unknown) => Promise.reject(outputError(dir, err)));
     const paths = options.inputs.map((_, i) => ({ output: inDir(dir, `${bases[i]}.${EXTENSION[formats[i]]}`), errors: inDir(dir, `${bases[i]}.errors.jsonl`) }));
+    // Checked before DIR is made: a refused run leaves nothing behind, not even an empty directory.
     checkDistinct(namedFiles(options, paths));
+    if (!isS3Url(dir)) await makeDirectory(dir);
     const runs: RunOutputs[] = [];
     try {
       for (const [i, p] of paths.entries()) {
@@ -72,9 +73,11 @@ export class DirOutputs {
     return { byCode, where };
   }
 
-  async commit(summary: () => string): Promise<void> {
+  /** As RunOutputs.commit: every input's files finished, then (unless `stillGoing` throws) committed together. */
+  async commit(summary: () => string, stillGoing: () => void = () => undefined): Promise<void> {
     const steps = [];
     for (const r of this.runs) steps.push(...(await r.finish(summary)));
+    stillGoing();
     if (steps.length > 0) await commitTogether(steps);
     for (const r of this.runs) r.committed();
   }
@@ -83,12 +86,22 @@ export class DirOutputs {
     for (const r of this.runs) await r.abort(threshold);
   }
 
-  async writeSummary(text: string): Promise<void> {
-    await (this.runs.length > 0 ? this.runs[0].writeSummary(text) : writeSummary(this.options.targets.summary, text));
+  async writeSummary(text: string, wait = true): Promise<void> {
+    await (this.runs.length > 0 ? this.runs[0].writeSummary(text, wait) : writeSummary(this.options.targets.summary, text, wait));
   }
 
   async close(): Promise<void> {
     for (const r of this.runs) await r.close();
+  }
+}
+
+/** DIR, made when missing (its parents too); a file at that path is an error naming it. */
+async function makeDirectory(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new RunError('OUTPUT', `cannot write into --output-dir ${dir}: it is a file, not a directory`);
+    throw outputError(dir, err);
   }
 }
 

@@ -61,6 +61,17 @@ function checkDirectory(shown: string, dir: string): void {
   if (!st.isDirectory()) throw new RunError('OUTPUT', `cannot write ${shown}: ${dir} is not a directory`);
 }
 
+/**
+ * An output that is another file of the run. A run refused so writes nothing at all, not even its summary: the
+ * summary's path may be the very file in question (with --output-dir the outputs' names are known only once the
+ * inputs' formats are).
+ */
+export class SameFileError extends RunError {
+  constructor(message: string) {
+    super('USAGE', message);
+  }
+}
+
 /** A file named on the command line, for the identity check. */
 export interface NamedFile {
   /** How to name it in a message: `-o x.csv`, `--errors in.csv`, `input in.csv`. */
@@ -81,7 +92,7 @@ export function checkDistinct(files: NamedFile[]): void {
       if (files[i].role !== 'output' && files[j].role !== 'output') continue;
       const shared = ids[i].keys.find((k) => ids[j].keys.includes(k));
       if (shared === undefined || mayShare(files[i], files[j], ids[i])) continue;
-      throw new RunError('USAGE', `${files[j].label} is the same file as ${files[i].label}; every output needs a file of its own`);
+      throw new SameFileError(`${files[j].label} is the same file as ${files[i].label}; every output needs a file of its own`);
     }
   }
 }

@@ -7,9 +7,10 @@
  * - over the error thresholds (exit 4): as a failure, and a file sidecar is kept as `<sidecar>.aborted.jsonl`,
  *   so it is never mistaken for the sidecar of the older output at the output path.
  */
+import { closeSync, constants, openSync, statSync, writeSync } from 'node:fs';
 import type { Options } from '../options.js';
 import { isGzipPath } from '../formats/detect.js';
-import { commitTogether, type CommitStep } from './commit.js';
+import { commitTogether, outputError, type CommitStep } from './commit.js';
 import type { OutputTarget } from '../options.js';
 import { AtomicFileSink, InPlaceSink, StdoutSink, type Sink } from './sinks.js';
 import { Sidecar } from './sidecar.js';
@@ -61,9 +62,13 @@ export class RunOutputs {
     }
   }
 
-  /** Every record is accounted for: finish all files, then commit them together. `summary` gives the JSON text. */
-  async commit(summary: () => string, report: () => string | null = () => null): Promise<void> {
+  /**
+   * Every record is accounted for: finish all files, then commit them together. `summary` gives the JSON text;
+   * `stillGoing` may throw to stop the run after the files are finished and before anything is committed.
+   */
+  async commit(summary: () => string, report: () => string | null = () => null, stillGoing: () => void = () => undefined): Promise<void> {
     const steps = await this.finish(summary, report);
+    stillGoing();
     if (steps.length > 0) await commitTogether(steps);
     this.committed();
   }
@@ -109,10 +114,10 @@ export class RunOutputs {
     else await this.sidecar.abort();
   }
 
-  /** The summary of a run that did not commit it (a failed run, or one written in place). */
-  async writeSummary(text: string): Promise<void> {
+  /** The summary of a run that did not commit it (a failed run, or one written in place); `wait`: see writeSummary. */
+  async writeSummary(text: string, wait = true): Promise<void> {
     if (this.summaryDone) return;
-    await writeSummary(this.options.targets.summary, text);
+    await writeSummary(this.options.targets.summary, text, wait);
   }
 
   async close(): Promise<void> {
@@ -120,15 +125,47 @@ export class RunOutputs {
   }
 }
 
-/** Writes the summary alone: atomically to a file, in place to standard output or a device. */
-export async function writeSummary(target: OutputTarget | null, text: string): Promise<void> {
+/**
+ * Writes the summary alone: atomically to a file, in place to standard output or a device. Without `wait` (a run
+ * stopped by a signal) a FIFO gets it only if its reader is there now: waiting for one would keep the stopped run
+ * from ending, and the signal that could end that wait has been spent.
+ */
+export async function writeSummary(target: OutputTarget | null, text: string, wait = true): Promise<void> {
   if (target === null) return;
+  if (!wait && target.inPlace && target.path !== null && isFifo(target.path)) return writeIfRead(target, text);
   const sink = await openOutput(target, false);
   try {
     await sink.write(text);
     await sink.commit();
   } finally {
     await sink.abort();
+  }
+}
+
+function isFifo(file: string): boolean {
+  try {
+    return statSync(file).isFIFO();
+  } catch {
+    return false;
+  }
+}
+
+/** Writes to a FIFO if it has a reader now (opened without blocking: ENXIO when none); a small text fits its buffer. */
+function writeIfRead(target: OutputTarget, text: string): void {
+  let fd: number;
+  try {
+    fd = openSync(target.path!, constants.O_WRONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENXIO') return; // no reader: no one to tell
+    throw outputError(target.shown, err);
+  }
+  try {
+    const bytes = Buffer.from(text);
+    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+  } catch (err) {
+    throw outputError(target.shown, err);
+  } finally {
+    closeSync(fd);
   }
 }
 

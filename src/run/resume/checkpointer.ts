@@ -5,9 +5,10 @@
  * at any moment leaves the last journal, and files at least as long as it says: the next run cuts them back to it
  * and carries on.
  */
-import { rm } from 'node:fs/promises';
+import { lstat, rm } from 'node:fs/promises';
 import { sizeFromEnv } from '../../input/testSizes.js';
-import { JOURNAL_VERSION, readJournal, removeJournal, writeJournal, type CheckpointPoint, type Journal } from './journal.js';
+import type { Options } from '../../options.js';
+import { JOURNAL_VERSION, journalTemporary, readJournal, removeJournal, writeJournal, type CheckpointPoint, type Journal } from './journal.js';
 import { jobDifferences, type JobFingerprint } from './fingerprint.js';
 import { RunError } from '../../errors.js';
 
@@ -20,6 +21,35 @@ export interface CheckpointFiles {
 
 export function checkpointFiles(output: string, sidecar: string): CheckpointFiles {
   return { journal: `${output}.resume.json`, output: `${output}.resume.partial`, sidecar: `${sidecar}.resume.partial` };
+}
+
+/**
+ * The checkpoint files of a run writing these targets, whether it resumes or not (a run without --resume removes
+ * an old checkpoint): null when it has none (a stream output, --output-dir).
+ */
+export function checkpointFilesFor(targets: Options['targets'], outputDir: string | null): CheckpointFiles | null {
+  const { output, errors } = targets;
+  if (output.path === null || output.inPlace || outputDir !== null) return null;
+  return checkpointFiles(output.path, errors.path ?? output.path);
+}
+
+/** Every path a checkpoint writes or removes (the journal's temporary too), each once (a sidecar on stdout has none). */
+export function checkpointPaths(files: CheckpointFiles): string[] {
+  return [...new Set([files.journal, journalTemporary(files.journal), files.output, files.sidecar])];
+}
+
+/**
+ * The checkpoint's paths are batch-score's own, written and removed without asking: anything there but a regular
+ * file (a directory, a FIFO, a device, a symlink that would be written through) is refused rather than removed or
+ * written into, as for any output (issue 10).
+ */
+export async function refuseSpecialCheckpointFiles(files: CheckpointFiles): Promise<void> {
+  for (const file of checkpointPaths(files)) {
+    const st = await lstat(file).catch(() => null);
+    if (st === null || st.isFile()) continue;
+    const kind = st.isDirectory() ? 'a directory' : st.isSymbolicLink() ? 'a symbolic link' : st.isFIFO() ? 'a FIFO' : 'a special file';
+    throw new RunError('OUTPUT', `cannot keep a checkpoint at ${file}: it is ${kind}, not a regular file (batch-score writes and removes its checkpoint there); move it away`);
+  }
 }
 
 /**

@@ -72,7 +72,7 @@ export async function writeJournal(file: string, journal: Journal): Promise<void
 }
 
 /** One name (not per process): a run killed while writing it leaves nothing that the next run does not replace or remove. */
-function journalTemporary(file: string): string {
+export function journalTemporary(file: string): string {
   return `${file}.tmp`;
 }
 

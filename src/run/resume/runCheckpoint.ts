@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { RunError } from '../../errors.js';
 import type { Options } from '../../options.js';
 import type { ResumedFiles } from '../../output/runOutputs.js';
-import { Checkpointer, checkpointFiles, checkpointToResume, removeCheckpoint, type CheckpointFiles, type CheckpointedFile } from './checkpointer.js';
+import { Checkpointer, checkpointFilesFor, checkpointToResume, refuseSpecialCheckpointFiles, removeCheckpoint, type CheckpointFiles, type CheckpointedFile } from './checkpointer.js';
 import { fingerprintJob, type JobFingerprint } from './fingerprint.js';
 import { removeJournal, type Journal } from './journal.js';
 import type { RunResume } from './resumeRun.js';
@@ -27,9 +27,9 @@ export class RunCheckpoint {
    * replaces it.
    */
   static async find(options: Options, modelSha256: string): Promise<RunCheckpoint | null> {
-    const { output, errors } = options.targets;
-    if (output.path === null || output.inPlace || options.outputDir !== null) return null;
-    const files = checkpointFiles(output.path, errors.path ?? output.path);
+    const files = checkpointFilesFor(options.targets, options.outputDir);
+    if (files === null) return null;
+    await refuseSpecialCheckpointFiles(files);
     if (!options.resume) {
       await removeCheckpoint(files);
       return null;
