@@ -88,7 +88,7 @@ test('--help: defaults as written (no quoted numbers, one for --workers), every 
   const workers = help.match(/--workers <n> [^-]*/)![0];
   assert.equal(workers.match(/default/g)?.length, 1, `one default for --workers: ${workers}`);
   assert.match(help, /--ignore <names>/);
-  for (const code of ['0', '1', '2', '3', '4', '129', '130', '143']) assert.match(r.stdout, new RegExp(`^\\s+${code}\\b|; ${code} `, 'm'), `exit code ${code}`);
+  for (const code of ['0', '1', '2', '3', '4', '5', '129', '130', '143']) assert.match(r.stdout, new RegExp(`^\\s+${code}\\b|; ${code} `, 'm'), `exit code ${code}`);
   assert.match(r.stdout, /Examples:\n {2}\$ batch-score /);
   assert.match(r.stdout, /help \[command\]/);
 });
@@ -110,6 +110,7 @@ for (const [name, usage] of SUBCOMMANDS) {
       assert.match(help, /-h, --help this help/);
       assert.match(r.stdout, new RegExp(`Examples:\n {2}\\$ batch-score ${name} `));
       assert.match(help, /Exit codes: 0 .* 2 .* 1 internal error/);
+      if (name !== 'inspect') assert.match(help, /\b129\/130\/143\b/, 'what a signal ends it with');
     }
   });
 }

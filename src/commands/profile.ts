@@ -17,7 +17,8 @@ column, count, missing, min, max, mean, std and quantile bins (deciles by defaul
 outputs the most frequent values and an "other" share. It is the same for every --workers and --batch-size.
 
 Exit codes: 0 profiled · 3 profiled, some records failed (see the sidecar; they are not in the profile) ·
-2 the run could not start or go on · 4 over --max-errors/--max-error-rate · 1 internal error
+2 the run could not start or go on · 4 over --max-errors/--max-error-rate · 129/130/143 hung up, interrupted or
+terminated by a signal; no profile written · 1 internal error
 `;
 
 const asForScoring = 'as for scoring';
