@@ -288,18 +288,33 @@ async function score(options: Options): Promise<number> {
     await outputs?.close();
     process.stdin.destroy(); // an unread stdin (e.g. after a broken pipe) must not keep the process alive
   }
-  const summary = summaryOf();
-  if (failure !== undefined) reportRunError(failure, options.verbose, options.color);
+  return endRun(options, outputs, summaryOf(), { failure, exitCode, signalled: interrupt.signal.aborted }, paint);
+}
+
+/**
+ * The run's last words: its error or summary line on stderr, and its summary file (a failure to write that is a
+ * run error too). Returns the exit code.
+ */
+async function endRun(
+  options: Options,
+  outputs: RunOutputs | DirOutputs | null,
+  summary: RunSummary,
+  end: { failure: unknown; exitCode: number; signalled: boolean },
+  paint: InstanceType<typeof Chalk>,
+): Promise<number> {
+  if (end.failure !== undefined) reportRunError(end.failure, options.verbose, options.color);
   else if (!options.quiet) process.stderr.write(`${paintLine(paint, summary)}\n`);
+  // A run refused for writing one file twice writes nothing, not even its summary: that may be the file in question.
+  if (end.failure instanceof SameFileError) return end.exitCode;
   try {
     const text = `${JSON.stringify(summary, null, 2)}\n`;
-    const wait = !interrupt.signal.aborted; // a stopped run does not wait for the reader of a FIFO
-    if (!(failure instanceof SameFileError)) await (outputs ? outputs.writeSummary(text, wait) : writeSummary(options.targets.summary, text, wait));
+    const wait = !end.signalled; // a stopped run does not wait for the reader of a FIFO
+    await (outputs ? outputs.writeSummary(text, wait) : writeSummary(options.targets.summary, text, wait));
   } catch (err) {
     reportRunError(err, options.verbose, options.color);
-    if (exitCode === EXIT.ok || exitCode === EXIT.someFailed) exitCode = EXIT.run;
+    if (end.exitCode === EXIT.ok || end.exitCode === EXIT.someFailed) return EXIT.run;
   }
-  return exitCode;
+  return end.exitCode;
 }
 
 /**

@@ -12,7 +12,7 @@ const LINEAR = model('linear.onnx'); // 4 float features
 
 test('a CSV whose first 600 KiB after the header are blank lines is scored (no wait for a layout no block makes)', { timeout: 60_000 }, async () => {
   const dir = workdir({ 'in.csv': `id,a,b,c,d\n${'\n'.repeat(600 * 1024)}1,1,2,3,4\n${'\r\n'.repeat(300 * 1024)}2,1,2,3,4\n` });
-  for (const workers of ['1', '2']) {
+  for (const workers of ['0', '1', '2']) {
     const r = await runCli(['in.csv', '-m', LINEAR, '--keep', 'id', '--workers', workers], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'id,variable\n1,7.4\n2,7.4\n');

@@ -254,6 +254,23 @@ test('a run to standard output streams its sidecar as records fail; a signal kee
   assert.equal(readSidecar(dir, 'mine.jsonl').length, 1);
 });
 
+test('a FIFO output streams its sidecar as standard output does: a signal keeps every reason found', async () => {
+  const dir = workdir();
+  assert.equal(spawnSync('mkfifo', [path.join(dir, 'f')]).status, 0);
+  const reader = createReadStream(path.join(dir, 'f'));
+  let rows = 0;
+  reader.on('data', (b) => (rows += String(b).split('\n').length - 1));
+  const run = endless(dir, ['-o', 'f', '--output-format', 'jsonl']);
+  await until('failures in the sidecar while the run goes on', () => rows > 10 && sizeOf(dir, 'batch-score.errors.jsonl') > 0 && read(dir, 'batch-score.errors.jsonl').split('\n').length > 5);
+  run.child.kill('SIGTERM');
+  assert.equal(await run.exit, 143, run.stderr());
+  const after = readSidecar(dir, 'batch-score.errors.jsonl');
+  assert.ok(after.length > 5 && after.every((e, i) => e.row === 3 * i + 1), 'every bad record, in order, none missing');
+  assert.match(run.stderr(), /\[TERMINATED\] stopped by SIGTERM; the predictions so far went to f; the failures so far are in batch-score.errors.jsonl/);
+  assert.ok(lstatSync(path.join(dir, 'f')).isFIFO());
+  assert.deepEqual(leftovers(dir), []);
+});
+
 test('the summary\'s errorsFile and the closing line say where the failures went', async () => {
   const dir = workdir({ 'in.csv': MIXED, 'ok.csv': `${HEADER}1,1,2,3,4\n` });
   const toStdout = await runCli(['in.csv', '-m', LINEAR, '--keep', 'id', '--summary', 's.json'], { cwd: dir });
