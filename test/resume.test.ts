@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -130,20 +130,35 @@ test('the summary says the run was resumed and from which record', async () => {
   const args = ['in.csv', '-m', LINEAR, '--keep', 'id', '-o', 'out.csv', '--resume', '--workers', '0', '--summary', 's.json'];
   await leaveCheckpoint(dir, args);
   const journal = JSON.parse(readFileSync(path.join(dir, 'out.csv.resume.json'), 'utf8'));
+  // The run goes on from the journal's point or a later one of the progress log (what the files hold past it).
+  const logged = loggedRecords(dir);
   const r = await runCli(args, { cwd: dir, env: ENV });
   assert.equal(r.code, DONE, r.stderr);
   const summary = JSON.parse(readFileSync(path.join(dir, 's.json'), 'utf8'));
-  assert.equal(summary.resumed?.fromRecord, journal.point.records);
-  assert.ok(summary.resumed.fromRecord > 0);
+  assert.ok(summary.resumed?.fromRecord >= journal.point.records && summary.resumed.fromRecord > 0, r.stderr);
+  assert.ok(logged.includes(summary.resumed.fromRecord), `${summary.resumed.fromRecord} is a logged point`);
   assert.match(r.stderr, /resumed from record [\d,]+/);
 });
 
-/** Leaves a checkpoint of `args` in `dir` (killed after its first checkpoint). */
-async function leaveCheckpoint(dir: string, args: string[]): Promise<void> {
+/** The records counts of the points in the progress log (its whole lines). */
+function loggedRecords(dir: string): number[] {
+  const file = path.join(dir, 'out.csv.resume.log');
+  const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
+  return lines.flatMap((l) => {
+    try {
+      return [JSON.parse(l).records as number];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** Leaves a checkpoint of `args` in `dir` (killed after its first checkpoint, or once `ready` says so). */
+async function leaveCheckpoint(dir: string, args: string[], ready = () => true): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, ...ENV }, stdio: 'ignore' });
     const poll = setInterval(() => {
-      if (existsSync(path.join(dir, 'out.csv.resume.json'))) child.kill('SIGKILL');
+      if (existsSync(path.join(dir, 'out.csv.resume.json')) && ready()) child.kill('SIGKILL');
     }, 5);
     child.on('error', reject);
     child.on('close', () => (clearInterval(poll), resolve()));
@@ -151,6 +166,25 @@ async function leaveCheckpoint(dir: string, args: string[]): Promise<void> {
   assert.ok(existsSync(path.join(dir, 'out.csv.resume.json')), 'a checkpoint was left');
   assert.ok(!existsSync(path.join(dir, 'out.csv')), 'no output at the path before the run completes');
 }
+
+test('a power loss: points of the progress log whose bytes are not in the files are not trusted', async () => {
+  const args = ['in.csv', '-m', LINEAR, '--keep', 'id', '-o', 'out.csv', '--workers', '0', '--summary', 's.json'];
+  const whole = workdir({ 'in.csv': input() });
+  assert.equal((await runCli(args, { cwd: whole, env: ENV })).code, DONE);
+  const dir = workdir({ 'in.csv': input() });
+  const journalOf = () => JSON.parse(readFileSync(path.join(dir, 'out.csv.resume.json'), 'utf8'));
+  await leaveCheckpoint(dir, [...args, '--resume'], () => loggedRecords(dir).some((n) => n > journalOf().point.records));
+  const journal = journalOf();
+  // As after a power loss: the log reached the disk, the output's bytes after the journal's point did not (zeros).
+  const partial = path.join(dir, 'out.csv.resume.partial');
+  const bytes = readFileSync(partial);
+  assert.ok(loggedRecords(dir).some((n) => n > journal.point.records), 'the log names points past the journal');
+  writeFileSync(partial, Buffer.concat([bytes.subarray(0, journal.point.outputBytes), Buffer.alloc(bytes.length - journal.point.outputBytes)]));
+  const r = await runCli([...args, '--resume'], { cwd: dir, env: ENV });
+  assert.equal(r.code, DONE, r.stderr);
+  assert.equal(JSON.parse(readFileSync(path.join(dir, 's.json'), 'utf8')).resumed.fromRecord, journal.point.records);
+  for (const f of ['out.csv', 'out.errors.jsonl']) assert.ok(readFileSync(path.join(dir, f)).equals(readFileSync(path.join(whole, f))), f);
+});
 
 test('a checkpoint of another job is refused (exit 2, naming what changed); without --resume it is replaced', async () => {
   const base = ['in.csv', '-m', LINEAR, '--keep', 'id', '-o', 'out.csv', '--workers', '0'];

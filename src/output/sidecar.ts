@@ -14,6 +14,7 @@ import { acquireLock, type CommitStep, type Lock } from './commit.js';
 import type { OutputTarget } from '../options.js';
 import { AtomicFileSink, InPlaceSink, StdoutSink, type Sink } from './sinks.js';
 import { isS3Url } from '../storage/s3.js';
+import { EMPTY_DIGEST } from './segmentDigest.js';
 
 export interface SidecarEntry {
   source: string;
@@ -75,6 +76,11 @@ export class Sidecar {
   /** The sidecar file's length once flushed (0 when it is not a file of this run's). */
   get length(): number {
     return this.sink instanceof AtomicFileSink ? this.sink.length : 0;
+  }
+
+  /** The digest of the entries written since the last call (a resumable sidecar; nothing written yet: the empty one). */
+  takeDigest(): string {
+    return this.sink instanceof AtomicFileSink ? this.sink.takeDigest() : EMPTY_DIGEST;
   }
 
   /** Its entries so far on disk (a checkpoint names none that is not). */

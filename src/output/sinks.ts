@@ -14,6 +14,7 @@ import type { Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { besideName, commitTogether, liveTemporaryFiles, outputError, type CommitStep } from './commit.js';
 import { checkBucket, isS3Url, putObject } from '../storage/s3.js';
+import { EMPTY_DIGEST, SegmentDigest } from './segmentDigest.js';
 
 export interface Sink {
   write(text: string | Uint8Array): Promise<void>;
@@ -136,6 +137,8 @@ export class AtomicFileSink implements Sink {
 
   private readonly keep: boolean;
   private readonly from: number;
+  /** A resumable file's bytes since the last point offered (the progress log names each point with their digest). */
+  private readonly segment: SegmentDigest | null;
   /** Bytes handed to write() (the file's length once they are flushed). */
   private accepted = 0;
 
@@ -143,6 +146,7 @@ export class AtomicFileSink implements Sink {
     this.temp = resume?.temp ?? besideName(isS3Url(target) ? path.join(tmpdir(), 'batch-score-spool') : target, 'tmp');
     this.keep = resume !== undefined;
     this.from = resume?.from ?? 0;
+    this.segment = this.keep ? new SegmentDigest() : null;
     if (!this.keep) liveTemporaryFiles().add(this.temp);
     this.out = new FileStream(this.temp, resume?.flags ?? 'wx', gzip);
   }
@@ -159,9 +163,15 @@ export class AtomicFileSink implements Sink {
     this.check();
   }
 
+  /** The digest of the bytes written since the last call (a file that is not resumable keeps none). */
+  takeDigest(): string {
+    return this.segment?.take() ?? EMPTY_DIGEST;
+  }
+
   async write(text: string | Uint8Array): Promise<void> {
     this.check();
     this.accepted += typeof text === 'string' ? Buffer.byteLength(text) : text.length;
+    this.segment?.update(text);
     await this.out.write(text);
     this.check();
   }

@@ -10,17 +10,20 @@ import { sizeFromEnv } from '../../input/testSizes.js';
 import type { Options } from '../../options.js';
 import { JOURNAL_VERSION, journalTemporary, readJournal, removeJournal, writeJournal, type CheckpointPoint, type Journal } from './journal.js';
 import { jobDifferences, type JobFingerprint } from './fingerprint.js';
+import { ProgressLog } from './progressLog.js';
 import { RunError } from '../../errors.js';
 
 /** Where a checkpoint lives: beside the output and the sidecar, under names that say what they are. */
 export interface CheckpointFiles {
   journal: string;
+  /** The points reached since the journal's (progressLog.ts). */
+  log: string;
   output: string;
   sidecar: string;
 }
 
 export function checkpointFiles(output: string, sidecar: string): CheckpointFiles {
-  return { journal: `${output}.resume.json`, output: `${output}.resume.partial`, sidecar: `${sidecar}.resume.partial` };
+  return { journal: `${output}.resume.json`, log: `${output}.resume.log`, output: `${output}.resume.partial`, sidecar: `${sidecar}.resume.partial` };
 }
 
 /**
@@ -62,9 +65,13 @@ const CHECKPOINT_MS = sizeFromEnv('BATCH_SCORE_CHECKPOINT_MS', 1000);
 /** The point reached, without the file lengths (the checkpointer takes them when the point is offered). */
 export type Reached = Omit<CheckpointPoint, 'outputBytes' | 'sidecarBytes'>;
 
-/** The files a checkpoint cuts back to its lengths: their lengths now, and a way to put them on disk. */
+/**
+ * The files a checkpoint cuts back to its lengths: their lengths now, the digest of the bytes written since the
+ * last point, and a way to put them on disk.
+ */
 export interface CheckpointedFile {
   readonly length: number;
+  takeDigest(): string;
   sync(): Promise<void>;
 }
 
@@ -88,20 +95,26 @@ export class Checkpointer {
   private committed: CheckpointPoint | null = null;
   private committing: Promise<void> = Promise.resolve();
   private failure: unknown;
+  private readonly log: ProgressLog;
 
   constructor(
     private readonly files: CheckpointFiles,
     private readonly fingerprint: JobFingerprint,
     private readonly output: CheckpointedFile,
     private readonly sidecar: CheckpointedFile,
-  ) {}
+    start: CheckpointPoint | null,
+  ) {
+    this.log = new ProgressLog(files.log, start);
+  }
 
   /**
-   * After a block is written, before the next one is: the point and the files' lengths now belong together. It is
-   * committed when the last checkpoint is old enough, while the run goes on writing (later bytes are cut off again).
+   * After a block is written, before the next one is: the point and the files' lengths now belong together. It goes
+   * to the progress log at once, and is committed when the last checkpoint is old enough, while the run goes on
+   * writing (later bytes are cut off again).
    */
   offer(reached: Reached): void {
-    this.point = { ...reached, outputBytes: this.output.length, sidecarBytes: this.sidecar.length };
+    const point = (this.point = { ...reached, outputBytes: this.output.length, sidecarBytes: this.sidecar.length });
+    this.log.append({ ...point, outputDigest: this.output.takeDigest(), sidecarDigest: this.sidecar.takeDigest() });
     if (Date.now() - this.last >= CHECKPOINT_MS) void this.commit().catch(() => undefined);
   }
 
@@ -117,6 +130,7 @@ export class Checkpointer {
         await this.output.sync();
         await this.sidecar.sync();
         await writeJournal(this.files.journal, { version: JOURNAL_VERSION, fingerprint: this.fingerprint, point });
+        this.log.committed(point);
       } catch (err) {
         this.failure = err;
       }
@@ -129,18 +143,15 @@ export class Checkpointer {
   /** Waits for a commit under way (before the files are renamed into place); throws its failure. */
   async settle(): Promise<void> {
     await this.committing;
+    await this.log.close();
     if (this.failure !== undefined) throw this.failure;
-  }
-
-  /** The run completed and its outputs are committed: the checkpoint is of no more use. */
-  async remove(): Promise<void> {
-    await removeCheckpoint(this.files);
   }
 }
 
 /** Removes a checkpoint's files (a completed run's, or an old one a run without --resume replaced). */
 export async function removeCheckpoint(files: CheckpointFiles): Promise<void> {
   await removeJournal(files.journal);
+  await rm(files.log, { force: true });
   await rm(files.output, { force: true });
   await rm(files.sidecar, { force: true });
 }

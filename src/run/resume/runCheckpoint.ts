@@ -2,13 +2,14 @@
  * A --resume run's checkpoint, from the command's side: found (or refused) before the outputs are opened, the
  * output and the sidecar opened where it left them, and committed or removed as the run ends.
  */
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { RunError } from '../../errors.js';
 import type { Options } from '../../options.js';
 import type { ResumedFiles } from '../../output/runOutputs.js';
 import { Checkpointer, checkpointFilesFor, checkpointToResume, refuseSpecialCheckpointFiles, removeCheckpoint, type CheckpointFiles, type CheckpointedFile } from './checkpointer.js';
 import { fingerprintJob, type JobFingerprint } from './fingerprint.js';
-import { removeJournal, type Journal } from './journal.js';
+import { removeJournal, writeJournal, type Journal } from './journal.js';
+import { furthestWritten } from './progressLog.js';
 import type { RunResume } from './resumeRun.js';
 
 export class RunCheckpoint {
@@ -35,12 +36,12 @@ export class RunCheckpoint {
       return null;
     }
     const fingerprint = await fingerprintJob(options, modelSha256);
-    const journal = await checkpointToResume(files, fingerprint);
-    if (journal) {
-      await checkKept(files.output, journal.point.outputBytes, files.journal);
-      await checkKept(files.sidecar, journal.point.sidecarBytes, files.journal);
+    const saved = await checkpointToResume(files, fingerprint);
+    if (saved) {
+      await checkKept(files.output, saved.point.outputBytes, files.journal);
+      await checkKept(files.sidecar, saved.point.sidecarBytes, files.journal);
     }
-    return new RunCheckpoint(files, fingerprint, journal);
+    return new RunCheckpoint(files, fingerprint, saved && (await furthestCommitted(files, saved)));
   }
 
   /** Records read before the checkpoint this run continues (undefined: it starts afresh). */
@@ -63,8 +64,9 @@ export class RunCheckpoint {
 
   /** The run's side: where it starts, and the checkpointer that takes the points it reaches in these files. */
   start(output: CheckpointedFile, sidecar: CheckpointedFile): RunResume {
-    const checkpointer = (this.checkpointer = new Checkpointer(this.files, this.fingerprint, output, sidecar));
-    return { start: this.journal?.point ?? null, reached: (point) => checkpointer.offer(point) };
+    const start = this.journal?.point ?? null;
+    const checkpointer = (this.checkpointer = new Checkpointer(this.files, this.fingerprint, output, sidecar, start));
+    return { start, reached: (point) => checkpointer.offer(point) };
   }
 
   /**
@@ -86,6 +88,32 @@ export class RunCheckpoint {
   async stopped(threshold: boolean): Promise<void> {
     if (threshold) await removeCheckpoint(this.files);
     else await this.checkpointer?.commit().catch(() => undefined);
+    await this.checkpointer?.settle().catch(() => undefined);
+  }
+}
+
+/**
+ * The journal's checkpoint moved on to the last point of the progress log that the partial files hold as written
+ * (after a kill, everything written before it), and committed there: the files fsynced up to it and the journal
+ * replaced, before this run starts a new log from that point.
+ */
+async function furthestCommitted(files: CheckpointFiles, saved: Journal): Promise<Journal> {
+  const point = await furthestWritten(files.log, saved.point, files.output, files.sidecar);
+  if (point === saved.point) return saved;
+  await syncFile(files.output);
+  await syncFile(files.sidecar);
+  const journal = { ...saved, point };
+  await writeJournal(files.journal, journal);
+  return journal;
+}
+
+async function syncFile(file: string): Promise<void> {
+  const handle = await open(file, 'r').catch(() => null);
+  if (handle === null) return;
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

@@ -1,0 +1,129 @@
+/**
+ * The points a --resume run reached since its last checkpoint (issue 17). The journal names a point only once the
+ * output and the sidecar are fsynced up to it, at most every second; after a kill -9 (the machine still up) the
+ * files hold everything written up to the kill, a second or more beyond it. So after every written block the run
+ * also appends the point to this log, unsynced, with a digest of the bytes the block added to each file. A resumed
+ * run goes on from the last point whose bytes are in the files as they were written (their digests match): exact
+ * after a kill (nothing written is lost) and after a power loss (a point whose bytes did not reach the disk fails
+ * its digest, and an earlier one, at worst the journal's, is taken).
+ */
+import { constants } from 'node:fs';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
+import type { CheckpointPoint } from './journal.js';
+import { digestOf, EMPTY_DIGEST } from '../../output/segmentDigest.js';
+
+/** A point, with digests of the bytes each file gained since the log's previous entry. */
+export interface LoggedPoint extends CheckpointPoint {
+  outputDigest: string;
+  sidecarDigest: string;
+}
+
+/**
+ * The log file, rewritten from each committed point on (so that it holds about a second of points, not a whole
+ * night's) and appended after every block. Writes are queued one after another and never awaited by the run: a
+ * log entry that did not reach the file only means a resumed run starts a little earlier.
+ */
+export class ProgressLog {
+  private handle: Promise<FileHandle | null>;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** The committed point and the points after it, in the order reached. */
+  private since: LoggedPoint[];
+
+  constructor(private readonly file: string, start: CheckpointPoint | null) {
+    this.since = start === null ? [] : [{ ...start, outputDigest: EMPTY_DIGEST, sidecarDigest: EMPTY_DIGEST }];
+    // Appending (O_APPEND): after the truncation of a rewrite, the next write starts at 0 again.
+    const { O_WRONLY, O_CREAT, O_TRUNC, O_APPEND } = constants;
+    this.handle = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND).catch(() => null);
+    const first = this.since.map(line).join('');
+    this.enqueue((h) => h.write(first));
+  }
+
+  append(point: LoggedPoint): void {
+    this.since.push(point);
+    this.enqueue((h) => h.write(line(point)));
+  }
+
+  /** `point` is now in the journal: the log starts again from it. */
+  committed(point: CheckpointPoint): void {
+    const at = this.since.findIndex((p) => p.records === point.records && p.outputBytes === point.outputBytes);
+    if (at < 0) return;
+    this.since = this.since.slice(at);
+    const kept = this.since.map(line).join('');
+    this.enqueue(async (h) => {
+      await h.truncate(0);
+      await h.write(kept);
+    });
+  }
+
+  /** The log's writes done (before a run that ends removes it). */
+  async close(): Promise<void> {
+    await this.queue;
+    await (await this.handle)?.close().catch(() => undefined);
+  }
+
+  private enqueue(write: (h: FileHandle) => Promise<unknown>): void {
+    this.queue = this.queue.then(async () => {
+      const h = await this.handle;
+      if (h !== null) await write(h).catch(() => undefined);
+    });
+  }
+}
+
+function line(point: LoggedPoint): string {
+  return `${JSON.stringify(point)}\n`;
+}
+
+/**
+ * The furthest point at or after `committed` whose bytes the files hold as written: the log's points after the
+ * committed one are checked in order against the output's and the sidecar's bytes, and the first that does not
+ * match (short files, other bytes, a torn last line) ends the walk.
+ */
+export async function furthestWritten(file: string, committed: CheckpointPoint, output: string, sidecar: string): Promise<CheckpointPoint> {
+  const points = await readPoints(file);
+  const at = points.findIndex((p) => p.records === committed.records && p.outputBytes === committed.outputBytes && p.sidecarBytes === committed.sidecarBytes);
+  if (at < 0 || at === points.length - 1) return committed;
+  const last = points[points.length - 1]!;
+  const outputBytes = await bytesBetween(output, committed.outputBytes, last.outputBytes);
+  const sidecarBytes = await bytesBetween(sidecar, committed.sidecarBytes, last.sidecarBytes);
+  let reached: CheckpointPoint = committed;
+  for (const p of points.slice(at + 1)) {
+    const o = segment(outputBytes, committed.outputBytes, reached.outputBytes, p.outputBytes);
+    const s = segment(sidecarBytes, committed.sidecarBytes, reached.sidecarBytes, p.sidecarBytes);
+    if (o === null || s === null || digestOf(o) !== p.outputDigest || digestOf(s) !== p.sidecarDigest) break;
+    const { outputDigest: _o, sidecarDigest: _s, ...point } = p;
+    reached = point;
+  }
+  return reached;
+}
+
+async function readPoints(file: string): Promise<LoggedPoint[]> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const points: LoggedPoint[] = [];
+  for (const l of text.split('\n')) {
+    try {
+      points.push(JSON.parse(l) as LoggedPoint);
+    } catch {
+      break; // a torn last line, or the end
+    }
+  }
+  return points;
+}
+
+/** The bytes of `file` from `from` up to at most `to` (fewer when the file is shorter). */
+async function bytesBetween(file: string, from: number, to: number): Promise<Buffer> {
+  const handle = await open(file, 'r').catch(() => null);
+  if (handle === null || to <= from) return Buffer.alloc(0);
+  try {
+    const buffer = Buffer.alloc(to - from);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, from);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The bytes between two lengths of a file, out of `bytes` (which start at `base`); null when they are not all there. */
+function segment(bytes: Buffer, base: number, from: number, to: number): Buffer | null {
+  if (to < from || to - base > bytes.length) return null;
+  return bytes.subarray(from - base, to - base);
+}

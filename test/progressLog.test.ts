@@ -1,0 +1,64 @@
+/**
+ * The progress log of a --resume run (run/resume/progressLog.ts): a resumed run goes on from the last logged point
+ * whose bytes the files hold as written — never past a point whose bytes are missing or other than written.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { furthestWritten, type LoggedPoint } from '../src/run/resume/progressLog.js';
+import type { CheckpointPoint } from '../src/run/resume/journal.js';
+import { digestOf } from '../src/output/segmentDigest.js';
+import { workdir } from './helpers.js';
+
+/** Three blocks written after a committed point: their output and sidecar bytes, and the log naming them. */
+function written(dir: string) {
+  const blocks = [['a,1\nb,2\n', ''], ['c,3\n', '{"row":3}\n'], ['d,4\ne,5\n', '']];
+  const committed: CheckpointPoint = { input: 0, offset: 10, rows: 1, lines: 2, records: 1, scored: 1, failed: 0, outputBytes: 8, sidecarBytes: 0, writer: null };
+  let out = 'id,p\nz,0\n'.slice(0, 8);
+  let side = '';
+  const log: LoggedPoint[] = [{ ...committed, outputDigest: '', sidecarDigest: '' }];
+  let prev = committed;
+  for (const [o, s] of blocks) {
+    out += o;
+    side += s;
+    const p = { ...prev, records: prev.records + 1, outputBytes: Buffer.byteLength(out), sidecarBytes: Buffer.byteLength(side) };
+    log.push({ ...p, outputDigest: digestOf(Buffer.from(o)), sidecarDigest: digestOf(Buffer.from(s)) });
+    prev = p;
+  }
+  const files = { log: path.join(dir, 'log'), output: path.join(dir, 'out'), sidecar: path.join(dir, 'side') };
+  writeFileSync(files.log, log.map((p) => `${JSON.stringify(p)}\n`).join(''));
+  writeFileSync(files.output, out);
+  writeFileSync(files.sidecar, side);
+  const furthest = () => furthestWritten(files.log, committed, files.output, files.sidecar).then((p) => p.records);
+  return { files, out, side, committed, furthest };
+}
+
+test('every logged point whose bytes are there is reached', async () => {
+  const w = written(workdir({}));
+  assert.equal(await w.furthest(), 4);
+  appendFileSync(w.files.output, 'bytes written after the last point\n');
+  assert.equal(await w.furthest(), 4, 'bytes past the last point do not matter');
+});
+
+test('the walk stops before a point whose output or sidecar bytes differ or are missing', async () => {
+  const w = written(workdir({}));
+  writeFileSync(w.files.output, `${w.out.slice(0, -4)}\0\0\0\0`);
+  assert.equal(await w.furthest(), 3, 'the last block zeroed');
+  writeFileSync(w.files.output, w.out.slice(0, -1));
+  assert.equal(await w.furthest(), 3, 'the last block short');
+  writeFileSync(w.files.output, w.out);
+  writeFileSync(w.files.sidecar, '{"row":9}\n');
+  assert.equal(await w.furthest(), 2, "the sidecar's entry other than written");
+});
+
+test('a torn last line, a log that does not hold the committed point, or no log: the committed point', async () => {
+  const w = written(workdir({}));
+  appendFileSync(w.files.log, '{"input":0,"offs');
+  assert.equal(await w.furthest(), 4, 'a torn line ends the log');
+  writeFileSync(w.files.log, '');
+  assert.equal(await w.furthest(), 1);
+  const other = { ...w.committed, records: 99 };
+  assert.equal((await furthestWritten(w.files.log, other, w.files.output, w.files.sidecar)).records, 99);
+  assert.equal((await furthestWritten(path.join(w.files.log, 'none'), w.committed, w.files.output, w.files.sidecar)).records, 1);
+});
