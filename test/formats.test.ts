@@ -154,6 +154,29 @@ test('the batch JSON document: one prediction per element, errors keyed by 0-bas
   assert.deepEqual([e.row, e.line], [2, 9], 'row and the line where the element starts in the pretty-printed document');
 });
 
+test("a JSON document's failures carry the byte offset where their element starts (a BOM and non-ASCII text counted)", async () => {
+  const shapes = {
+    'inputs.json': '\uFEFF{"inputs": [\n  [1, 2, 3, 4],\n  ["é", 2, 3, 4],\n    [1,2,3,"x"], {"a":1}\n]}\n',
+    'records.json': '[{"a":"ü","b":2,"c":3,"d":4},\n {"a":1,"b":2,"c":3,"d":"y"}]',
+    'forestflow.json': JSON.stringify({ schema: [{ type: 'Float64', fields: ['a', 'b', 'c', 'd'] }], datum: [{ tensors: [{ Float64: { data: ['ß', 2, 3, 4] } }] }, { tensors: [] }] }, null, 2),
+  };
+  const dir = workdir(shapes);
+  for (const [name, text] of Object.entries(shapes)) {
+    const r = await runCli([name, '-m', LINEAR, '-o', `${name}.csv`, '--errors', `${name}.errors.jsonl`], { cwd: dir });
+    assert.equal(r.code, 3, r.stderr);
+    const bytes = Buffer.from(text);
+    const failures = readSidecar(dir, `${name}.errors.jsonl`);
+    assert.ok(failures.length >= 2, name);
+    for (const f of failures) {
+      const from = bytes.subarray(f.offset!).toString();
+      assert.ok(from[0] === '[' || from[0] === '{', `${name}: offset ${f.offset} points at ${JSON.stringify(from.slice(0, 10))}`);
+      // The elements here hold no nested brackets: each ends at the first closing one.
+      const element = from.slice(0, from.indexOf(from[0] === '[' ? ']' : '}') + 1);
+      if (name !== 'forestflow.json') assert.equal(JSON.stringify(JSON.parse(element)), f.record, name);
+    }
+  }
+});
+
 test('the JSON response with several outputs gives an object per prediction', async () => {
   const dir = workdir({ 'req.json': JSON.stringify({ inputs: [[1, 2, 3]] }) });
   const r = await runCli(['req.json', '-m', model('multi_output.onnx')], { cwd: dir });

@@ -123,6 +123,7 @@ export interface SidecarLine {
   source: string;
   row: number;
   line: number;
+  offset: number | null;
   code: string;
   message: string;
   record: string;

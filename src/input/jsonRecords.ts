@@ -64,7 +64,8 @@ export interface JsonDocument {
 export function readJsonDocument(text: string, source: string): JsonDocument {
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    // A BOM is no JSON (JSON.parse refuses it); elementStarts still counts its bytes in the offsets.
+    doc = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
     throw new RunError('INPUT', `${source} is not a JSON document: ${oneLine(err)}`);
   }
@@ -97,8 +98,15 @@ export function readJsonDocument(text: string, source: string): JsonDocument {
   throw new RunError('INPUT', `${source}: a JSON document needs to be an array of records, or have "inputs" (a list of records) or "schema" and "datum" (a ForestFlow request)`);
 }
 
-function docRecord(value: unknown, i: number, starts: Map<number, number>, raw: unknown = value): RawRecord {
-  return { row: i + 1, line: starts.get(i) ?? 1, text: JSON.stringify(raw), value };
+function docRecord(value: unknown, i: number, starts: Map<number, ElementStart>, raw: unknown = value): RawRecord {
+  const start = starts.get(i);
+  return { row: i + 1, line: start?.line ?? 1, ...(start ? { offset: start.offset } : {}), text: JSON.stringify(raw), value };
+}
+
+/** Where an element of the document starts: its 1-based line and its byte offset in the document's bytes. */
+interface ElementStart {
+  line: number;
+  offset: number;
 }
 
 /**
@@ -120,17 +128,26 @@ function forestFlowRecord(datum: unknown, schema: Array<{ type?: unknown; fields
   return record;
 }
 
+type Starts = Record<'inputs' | 'datum' | 'top', Map<number, ElementStart>>;
+
 /**
- * 1-based line on which each element of the document (a top-level array) or of its `inputs` / `datum` arrays
- * starts, found by a scan that tracks strings and nesting (JSON.parse does not report positions).
+ * Where each element of the document (a top-level array) or of its `inputs` / `datum` arrays starts, found by a
+ * scan that tracks strings and nesting (JSON.parse does not report positions). The scan counts characters; their
+ * byte offsets are counted afterwards, in order, from the UTF-8 length of the text between two starts.
  */
-function elementStarts(text: string): { inputs: Map<number, number>; datum: Map<number, number>; top: Map<number, number> } {
-  const result = { inputs: new Map<number, number>(), datum: new Map<number, number>(), top: new Map<number, number>() };
+function elementStarts(text: string): Starts {
+  const result: Starts = { inputs: new Map(), datum: new Map(), top: new Map() };
+  const found: ElementStart[] = [];
+  const startAt = (map: Map<number, ElementStart>, index: number, line: number, i: number) => {
+    const start = { line, offset: i };
+    map.set(index, start);
+    found.push(start);
+  };
   let at = 2; // the depth of the elements being numbered
   let depth = 0;
   let line = 1;
   let lastKey = '';
-  let current: Map<number, number> | null = null;
+  let current: Map<number, ElementStart> | null = null;
   let index = 0;
   let expectValue = false;
   for (let i = 0; i < text.length; i++) {
@@ -140,11 +157,11 @@ function elementStarts(text: string): { inputs: Map<number, number>; datum: Map<
       const start = i;
       for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
       if (depth === 1) lastKey = text.slice(start + 1, i);
-      if (current && depth === at && expectValue) { current.set(index, line); expectValue = false; }
+      if (current && depth === at && expectValue) { startAt(current, index, line, start); expectValue = false; }
       continue;
     }
     if (c === ' ' || c === '\t' || c === '\r') continue;
-    if (current && depth === at && expectValue && c !== ']') { current.set(index, line); expectValue = false; }
+    if (current && depth === at && expectValue && c !== ']') { startAt(current, index, line, i); expectValue = false; }
     if (c === '[' || c === '{') {
       depth++;
       const named = depth === 2 && at !== 1 && (lastKey === 'inputs' || lastKey === 'datum');
@@ -162,5 +179,17 @@ function elementStarts(text: string): { inputs: Map<number, number>; datum: Map<
       expectValue = true;
     }
   }
+  toByteOffsets(text, found);
   return result;
+}
+
+/** Character indices (in increasing order) → byte offsets in the text's UTF-8 bytes. */
+function toByteOffsets(text: string, starts: ElementStart[]): void {
+  let char = 0;
+  let byte = 0;
+  for (const s of starts) {
+    byte += Buffer.byteLength(text.slice(char, s.offset));
+    char = s.offset;
+    s.offset = byte;
+  }
 }
