@@ -9,7 +9,6 @@ import { waitDrain, type Sink } from './sinks.js';
 import { S3Upload, checkBucket } from '../storage/s3.js';
 
 export class S3Sink implements Sink {
-  private readonly upload: S3Upload;
   private readonly stream: Writable;
   private failure: unknown;
   private done = false;
@@ -17,11 +16,10 @@ export class S3Sink implements Sink {
   /** Checks the bucket first, so that a missing one stops the run before input is read. */
   static async open(url: string, gzip: boolean): Promise<S3Sink> {
     await checkBucket(url);
-    return new S3Sink(url, gzip);
+    return new S3Sink(url, gzip, await S3Upload.start(url));
   }
 
-  private constructor(readonly url: string, gzip: boolean) {
-    this.upload = new S3Upload(url);
+  private constructor(readonly url: string, gzip: boolean, private readonly upload: S3Upload) {
     if (gzip) {
       const z = createGzip();
       z.on('error', (err) => (this.failure ??= err));

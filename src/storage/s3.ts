@@ -10,15 +10,8 @@
  * A bottom layer: input (sources) and output (sinks) both use it and import nothing from each other.
  */
 import { PassThrough, Readable, type Writable } from 'node:stream';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Upload } from '@aws-sdk/lib-storage';
 import { RunError, oneLine } from '../errors.js';
 
 export interface S3Location {
@@ -41,22 +34,36 @@ export function parseS3Url(url: string): S3Location {
   return { bucket, key: slash < 0 ? '' : rest.slice(slash + 1) };
 }
 
-let client: S3Client | null = null;
+/** The SDK's classes this module uses, and the process's one client. */
+interface S3 {
+  sdk: typeof import('@aws-sdk/client-s3');
+  Upload: typeof Upload;
+  client: S3Client;
+}
 
-/** One client per process, made on first use (a run without s3:// URLs never loads credentials). */
-function s3(): S3Client {
-  if (client !== null) return client;
+let loaded: Promise<S3> | null = null;
+
+/**
+ * The SDK and one client per process, loaded and made on first use: a run without s3:// URLs never loads the SDK's
+ * modules (a few tenths of a second of every start, see the README's design notes) nor credentials.
+ */
+function s3(): Promise<S3> {
+  return (loaded ??= loadS3());
+}
+
+async function loadS3(): Promise<S3> {
+  const [sdk, { Upload }] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/lib-storage')]);
   // The SDK warns on stderr that its releases after January 2027 need Node ≥ 22; that is not the user's concern
   // in a run (the README says which Node versions batch-score supports). This is the SDK's documented switch.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const endpoint = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
-  client = new S3Client({
+  const client = new sdk.S3Client({
     // S3-compatible stores reject the SDK's default flexible checksums; WHEN_REQUIRED is the documented switch.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     forcePathStyle: endpoint !== undefined && endpoint !== '',
   });
-  return client;
+  return { sdk, Upload, client };
 }
 
 /** An SDK failure as one line naming the object: `NoSuchKey`, `AccessDenied`, a missing region… */
@@ -71,8 +78,9 @@ export function s3Error(code: 'INPUT' | 'OUTPUT', verb: string, url: string, err
 /** The object's size in bytes (HEAD). */
 export async function objectSize(url: string): Promise<number> {
   const { bucket, key } = parseS3Url(url);
+  const { sdk, client } = await s3();
   try {
-    const head = await s3().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    const head = await client.send(new sdk.HeadObjectCommand({ Bucket: bucket, Key: key }));
     return head.ContentLength ?? 0;
   } catch (err) {
     const missing = (err as { name?: string }).name === 'NotFound';
@@ -83,11 +91,12 @@ export async function objectSize(url: string): Promise<number> {
 /** Every object under a prefix (`s3://bucket/dir/`), as URLs in key order; an empty listing is an input error. */
 export async function listObjects(prefixUrl: string): Promise<string[]> {
   const { bucket, key } = parseS3Url(prefixUrl);
+  const { sdk, client } = await s3();
   const urls: string[] = [];
   let token: string | undefined;
   try {
     do {
-      const page = await s3().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, ContinuationToken: token }));
+      const page = await client.send(new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: key, ContinuationToken: token }));
       for (const o of page.Contents ?? []) if (o.Key && !o.Key.endsWith('/')) urls.push(`${PREFIX}${bucket}/${o.Key}`);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -104,8 +113,9 @@ export async function readObject(url: string, start = 0, end?: number): Promise<
   const { bucket, key } = parseS3Url(url);
   if (end !== undefined && end <= start) return Readable.from([]);
   const range = start > 0 || end !== undefined ? `bytes=${start}-${end === undefined ? '' : end - 1}` : undefined;
+  const { sdk, client } = await s3();
   try {
-    const got = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: range }));
+    const got = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key, Range: range }));
     return got.Body as Readable;
   } catch (err) {
     const missing = (err as { name?: string }).name === 'NoSuchKey';
@@ -126,8 +136,9 @@ export async function readObjectText(url: string): Promise<string> {
  */
 export async function checkBucket(url: string): Promise<void> {
   const { bucket } = parseS3Url(url);
+  const { sdk, client } = await s3();
   try {
-    await s3().send(new HeadBucketCommand({ Bucket: bucket }));
+    await client.send(new sdk.HeadBucketCommand({ Bucket: bucket }));
   } catch (err) {
     const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (status === 404) throw new RunError('OUTPUT', `cannot write ${url}: no such bucket ${bucket}`);
@@ -136,8 +147,9 @@ export async function checkBucket(url: string): Promise<void> {
 
 export async function deleteObject(url: string): Promise<void> {
   const { bucket, key } = parseS3Url(url);
+  const { sdk, client } = await s3();
   try {
-    await s3().send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    await client.send(new sdk.DeleteObjectCommand({ Bucket: bucket, Key: key }));
   } catch (err) {
     throw s3Error('OUTPUT', 'remove', url, err);
   }
@@ -160,12 +172,17 @@ export class S3Upload {
   private readonly done: Promise<unknown>;
   private failure: unknown;
 
-  constructor(readonly url: string) {
+  /** Starts the upload of `url` (the SDK loaded first). */
+  static async start(url: string): Promise<S3Upload> {
     const { bucket, key } = parseS3Url(url);
     if (key === '' || key.endsWith('/')) throw new RunError('USAGE', `cannot write ${url}: give an object key, not a bucket or a prefix`);
+    return new S3Upload(url, bucket, key, await s3());
+  }
+
+  private constructor(readonly url: string, bucket: string, key: string, { Upload, client }: S3) {
     const body = new PassThrough();
     this.body = body;
-    this.upload = new Upload({ client: s3(), params: { Bucket: bucket, Key: key, Body: body }, partSize: PART_BYTES, queueSize: PARTS_IN_FLIGHT });
+    this.upload = new Upload({ client, params: { Bucket: bucket, Key: key, Body: body }, partSize: PART_BYTES, queueSize: PARTS_IN_FLIGHT });
     this.done = this.upload.done();
     this.done.catch((err) => (this.failure ??= err));
   }
@@ -195,7 +212,8 @@ export class S3Upload {
 /** Writes a whole object (from a file's stream or text) at once. */
 export async function putObject(url: string, content: Readable | string): Promise<void> {
   const { bucket, key } = parseS3Url(url);
-  const upload = new Upload({ client: s3(), params: { Bucket: bucket, Key: key, Body: content }, partSize: PART_BYTES, queueSize: PARTS_IN_FLIGHT });
+  const { Upload, client } = await s3();
+  const upload = new Upload({ client, params: { Bucket: bucket, Key: key, Body: content }, partSize: PART_BYTES, queueSize: PARTS_IN_FLIGHT });
   try {
     await upload.done();
   } catch (err) {
