@@ -8,9 +8,7 @@ import { planFeatures, type FeaturePlan } from '../model/featurePlan.js';
 import { planOutputs } from '../model/outputPlan.js';
 import { describeSpec, type ModelSession } from '../model/session.js';
 import type { InputFormat } from '../input/inputFormat.js';
-import { checkNested, describeField, parquetBatches } from '../input/parquetInput.js';
 import { openInput, type OpenedInput } from '../input/inputCheck.js';
-import { openParquetInput } from '../input/parquetSource.js';
 import { processBatch, recordsBatch, type ScoringContext, type BatchResult } from '../score/processBatch.js';
 import { scoreParquetBatch } from '../score/processRowGroup.js';
 import { recordsOf } from '../input/sourceReader.js';
@@ -109,6 +107,7 @@ function emptyMapping(input: string, format: string, options: Options): Mapping 
 
 /** The schema (each column's type), the mapping, and a sample of the first row group's rows scored. */
 async function inspectParquet(session: ModelSession, options: Options, opened: OpenedInput): Promise<Mapping> {
+  const [{ checkNested, describeField, parquetBatches }, { openParquetInput }] = await Promise.all([import('../input/parquetInput.js'), import('../input/parquetSource.js')]);
   const parquet = await openParquetInput(opened);
   try {
     const mapping = emptyMapping(opened.source.name, 'parquet', options);

@@ -10,7 +10,7 @@ import { checkEncoding } from '../formats/detect.js';
 import { sourceFormat, type Columns, type InputFormat } from './inputFormat.js';
 import { openSource, type Source, type SourceRange } from './sources.js';
 import { recordsOf } from './sourceReader.js';
-import { openParquet, type SchemaElement } from './parquetInput.js';
+import type { SchemaElement } from './parquetInput.js';
 
 /** An input opened and its first piece read. */
 export interface OpenedInput {
@@ -133,6 +133,7 @@ async function headerOf(input: OpenedInput, options: Options, read: Buffer[], si
   const { format } = input;
   if (format.name === 'parquet') {
     if (input.source.name === '-') return null;
+    const { openParquet } = await import('./parquetInput.js');
     const pf = await openParquet(input.source.name, input.source.name);
     await pf.close();
     return pf.columns;

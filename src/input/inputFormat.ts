@@ -12,7 +12,8 @@ import { csvBlockFill, type BlockFill } from './csvBlockFill.js';
 import { jsonBlockFill } from './jsonBlockFill.js';
 import { recordBounds, type RecordBounds } from './recordBounds.js';
 import { leadingCsvFields, leadingJsonCells } from './leadingCells.js';
-import { isParquetMagic, type SchemaElement } from './parquetInput.js';
+import type { SchemaElement } from './parquetInput.js';
+import { isParquetMagic } from './parquetMagic.js';
 
 import type { FeaturePlan } from '../model/featurePlan.js';
 import { jsonColumns, parseJsonRecords, readJsonDocument, recordValue, type JsonDocument } from './jsonRecords.js';

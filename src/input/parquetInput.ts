@@ -17,10 +17,6 @@ import type { Columns } from './inputFormat.js';
 import { decodeUnit, isDenseColumn, readUnit, type ColumnValues, type ParquetUnit } from './parquetColumns.js';
 
 /** The 4 bytes a Parquet file starts (and ends) with. */
-export function isParquetMagic(bytes: Uint8Array): boolean {
-  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x41 && bytes[2] === 0x52 && bytes[3] === 0x31;
-}
-
 export interface ParquetFile {
   name: string;
   file: AsyncBuffer;

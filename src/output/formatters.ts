@@ -5,7 +5,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { cellText, jsonText, type ValueText } from '../formats/values.js';
 import { ByteWriter } from './byteWriter.js';
-import { parquetFormatter, type EncodedGroup, type GroupBuilder, type ParquetSettings } from './parquetOutput.js';
+import type { EncodedGroup, GroupBuilder, ParquetSettings } from './parquetOutput.js';
 
 export type { EncodedGroup, GroupBuilder };
 
@@ -59,10 +59,22 @@ export interface RowFormatter {
   tail(errors: Array<[number, string]>): string | Uint8Array;
 }
 
+let parquetOutput: typeof import('./parquetOutput.js') | null = null;
+
+/**
+ * Loads what a format's formatter needs before rowFormatter() makes one (in each thread that formats): the Parquet
+ * writer's modules are loaded only by a run that writes Parquet.
+ */
+export async function loadFormatter(format: OutputFormat): Promise<void> {
+  if (format === 'parquet') parquetOutput ??= await import('./parquetOutput.js');
+}
+
 /** `settings` matter to Parquet output only (compression, the input's column types). */
 export function rowFormatter(format: OutputFormat, settings: ParquetSettings = { compression: 'snappy', columns: null }): RowFormatter {
   switch (format) {
-    case 'parquet': return parquetFormatter(settings);
+    case 'parquet':
+      if (parquetOutput === null) throw new Error('internal: a Parquet formatter was asked for before loadFormatter(\'parquet\')');
+      return parquetOutput.parquetFormatter(settings);
     case 'csv': return delimitedFormatter(',');
     case 'tsv': return delimitedFormatter('\t');
     case 'jsonl': return jsonlFormatter();

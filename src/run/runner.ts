@@ -14,13 +14,11 @@ import type { Columns, InputFormat } from '../input/inputFormat.js';
 import { checkInputs, checkSameShape, openInput, type InputShape, type OpenedInput } from '../input/inputCheck.js';
 import { fileOffset, type Source } from '../input/sources.js';
 import type { InputPart } from '../input/shardPlan.js';
-import { checkNested, denseReadable, parquetGroups, parquetUnits } from '../input/parquetInput.js';
-import { openParquetInput } from '../input/parquetSource.js';
 import { BLOCK_BYTES, readLines } from '../input/sourceReader.js';
 import type { BlockCutter } from '../input/blockCutter.js';
 import type { RawRecord } from '../input/recordRules.js';
 import { readDocumentText } from '../input/documentText.js';
-import { rowFormatter, type OutputFormat } from '../output/formatters.js';
+import { loadFormatter, rowFormatter, type OutputFormat } from '../output/formatters.js';
 import { OrderedWriter, newCounts as newWriterCounts, type FormattedBlock, type Numbering, type WriterCounts } from '../output/orderedWriter.js';
 import type { Sink } from '../output/sinks.js';
 import type { Sidecar } from '../output/sidecar.js';
@@ -136,7 +134,11 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
     await writer.drain();
     checkAbort(s.signal); // a source stopped by a signal may look like one that ended: its output must not be committed
     // An empty input still gets its header (and the JSON document its shell).
-    if (!writer.isOpen) writer.open(rowFormatter(s.outputFormatFor(options.inputFormat ?? 'csv'), { compression: options.compression, columns: null }), () => scheduler.outputLayout());
+    if (!writer.isOpen) {
+      const format = s.outputFormatFor(options.inputFormat ?? 'csv');
+      await loadFormatter(format);
+      writer.open(rowFormatter(format, { compression: options.compression, columns: null }), () => scheduler.outputLayout());
+    }
     await writer.finish();
     counts.columnNames = scheduler.outputLayout().columnNames;
   } finally {
@@ -154,6 +156,7 @@ async function readInput(run: Run, opened: OpenedInput, part: PartToRead): Promi
   s.signal?.addEventListener('abort', stop);
   const timers: Array<{ stop(): void }> = [];
   try {
+    await loadFormatter(s.outputFormatFor(format.name));
     if (format.document) await readDocument(run, opened);
     else if (format.name === 'parquet') await readParquet(run, opened);
     else await readRecords(run, opened, part, timers);
@@ -219,6 +222,7 @@ async function room(run: Run, limit?: number): Promise<void> {
  */
 async function readParquet(run: Run, opened: OpenedInput): Promise<void> {
   const { source } = opened;
+  const [{ checkNested, denseReadable, parquetGroups, parquetUnits }, { openParquetInput }] = await parquetReader();
   const parquet = await openParquetInput(opened);
   try {
     const { ctx } = useColumns(run, source, opened.format, parquet.columns);
@@ -237,6 +241,11 @@ async function readParquet(run: Run, opened: OpenedInput): Promise<void> {
   } finally {
     await parquet.close();
   }
+}
+
+/** The Parquet reader's modules, loaded when a Parquet input is read (a run without one never loads them). */
+function parquetReader() {
+  return Promise.all([import('../input/parquetInput.js'), import('../input/parquetSource.js')]);
 }
 
 /** A whole JSON document: its records, read at once, scored in batches of --batch-size (in the main thread). */

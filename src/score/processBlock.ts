@@ -10,7 +10,6 @@ import type { FeedData } from '../model/session.js';
 import type { Block, ByteBlock } from '../input/blocks.js';
 import { previewOf, recordAt, scanBlock, type BlockRecords } from '../input/recordRules.js';
 import type { FormattedBatch, FormattedBlock } from '../output/orderedWriter.js';
-import { unitBatches } from '../input/parquetInput.js';
 import { UnitMonitor } from '../monitor/unitMonitor.js';
 import { processBatch, type ScoringContext, type BatchResult } from './processBatch.js';
 import { processRowGroup, type GroupFor } from './processRowGroup.js';
@@ -26,7 +25,11 @@ export async function processBlock(
   format: (batch: BatchResult) => FormattedBatch,
   groupFor: GroupFor | null = null,
 ): Promise<FormattedBlock> {
-  if ('rowGroup' in block) return processRowGroup(unitBatches(block.rowGroup, ctx.plan, ctx.batchSize), ctx, format, groupFor);
+  if ('rowGroup' in block) {
+    // The Parquet reader's modules are loaded with the first row group (a run without one never loads them).
+    const { unitBatches } = await import('../input/parquetInput.js');
+    return processRowGroup(unitBatches(block.rowGroup, ctx.plan, ctx.batchSize), ctx, format, groupFor);
+  }
   if ('decoded' in block) return processRowGroup(block.decoded, ctx, format, groupFor);
   const unit = ctx.monitor ? new UnitMonitor(ctx.monitor) : undefined;
   const formatted = 'rows' in block ? { batches: [format(await processBatch(block.rows, ctx, unit))], lines: 0 } : await byteBlock(block, ctx, format, unit);

@@ -16,7 +16,7 @@ import { processBlock } from './processBlock.js';
 import { scoringFor, type Scoring } from './plan.js';
 import { toWorkerError, type ServeWork, type ToWorker, type WorkerSetup } from './workerPool.js';
 import type { Block } from '../input/blocks.js';
-import type { OutputLayout } from '../output/formatters.js';
+import { loadFormatter, type OutputLayout } from '../output/formatters.js';
 
 const setup = workerData as WorkerSetup;
 const { options } = setup;
@@ -42,6 +42,7 @@ async function handle(message: ToWorker): Promise<void> {
     return;
   }
   if ('plan' in message) {
+    await loadFormatter(message.plan.outputFormat);
     scoring = scoringFor(message.plan, options, session, challenger);
     return;
   }
