@@ -7,14 +7,12 @@ import { Command } from 'commander';
 import { flag } from './helpFlag.js';
 import { DEFAULTS } from './resolveOptions.js';
 import { RunError, printable, oneLine } from '../errors.js';
-import { Batcher } from '../serve/batcher.js';
-import { Engine } from '../serve/engine.js';
+import type { Batcher } from '../serve/batcher.js';
 import { setRuntimeLogging } from '../model/session.js';
-import { Metrics, ShadowMetrics } from '../serve/metrics.js';
+import type { Shadow } from '../serve/shadow.js';
 import { SERVE_DEFAULTS, resolveServeOptions, type ServeFlags } from './serveOptions.js';
 import type { ServeOptions } from '../serve/options.js';
-import { buildServer, type ServerState } from '../serve/server.js';
-import { Shadow } from '../serve/shadow.js';
+import type { buildServer, ServerState } from '../serve/server.js';
 
 const SERVE_HELP = `
 Examples:
@@ -71,6 +69,7 @@ export async function runServe(flags: ServeFlags, fail: (err: unknown) => number
     return fail(err);
   }
   setRuntimeLogging(options.verbose);
+  const { Batcher, Engine, Metrics, ShadowMetrics, buildServer, Shadow } = await serverModules();
   const metrics = new Metrics();
   const state: ServerState = { engine: null, batcher: null as unknown as Batcher, ready: false, draining: false };
   let shadow: Shadow | null = null;
@@ -115,6 +114,17 @@ export async function runServe(flags: ServeFlags, fail: (err: unknown) => number
   await state.engine?.release();
   if (!options.quiet) process.stderr.write('batch-score: stopped; every request in flight was answered\n');
   return 0;
+}
+
+/**
+ * The server's modules (the HTTP framework, the metrics registry, the batcher), loaded when `serve` runs: a scoring
+ * run never loads them.
+ */
+async function serverModules() {
+  const [batcher, engine, metrics, server, shadow] = await Promise.all([
+    import('../serve/batcher.js'), import('../serve/engine.js'), import('../serve/metrics.js'), import('../serve/server.js'), import('../serve/shadow.js'),
+  ]);
+  return { ...batcher, ...engine, ...metrics, ...server, ...shadow };
 }
 
 /** Readiness turns 503, the listener closes, waiting records are scored at once, requests in flight are answered. */
