@@ -172,7 +172,7 @@ test('--workers has an upper bound of 4 × cores: more is a usage error, the bou
   const dir = workdir({ 'in.csv': 'a,b,c,d\n1,2,3,4\n' });
   const over = await runCli(['in.csv', '-m', LINEAR, '--workers', String(max + 1)], { cwd: dir });
   assert.equal(over.code, 2);
-  assert.equal(over.stderr, `batch-score: error [USAGE] --workers must be at most ${max} (4 × the ${availableParallelism()} cores of this machine), got ${max + 1}\n`);
+  assert.equal(over.stderr, `batch-score: error [USAGE] --workers must be at most ${max} (4 × the ${availableParallelism()} core${availableParallelism() === 1 ? '' : 's'} this process may use), got ${max + 1}\n`);
   const huge = await runCli(['in.csv', '-m', LINEAR, '--workers', '1000000'], { cwd: dir });
   assert.equal(huge.code, 2);
   assert.match(huge.stderr, /\[USAGE\] --workers must be at most/);

@@ -2,7 +2,6 @@
  * Flags → one validated Options object (see options.ts), resolved before any input is read: the command line's
  * side of the options, for the run, profile, inspect and serve commands.
  */
-import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { RunError } from '../errors.js';
 import { outputFormatFor, parseFormat } from '../formats/detect.js';
@@ -12,6 +11,7 @@ import { parseShard } from '../input/shardPlan.js';
 import { checkpointFilesFor, checkpointPaths } from '../run/resume/checkpointer.js';
 
 import type { MonitorOptions, Options } from '../options.js';
+import { usableCores } from './cores.js';
 
 /** Defaults of the flags that have one: applied here and shown by --help (one source for both). */
 export const DEFAULTS = {
@@ -127,7 +127,7 @@ export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.Proc
     maxRecordBytes: flags.maxRecordBytes === undefined ? DEFAULTS.maxRecordBytes : positiveInt('--max-record-bytes', flags.maxRecordBytes),
     workers,
     // (workers + main thread) × threads ≤ cores: sessions in parallel threads must not oversubscribe the machine.
-    threads: flags.threads === undefined ? Math.max(1, Math.floor(availableParallelism() / (workers + 1))) : positiveInt('--threads', flags.threads),
+    threads: flags.threads === undefined ? Math.max(1, Math.floor(usableCores() / (workers + 1))) : positiveInt('--threads', flags.threads),
     shard: flags.shard === undefined ? null : parseShard(flags.shard),
     outputDir,
     monitor: monitorOptions(flags, command),
@@ -199,7 +199,7 @@ function checkResumable(inputs: string[], targets: Options['targets'], flags: Ra
  * 1.64 s (2.6 s CPU: three scoring threads on two cores); peak RSS ~155 vs ~190 MB.
  */
 export function defaultWorkers(): number {
-  return Math.max(0, availableParallelism() - 1);
+  return Math.max(0, usableCores() - 1);
 }
 
 /**
@@ -207,13 +207,17 @@ export function defaultWorkers(): number {
  * an unbounded count (a typo such as 1000000) would start threads until memory runs out.
  */
 export function maxWorkers(): number {
-  return 4 * availableParallelism();
+  return 4 * usableCores();
+}
+
+function cores(n: number): string {
+  return n === 1 ? '1 core' : `${n} cores`;
 }
 
 function workerCount(value: string): number {
   const n = nonNegativeInt('--workers', value);
   const max = maxWorkers();
-  if (n > max) throw usage(`--workers must be at most ${max} (4 × the ${availableParallelism()} cores of this machine), got ${value.trim()}`);
+  if (n > max) throw usage(`--workers must be at most ${max} (4 × the ${cores(usableCores())} this process may use), got ${value.trim()}`);
   return n;
 }
 
