@@ -49,19 +49,22 @@ async function localS3() {
  */
 export async function shardFigures(ctx, { figure, skipped }) {
   const labels = {
-    whole: 'batch-score --workers 0, unsharded (for the shards)',
-    two: 'two shards (--shard 0/2, 1/2) --workers 0 each, at once',
+    whole: 'batch-score --workers 0 --threads 1, unsharded (for the shards)',
+    two: 'two shards (--shard 0/2, 1/2) --workers 0 --threads 1 each, at once',
     local: 'batch-score file → file (for s3)',
     s3: 'batch-score s3:// → s3:// (local S3-compatible server)',
   };
   if (ctx.smoke) return { figures: Object.values(labels).map((l) => skipped(l, 'skipped (--smoke)')), goals: () => undefined };
   const run = (args, env) => runCommand('/usr/bin/env', [...Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`), process.execPath, ctx.cli, ...args, '-m', ctx.model, '--keep', 'id', '-q']);
   const out = (name) => join(ctx.outDir, name);
+  // One core per process: the unsharded run's model calls would otherwise use both cores (--threads defaults to
+  // cores / (workers + 1)), and its time / 2 would not be what two one-core shards can reach.
+  const oneCore = ['--workers', '0', '--threads', '1'];
   const [whole, two] = await interleave(ctx.runs, [
-    () => run([ctx.data.csv, '-o', out('whole.csv'), '--workers', '0']),
+    () => run([ctx.data.csv, '-o', out('whole.csv'), ...oneCore]),
     async () => {
       const start = performance.now();
-      const both = await Promise.all([0, 1].map((k) => run([ctx.data.csv, '-o', out(`shard-${k}.csv`), '--workers', '0', '--shard', `${k}/2`])));
+      const both = await Promise.all([0, 1].map((k) => run([ctx.data.csv, '-o', out(`shard-${k}.csv`), ...oneCore, '--shard', `${k}/2`])));
       return { ...(both.find((x) => x.code) ?? both[0]), seconds: (performance.now() - start) / 1000, rssMB: null };
     },
   ]);
@@ -93,7 +96,7 @@ export async function shardFigures(ctx, { figure, skipped }) {
     const ok = (f) => f && !f.failed;
     const [w, t] = [figures[0], figures[1]];
     const q = ok(w) && ok(t) ? t.seconds / (w.seconds / 2) : null;
-    row('2 shards --workers 0: wall time within 1.15× of (unsharded / 2)', q === null ? 'n/a' : `${q.toFixed(2)}×`, q === null ? null : q <= 1.15);
+    row('2 shards --workers 0 --threads 1: wall time within 1.15× of (unsharded / 2)', q === null ? 'n/a' : `${q.toFixed(2)}×`, q === null ? null : q <= 1.15);
     for (const n of [2, 4]) {
       const r = Math.max(...sizes[n]) / Math.min(...sizes[n]);
       row(`shard sizes within 1.2× (N = ${n}, records of 5–400 characters)`, `${r.toFixed(3)}× (${sizes[n].join(' / ')} records)`, r <= 1.2);
