@@ -51,6 +51,8 @@ const COLLISIONS: Array<[string, string[], RegExp, (dir: string) => void]> = [
     /the checkpoint file o.csv.resume.partial \(batch-score's, for --resume\) is the same file as input o.csv.resume.partial/, (dir) => copyFileSync(path.join(dir, 'in.csv'), path.join(dir, 'o.csv.resume.partial'))],
   ['the model at the checkpoint\'s journal', ['in.csv', '-m', 'o.csv.resume.json', '--keep', 'id', '-o', 'o.csv'],
     /the checkpoint file o.csv.resume.json \(batch-score's, for --resume\) is the same file as the model o.csv.resume.json/, (dir) => copyFileSync(LINEAR, path.join(dir, 'o.csv.resume.json'))],
+  ['an input at the checkpoint\'s progress log', ['o.csv.resume.log', '-m', 'm.onnx', '--keep', 'id', '--input-format', 'csv', '-o', 'o.csv', '--resume'],
+    /the checkpoint file o.csv.resume.log \(batch-score's, for --resume\) is the same file as input o.csv.resume.log/, (dir) => copyFileSync(path.join(dir, 'in.csv'), path.join(dir, 'o.csv.resume.log'))],
   // With --resume it was opened as the sidecar's partial file, cut to nothing, and removed when the run completed.
   ['--resume: an input at the sidecar\'s partial file', ['o.errors.jsonl.resume.partial', '-m', 'm.onnx', '--keep', 'id', '--input-format', 'csv', '-o', 'o.csv', '--resume'],
     /the checkpoint file o.errors.jsonl.resume.partial \(batch-score's, for --resume\) is the same file as input o.errors.jsonl.resume.partial/, (dir) => copyFileSync(path.join(dir, 'in.csv'), path.join(dir, 'o.errors.jsonl.resume.partial'))],

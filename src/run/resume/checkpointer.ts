@@ -38,7 +38,7 @@ export function checkpointFilesFor(targets: Options['targets'], outputDir: strin
 
 /** Every path a checkpoint writes or removes (the journal's temporary too), each once (a sidecar on stdout has none). */
 export function checkpointPaths(files: CheckpointFiles): string[] {
-  return [...new Set([files.journal, journalTemporary(files.journal), files.output, files.sidecar])];
+  return [...new Set([files.journal, journalTemporary(files.journal), files.log, files.output, files.sidecar])];
 }
 
 /**
