@@ -102,7 +102,7 @@ PROBES['batch-score-warm'] = async (csv, model, rows, build) => {
   const { ModelSession } = await load('model/session.js');
   const { planFeatures } = await load('model/featurePlan.js');
   const { planOutputs } = await load('model/outputPlan.js');
-  const { resolveOptions } = await load('options.js');
+  const { resolveOptions } = await load('commands/resolveOptions.js');
   const { formatSettings, inputFormat } = await load('input/inputFormat.js');
   const { rowFormatter } = await load('output/formatters.js');
   const { makeContext, makeLayout } = await load('score/context.js');
@@ -130,7 +130,7 @@ PROBES['batch-score-warm'] = async (csv, model, rows, build) => {
     start = performance.now();
     checksum = 0;
     for (const b of blocks) {
-      const done = await processBlock({ source: csv, bytes: new Uint8Array(b) }, ctx, (r) => formatBatch(r, formatter, layout));
+      const done = await processBlock({ source: csv, bytes: new Uint8Array(b), offset: 0 }, ctx, (r) => formatBatch(r, formatter, layout));
       for (const part of done.batches) checksum += part.rows;
     }
   }
