@@ -111,8 +111,9 @@ async function readPoints(file: string): Promise<LoggedPoint[]> {
 
 /** The bytes of `file` from `from` up to at most `to` (fewer when the file is shorter). */
 async function bytesBetween(file: string, from: number, to: number): Promise<Buffer> {
+  if (to <= from) return Buffer.alloc(0);
   const handle = await open(file, 'r').catch(() => null);
-  if (handle === null || to <= from) return Buffer.alloc(0);
+  if (handle === null) return Buffer.alloc(0);
   try {
     const buffer = Buffer.alloc(to - from);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, from);
