@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ExactSum } from '../src/monitor/exactSum.js';
-import { bucketOf, bucketValue, upperBoundary } from '../src/monitor/buckets.js';
+import { bucketOf, upperBoundary } from '../src/monitor/buckets.js';
 import { Profiler, type ProfileSetup } from '../src/monitor/profiler.js';
 import { RunProfile, binCounts, finalizeProfile, type NumericProfile } from '../src/monitor/profile.js';
 import { chartOf, compareProfiles, psi, verdictOf } from '../src/monitor/drift.js';

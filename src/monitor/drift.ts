@@ -95,7 +95,6 @@ export function compareProfiles(
     else if (b.kind === 'categorical' && c.column instanceof CategoricalColumn) columns.push(categoricalDrift(b, c, c.column));
   }
   columns.sort((a, b) => b.psi - a.psi || (a.name < b.name ? -1 : 1));
-  const currentKeys = new Set(current.map(key));
   const worst = columns[0] ? { column: columns[0].name, psi: columns[0].psi } : null;
   return {
     schema: DRIFT_SCHEMA,

@@ -29,7 +29,7 @@ export class ProgressLog {
   /** The committed point and the points after it, in the order reached. */
   private since: LoggedPoint[];
 
-  constructor(private readonly file: string, start: CheckpointPoint | null) {
+  constructor(file: string, start: CheckpointPoint | null) {
     this.since = start === null ? [] : [{ ...start, outputDigest: EMPTY_DIGEST, sidecarDigest: EMPTY_DIGEST }];
     // Appending (O_APPEND): after the truncation of a rewrite, the next write starts at 0 again.
     const { O_WRONLY, O_CREAT, O_TRUNC, O_APPEND } = constants;
