@@ -70,6 +70,13 @@ export function exitCodeOf(err: unknown): number {
 }
 
 /** The message of anything thrown, on one line (library errors can be multi-line). */
+/** Why a file could not be read, in a few words a person acts on (a system error's own text names no file). */
+export function readReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const reasons: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'it is a directory', EACCES: 'permission denied', ENOTDIR: 'a part of the path is not a directory' };
+  return (code && reasons[code]) ?? oneLine(err);
+}
+
 export function oneLine(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return text.replace(/\s*\n\s*/g, ' ').trim();

@@ -128,6 +128,7 @@ test('--summary writes the run as JSON', async () => {
 const RUN_ERRORS: Array<[string, string[], RegExp]> = [
   ['missing model flag', ['in.csv'], /missing required option -m, --model/],
   ['missing model file', ['in.csv', '-m', 'nope.onnx'], /cannot read model nope.onnx: no such file/],
+  ['a directory as the model', ['in.csv', '-m', '.'], /cannot read model \.: it is a directory$/m],
   ['model that is not ONNX', ['in.csv', '-m', 'in.csv'], /cannot load model in.csv: not an ONNX model/],
   ['missing input', ['nope.csv', '-m', LINEAR], /cannot read input nope.csv: no such file/],
   ['bad batch size', ['in.csv', '-m', LINEAR, '--batch-size', '0'], /--batch-size must be a whole number ≥ 1/],

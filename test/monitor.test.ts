@@ -194,7 +194,8 @@ test('monitoring refuses what it cannot do, in one line', async () => {
   const dir = workdir({ 'in.csv': 'a,b,c,d\n1,2,3,4\n', 'not.json': '{"x":1}' });
   const cases: Array<[string[], RegExp]> = [
     [['--baseline', 'not.json'], /\[INPUT\] --baseline not\.json is not a batch-score profile/],
-    [['--baseline', 'missing.json'], /\[INPUT\] --baseline missing\.json: ENOENT/],
+    [['--baseline', 'missing.json'], /\[INPUT\] cannot read --baseline missing\.json: no such file$/m],
+    [['--baseline', '.'], /\[INPUT\] cannot read --baseline \.: it is a directory$/m],
     [['--drift', 'r.html'], /\[USAGE\] --drift compares with a baseline/],
     [['--baseline', 'not.json', '--drift', 'r.txt'], /\[USAGE\] --drift "r\.txt": the report is \.json or \.html/],
     [['--challenger', model('multi_output.onnx')], /\[(MAPPING|MODEL)\] /],

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import ort from 'onnxruntime-node';
-import { RunError, oneLine } from '../errors.js';
+import { RunError, oneLine, readReason } from '../errors.js';
 import type { OnnxFileInfo } from './onnxFile.js';
 
 export type ElementType = 'float32' | 'float64' | 'int32' | 'int64' | 'bool' | 'string';
@@ -67,8 +67,7 @@ export async function readModel(modelPath: string): Promise<ModelBytes> {
   try {
     bytes = await readFile(modelPath);
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : oneLine(err);
-    throw new RunError('MODEL', `cannot read model ${modelPath}: ${reason}`, { cause: err });
+    throw new RunError('MODEL', `cannot read model ${modelPath}: ${readReason(err)}`, { cause: err });
   }
   return { path: modelPath, bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
 }

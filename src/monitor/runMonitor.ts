@@ -4,7 +4,7 @@
  * baseline, the drift report. Knows nothing of streams or threads.
  */
 import { readFile } from 'node:fs/promises';
-import { RunError, oneLine } from '../errors.js';
+import { RunError, oneLine, readReason } from '../errors.js';
 import type { FeaturePlan } from '../model/featurePlan.js';
 import { declaredRecordShape, outputColumnNames } from '../model/outputPlan.js';
 import type { TensorSpec } from '../model/session.js';
@@ -42,9 +42,15 @@ export interface MonitorSettings {
 
 /** Reads and checks a baseline profile (--baseline). */
 export async function loadBaseline(path: string): Promise<Profile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new RunError('INPUT', `cannot read --baseline ${path}: ${readReason(err)}`);
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readFile(path, 'utf8'));
+    parsed = JSON.parse(text);
   } catch (err) {
     throw new RunError('INPUT', `--baseline ${path}: ${oneLine(err)}`);
   }
