@@ -57,6 +57,8 @@ export interface RowFormatter {
   place?(encoded: EncodedGroup): Uint8Array;
   /** Text after the last row, given every failed record's index and message (the JSON document's `errors`). */
   tail(errors: Array<[number, string]>): string | Uint8Array;
+  /** tail() writes the failures (the JSON document): the writer gathers them only then. */
+  listsFailures?: boolean;
 }
 
 let parquetOutput: typeof import('./parquetOutput.js') | null = null;
@@ -235,6 +237,7 @@ function jsonFormatter(): RowFormatter {
       return '\n' + items.join(',\n');
     },
     separator: ',',
+    listsFailures: true,
     tail(errors) {
       const entries = errors.map(([i, message]) => `${JSON.stringify(String(i))}:${JSON.stringify(message)}`);
       return `\n],"errors":{${entries.join(',')}}}\n`;

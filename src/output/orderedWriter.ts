@@ -208,7 +208,8 @@ export class OrderedWriter {
         }
       }
       await this.s.sidecar.add(batch.errors);
-      for (const [i, message] of batch.failed) this.jsonErrors.push([counts.read + i, message]);
+      // Only a JSON document lists its failures: other formats keep none (every point of a --resume run would carry them).
+      if (this.formatter().listsFailures) for (const [i, message] of batch.failed) this.jsonErrors.push([counts.read + i, message]);
       counts.written += batch.rows;
       counts.read += batch.records;
       counts.failed += batch.errors.length;
