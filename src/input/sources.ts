@@ -6,7 +6,7 @@ import { createReadStream, fstatSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { RunError, oneLine } from '../errors.js';
+import { RunError, oneLine, readReason } from '../errors.js';
 import { isS3Url, objectSize, readObject } from '../storage/s3.js';
 import { sizeFromEnv } from './testSizes.js';
 
@@ -97,8 +97,7 @@ export async function inputSize(name: string): Promise<number> {
     return st.size;
   } catch (err) {
     if (err instanceof RunError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new RunError('INPUT', `cannot read input ${name}: ${code === 'ENOENT' ? 'no such file' : oneLine(err)}`, { cause: err });
+    throw new RunError('INPUT', `cannot read input ${name}: ${readReason(err)}`, { cause: err });
   }
 }
 
@@ -147,7 +146,7 @@ async function* readErrors(name: string, bytes: AsyncIterable<Buffer>): AsyncGen
   try {
     yield* bytes;
   } catch (err) {
-    throw new RunError('INPUT', `cannot read input ${name}: ${oneLine(err)}`, { cause: err });
+    throw new RunError('INPUT', `cannot read input ${name}: ${readReason(err)}`, { cause: err });
   }
 }
 

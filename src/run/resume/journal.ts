@@ -68,7 +68,7 @@ export async function writeJournal(file: string, journal: Journal): Promise<void
     await handle.close();
   }
   await rename(temporary, file);
-  await syncDirectory(path.dirname(file));
+  await fsyncPath(path.dirname(file)); // makes the rename durable
 }
 
 /** One name (not per process): a run killed while writing it leaves nothing that the next run does not replace or remove. */
@@ -81,9 +81,9 @@ export async function removeJournal(file: string): Promise<void> {
   await rm(journalTemporary(file), { force: true });
 }
 
-/** fsync of a directory makes a rename in it durable. */
-export async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
+/** fsync of a file (its bytes on disk) or of a directory (a rename in it durable). */
+export async function fsyncPath(name: string): Promise<void> {
+  const handle = await open(name, 'r');
   try {
     await handle.sync();
   } finally {

@@ -2,13 +2,13 @@
  * A --resume run's checkpoint, from the command's side: found (or refused) before the outputs are opened, the
  * output and the sidecar opened where it left them, and committed or removed as the run ends.
  */
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { RunError } from '../../errors.js';
 import type { Options } from '../../options.js';
 import type { ResumedFiles } from '../../output/runOutputs.js';
 import { Checkpointer, checkpointFilesFor, checkpointToResume, refuseSpecialCheckpointFiles, removeCheckpoint, type CheckpointFiles, type CheckpointedFile } from './checkpointer.js';
 import { fingerprintJob, type JobFingerprint } from './fingerprint.js';
-import { removeJournal, writeJournal, type Journal } from './journal.js';
+import { fsyncPath, removeJournal, writeJournal, type Journal } from './journal.js';
 import { furthestWritten } from './progressLog.js';
 import type { RunResume } from './resumeRun.js';
 
@@ -100,21 +100,11 @@ export class RunCheckpoint {
 async function furthestCommitted(files: CheckpointFiles, saved: Journal): Promise<Journal> {
   const point = await furthestWritten(files.log, saved.point, files.output, files.sidecar);
   if (point === saved.point) return saved;
-  await syncFile(files.output);
-  await syncFile(files.sidecar);
+  await fsyncPath(files.output);
+  await fsyncPath(files.sidecar);
   const journal = { ...saved, point };
   await writeJournal(files.journal, journal);
   return journal;
-}
-
-async function syncFile(file: string): Promise<void> {
-  const handle = await open(file, 'r').catch(() => null);
-  if (handle === null) return;
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 /** A checkpoint's partial file must hold at least the bytes the checkpoint names. */
