@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { model, read, readSidecar, runCli, workdir } from './helpers.js';
-import { parquetLayout, parquetRows, parquetTypes, writeCsv, writeParquet } from './parquetDb.js';
+import { parquetGroupStats, parquetLayout, parquetRows, parquetTypes, writeCsv, writeParquet } from './parquetDb.js';
 
 const LINEAR = model('linear.onnx'); // float_input float32[N,4] → variable
 const INT64 = model('int64_input.onnx'); // counts int64[N,3] → score float32, total int64 (exact sum)
@@ -224,8 +224,46 @@ for (const version of ['V1', 'V2']) {
     const csvRows = read(dir, 'c.csv').trim().split('\n').slice(1).map((l) => l.split(','));
     assert.deepEqual(rows.map((r) => String(r.id)), csvRows.map((c) => c[0]));
     rows.forEach((r, i) => assert.equal(r.variable === null ? '' : String(Math.fround(r.variable as number)), csvRows[i][1] === '' ? '' : String(Math.fround(Number(csvRows[i][1]))), `row ${i + 1}`));
+    await assertStatistics(out, ['id', 'variable']);
   });
 }
+
+/** Each row group's min, max and null count in the file's metadata are those of its rows (as DuckDB reads both). */
+async function assertStatistics(file: string, columns: string[]): Promise<void> {
+  const rows = await parquetRows(file);
+  let at = 0;
+  for (const [g, group] of (await parquetGroupStats(file)).entries()) {
+    const mine = rows.slice(at, (at += group.rows));
+    for (const name of columns) {
+      const values = mine.map((r) => r[name]).filter((v) => v !== null) as Array<number | bigint>;
+      const least = values.reduce((a, b) => (b < a ? b : a));
+      const most = values.reduce((a, b) => (b > a ? b : a));
+      const stats = group.columns[name];
+      // DuckDB writes a FLOAT statistic as the shortest text of its float32.
+      const text = (v: number | bigint) => (typeof v === 'bigint' ? String(v) : String(Math.fround(v)));
+      const statText = (t: string | null) => (typeof least === 'bigint' || t === null ? t : String(Math.fround(Number(t))));
+      assert.deepEqual([statText(stats.min), statText(stats.max), stats.nulls], [text(least), text(most), mine.length - values.length], `row group ${g}, ${name}`);
+    }
+  }
+  assert.equal(at, rows.length);
+}
+
+test('CSV → Parquet: full row groups of the set size whatever the batches, with the statistics of their rows', async () => {
+  const dir = workdir();
+  await writeCsv(dir, 'in.csv', NUMERIC.replace('range(7000)', 'range(1000)'));
+  const args = ['in.csv', '-m', LINEAR, '--keep', 'id', '--batch-size', '64'];
+  const env = { BATCH_SCORE_ROW_GROUP_ROWS: '300' };
+  const pq = await runCli([...args, '-o', 'o.parquet'], { cwd: dir, env });
+  const csv = await runCli([...args, '-o', 'o.csv'], { cwd: dir });
+  assert.equal(pq.code, 3, pq.stderr); // one record in 997 has a null feature
+  assert.equal(csv.code, 3, csv.stderr);
+  const file = path.join(dir, 'o.parquet');
+  // Before, each group of 300 was followed by a group of the rows the last batch carried past it.
+  assert.deepEqual((await parquetGroupStats(file)).map((g) => g.rows), [300, 300, 300, 100]);
+  const csvRows = read(dir, 'o.csv').trim().split('\n').slice(1).map((l) => l.split(','));
+  assert.deepEqual((await parquetRows(file)).map((r) => [r.id, r.variable === null ? '' : String(r.variable)]), csvRows.map(([id, v]) => [id, v === '' ? '' : String(Math.fround(Number(v)))]));
+  await assertStatistics(file, ['variable']);
+});
 
 test('Parquet BOOLEAN feeds a bool input (null is MISSING_VALUE) and a bool output is written as BOOLEAN', async () => {
   const dir = workdir();

@@ -56,3 +56,16 @@ export async function parquetLayout(file: string): Promise<{ encodings: string[]
     rowGroups: new Set(rows.map((r) => Number(r.row_group_id))).size,
   };
 }
+
+/** Per row group: its rows, and per column the statistics its metadata holds (as DuckDB reads them). */
+export async function parquetGroupStats(file: string): Promise<Array<{ rows: number; columns: Record<string, { min: string | null; max: string | null; nulls: number }> }>> {
+  const rows = await query(`SELECT row_group_id, row_group_num_rows, path_in_schema, stats_min_value, stats_max_value, stats_null_count
+    FROM parquet_metadata(${quoted(file)}) ORDER BY row_group_id, column_id`);
+  const groups: Array<{ rows: number; columns: Record<string, { min: string | null; max: string | null; nulls: number }> }> = [];
+  for (const r of rows) {
+    const g = (groups[Number(r.row_group_id)] ??= { rows: Number(r.row_group_num_rows), columns: {} });
+    const text = (v: unknown) => (v === null ? null : String(v));
+    g.columns[String(r.path_in_schema)] = { min: text(r.stats_min_value), max: text(r.stats_max_value), nulls: Number(r.stats_null_count) };
+  }
+  return groups;
+}

@@ -1,25 +1,33 @@
 /**
- * Parquet output: the CSV output's columns, typed. Rows are gathered into row groups of ROW_GROUP_ROWS and each
- * full group is encoded (hyparquet-writer) and handed to the sink as bytes; the footer is written by `tail`. The
- * formatter keeps state across batches, so it runs in the main thread only (the runner gives it no workers).
+ * Parquet output: the CSV output's columns, typed. Each row group is encoded on its own (numbers from typed arrays
+ * by parquetTypedChunk.ts, other columns by hyparquet-writer) and handed to the sink as bytes; the formatter places
+ * groups and records their metadata, and `tail` writes the footer (hyparquet-writer). A Parquet input's row groups
+ * are encoded where they are scored (a worker too); other inputs' rows are gathered here into groups.
  */
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import { snappyCompress } from './snappy.js';
+import { isTypedChunk, typedChunk, type ColumnChunk, type EncodedChunk, type TypedColumn } from './parquetTypedChunk.js';
 import type { SchemaElement } from 'hyparquet';
 import type { Compression } from '../options.js';
 import type { Columns } from '../input/inputFormat.js';
 import type { OutputLayout, OutputRow, OutputValues, RowFormatter } from './formatters.js';
 import type { ColumnValues } from '../input/parquetColumns.js';
+import { sizeFromEnv } from '../input/testSizes.js';
 
 type WriterSchema = ConstructorParameters<typeof ParquetWriter>[0]['schema'];
 /** A row group's metadata as hyparquet-writer makes it (its own hyparquet's types). */
 type RowGroup = ParquetWriter['row_groups'][number];
 
-/** Rows per row group: large enough for column-wise compression and fast scans, small enough to hold in memory. */
-export const ROW_GROUP_ROWS = 100_000;
+/**
+ * Rows per row group from inputs other than Parquet: large enough for column-wise compression and fast scans, small
+ * enough to hold in memory (tests shrink it to reach several groups with a few rows).
+ */
+export const ROW_GROUP_ROWS = sizeFromEnv('BATCH_SCORE_ROW_GROUP_ROWS', 100_000);
 
 const CODEC = { snappy: 'SNAPPY', gzip: 'GZIP', brotli: 'BROTLI', none: 'UNCOMPRESSED' } as const;
 const COMPRESSORS = {
+  SNAPPY: snappyCompress,
   GZIP: (input: Uint8Array) => new Uint8Array(gzipSync(input)),
   BROTLI: (input: Uint8Array) => new Uint8Array(brotliCompressSync(input)),
 };
@@ -52,10 +60,9 @@ export interface EncodedGroup {
 }
 
 export function parquetFormatter(settings: ParquetSettings): RowFormatter {
-  const byteWriter = new ByteWriter(1 << 20);
+  const byteWriter = new ByteWriter(1 << 16);
   let writer: ParquetWriter | null = null;
-  let columns: OutColumn[] = [];
-  let pending: unknown[][] = [];
+  let builder: GroupBuilder | null = null;
 
   /** The bytes written since the last call (the writer's buffer is reused; its offset keeps counting). */
   const drain = (): Uint8Array => {
@@ -63,32 +70,32 @@ export function parquetFormatter(settings: ParquetSettings): RowFormatter {
     byteWriter.index = 0;
     return bytes;
   };
-  const writeGroup = (): void => {
-    if (!pending[0]?.length) return;
-    void writer!.write({ columnData: columnData(columns, pending), rowGroupSize: ROW_GROUP_ROWS });
-    pending = columns.map(() => []);
-  };
-
   /** The schema, from the layout (the first batch is formatted before the head is asked for). */
   const start = (layout: OutputLayout): ParquetWriter => {
     if (writer) return writer;
-    columns = outputColumns(layout, settings.columns);
-    pending = columns.map(() => []);
+    const columns = outputColumns(layout, settings.columns);
     return (writer = newWriter(byteWriter, columns, settings));
   };
-
-  // Bytes come out in the order they are made, whichever call hands them over.
-  return {
+  const formatter: RowFormatter = {
     head(layout) {
       start(layout);
       return drain();
     },
     ...(settings.groupPerCall ? { groupBuilder: (layout: OutputLayout, capacity: number) => groupBuilder(layout, capacity, settings) } : {}),
+    // Other inputs come in small batches, gathered here into row groups of ROW_GROUP_ROWS.
     rows(rows, layout) {
       start(layout);
-      for (const row of rows) addRow(row, layout, columns, pending);
-      if (pending[0]?.length >= ROW_GROUP_ROWS) writeGroup();
-      return drain();
+      const placed: Uint8Array[] = [];
+      for (let at = 0; at < rows.length; ) {
+        builder ??= groupBuilder(layout, ROW_GROUP_ROWS, settings);
+        const take = Math.min(rows.length - at, ROW_GROUP_ROWS - builder.size());
+        builder.add(at === 0 && take === rows.length ? rows : rows.slice(at, at + take));
+        at += take;
+        if (builder.size() < ROW_GROUP_ROWS) continue;
+        placed.push(formatter.place!(builder.finish()));
+        builder = null;
+      }
+      return placed.length === 1 ? placed[0] : Buffer.concat(placed);
     },
     place(encoded) {
       // The group's offsets move to where its bytes land: after everything the writer has counted so far.
@@ -101,11 +108,13 @@ export function parquetFormatter(settings: ParquetSettings): RowFormatter {
       return encoded.bytes;
     },
     tail() {
-      writeGroup();
+      const last = builder ? formatter.place!(builder.finish()) : new Uint8Array(0);
+      builder = null;
       void writer!.finish();
-      return drain();
+      return Buffer.concat([last, drain()]);
     },
   };
+  return formatter;
 }
 
 function newWriter(byteWriter: ByteWriter, columns: OutColumn[], settings: ParquetSettings): ParquetWriter {
@@ -114,16 +123,13 @@ function newWriter(byteWriter: ByteWriter, columns: OutColumn[], settings: Parqu
   return new ParquetWriter({ writer: byteWriter, schema, codec: CODEC[settings.compression], compressors: COMPRESSORS, createdBy: 'batch-score' });
 }
 
-/** No page indexes: they would be written after the last row group, which a group encoded on its own cannot know. */
-function columnData(columns: OutColumn[], values: unknown[][]) {
-  return columns.map((c, i) => ({ name: c.element.name, data: values[i], offsetIndex: false }));
-}
-
 /** A row group made batch by batch into typed columns, then encoded on its own (offsets from its bytes' start). */
 export interface GroupBuilder {
   add(rows: OutputRow[]): void;
   /** Rows scored column-wise: kept columns' values from row `from`, and the model's outputs for `count` rows. */
   addColumns(keeps: ColumnValues[], from: number, count: number, pieces: ScoredRows[]): void;
+  /** Rows added so far. */
+  size(): number;
   finish(): EncodedGroup;
 }
 
@@ -165,31 +171,64 @@ function groupBuilder(layout: OutputLayout, capacity: number, settings: ParquetS
       }
       count += n;
     },
+    size: () => count,
     finish() {
       if (count === 0) return { bytes: new Uint8Array(0), group: null };
-      const data = values.map((v) => (count === v.length ? v : v.slice(0, count)));
-      const byteWriter = new ByteWriter(count * 8 * columns.length + 1024);
-      const writer = newWriter(byteWriter, columns, settings);
-      void writer.write({ columnData: columnData(columns, data), rowGroupSize: count });
-      const group = writer.row_groups[0];
-      const magic = 4; // the writer starts its file with PAR1, which the file's head has already written
-      shiftGroup(group, BigInt(-magic));
-      return { bytes: new Uint8Array(byteWriter.buffer, magic, byteWriter.index - magic), group };
+      return encodeGroup(columns, values.map((v) => (count === v.length ? v : v.slice(0, count))), settings);
     },
   };
+}
+
+/**
+ * One row group of `data` (a column each), offsets from its bytes' start. A column in a typed array (no nulls) is
+ * written straight from its bytes (parquetTypedChunk.ts); any other by hyparquet-writer, one column at a time.
+ */
+function encodeGroup(columns: OutColumn[], data: unknown[][], settings: ParquetSettings): EncodedGroup {
+  const codec = CODEC[settings.compression];
+  const compress = codec === 'UNCOMPRESSED' ? undefined : COMPRESSORS[codec];
+  const parts: Uint8Array[] = [];
+  const chunks: ColumnChunk[] = [];
+  let offset = 0;
+  let uncompressed = 0n;
+  columns.forEach((c, i) => {
+    const { bytes, chunk } = isTypedChunk(c.element, data[i]) ? typedChunk(c.element, data[i] as TypedColumn, codec, compress) : libraryChunk(c, data[i], settings);
+    shiftChunk(chunk, BigInt(offset));
+    uncompressed += chunk.meta_data?.total_uncompressed_size ?? 0n;
+    parts.push(bytes);
+    chunks.push(chunk);
+    offset += bytes.length;
+  });
+  const rows = BigInt(data[0]?.length ?? 0);
+  return { bytes: Buffer.concat(parts), group: { columns: chunks, total_byte_size: uncompressed, num_rows: rows, total_compressed_size: BigInt(offset) } };
+}
+
+/**
+ * A column chunk written by hyparquet-writer as the only column of a file of its own, taken out of that file. No
+ * page indexes: they would be written after the last row group, which a group encoded on its own cannot know.
+ */
+function libraryChunk(column: OutColumn, values: unknown[], settings: ParquetSettings): EncodedChunk {
+  const byteWriter = new ByteWriter(values.length * 8 + 1024);
+  const writer = newWriter(byteWriter, [column], settings);
+  void writer.write({ columnData: [{ name: column.element.name, data: values, offsetIndex: false }], rowGroupSize: values.length });
+  const chunk = writer.row_groups[0].columns[0];
+  const magic = 4; // the file's PAR1, which the output's head has written already
+  shiftChunk(chunk, BigInt(-magic));
+  return { bytes: new Uint8Array(byteWriter.buffer, magic, byteWriter.index - magic), chunk };
 }
 
 /** Moves a row group's file offsets by `delta` bytes. */
 function shiftGroup(group: RowGroup, delta: bigint): void {
   if (group.file_offset !== undefined) group.file_offset += delta;
-  for (const chunk of group.columns) {
-    chunk.file_offset += delta;
-    const meta = chunk.meta_data;
-    if (!meta) continue;
-    meta.data_page_offset += delta;
-    if (meta.dictionary_page_offset !== undefined) meta.dictionary_page_offset += delta;
-    if (meta.index_page_offset !== undefined) meta.index_page_offset += delta;
-  }
+  for (const chunk of group.columns) shiftChunk(chunk, delta);
+}
+
+function shiftChunk(chunk: ColumnChunk, delta: bigint): void {
+  chunk.file_offset += delta;
+  const meta = chunk.meta_data;
+  if (!meta) return;
+  meta.data_page_offset += delta;
+  if (meta.dictionary_page_offset !== undefined) meta.dictionary_page_offset += delta;
+  if (meta.index_page_offset !== undefined) meta.index_page_offset += delta;
 }
 
 const TYPED = { FLOAT: Float32Array, DOUBLE: Float64Array, INT32: Int32Array, INT64: BigInt64Array } as const;
@@ -223,15 +262,6 @@ function putter(values: unknown[][]): (i: number, r: number, v: unknown) => void
       values[i][r] = v;
     }
   };
-}
-
-function addRow(row: OutputRow, layout: OutputLayout, columns: OutColumn[], pending: unknown[][]): void {
-  let i = 0;
-  for (const v of row.keep) pending[i].push(columns[i++].convert(v));
-  for (let k = 0; k < layout.sizes.length; k++) {
-    const o = row.scored?.[k];
-    for (let j = 0; j < layout.sizes[k]; j++, i++) pending[i].push(o ? columns[i].convert(o.data[row.at * o.size + j]) : null);
-  }
 }
 
 /** The output's columns: kept ones (typed as in a Parquet input, else text), then each output's values. */

@@ -124,9 +124,15 @@ export class Scheduler {
    */
   private async helpWhileWaiting(result: Promise<FormattedBlock>): Promise<FormattedBlock> {
     let settled = false;
-    result.then(() => (settled = true), () => (settled = true));
+    const done = result.then(() => (settled = true), () => (settled = true));
     await Promise.resolve(); // let an already settled result say so
-    for (let item = settled ? null : this.pool?.steal(); item; item = settled ? null : this.pool?.steal()) {
+    // Work queued while waiting counts too: a Parquet row group read after the wait began is a large share of a run.
+    while (!settled && this.pool) {
+      const item = this.pool.steal();
+      if (item === null) {
+        await Promise.race([done, this.pool.queuedWork()]);
+        continue;
+      }
       try {
         item.resolve(await this.scoreInline(item.work));
       } catch (err) {

@@ -80,11 +80,19 @@ export interface Queued extends Pending {
 /** Blocks a worker holds at once: one being scored and one waiting, so it never idles between messages. */
 const PER_WORKER = 2;
 
+/**
+ * The room a unit takes in a worker. A Parquet row group fills it: a row group is a large share of a run, and one
+ * waiting in a worker is one the main thread cannot take while it would otherwise idle.
+ */
+const roomFor = (work: Work): number => ('rowGroup' in work ? PER_WORKER : 1);
+
 export class WorkerPool {
   /** `ready` once the worker has loaded the model: until then its work stays queued, for the main thread to take. */
   private readonly workers: Array<{ worker: Worker; busy: number; ready: boolean; exited: Promise<void> }> = [];
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new Map<number, Pending & { room: number }>();
   private readonly queue: Queued[] = [];
+  /** Callers waiting for work to be left in the queue (see queuedWork()). */
+  private queuedWaiters: Array<() => void> = [];
   private nextId = 0;
   private failure: unknown;
 
@@ -110,7 +118,7 @@ export class WorkerPool {
         }
         const p = this.pending.get(msg.id);
         this.pending.delete(msg.id);
-        slot.busy--;
+        slot.busy -= p?.room ?? 1;
         if (msg.error !== undefined) p?.reject(fromWorker(msg.error));
         else p?.resolve(msg.result!);
         this.dispatch();
@@ -148,18 +156,30 @@ export class WorkerPool {
     return new Promise((resolve, reject) => {
       this.queue.push({ work, layout, resolve, reject });
       this.dispatch();
+      if (this.queue.length > 0) this.wakeQueuedWaiters();
     });
+  }
+
+  /** Resolves when work is next left in the queue because no worker had room: work the caller may steal. */
+  queuedWork(): Promise<void> {
+    return new Promise((resolve) => this.queuedWaiters.push(resolve));
+  }
+
+  private wakeQueuedWaiters(): void {
+    const waiters = this.queuedWaiters;
+    this.queuedWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   private dispatch(): void {
     while (this.queue.length > 0 && this.failure === undefined) {
       const room = (w: { busy: number; ready: boolean }) => (w.ready ? PER_WORKER - w.busy : 0);
       const slot = this.workers.reduce((a, b) => (room(b) > room(a) ? b : a));
-      if (room(slot) <= 0) return;
+      if (room(slot) < roomFor(this.queue[0].work)) return;
       const { work, layout, resolve, reject } = this.queue.shift()!;
       const id = this.nextId++;
-      slot.busy++;
-      this.pending.set(id, { resolve, reject });
+      slot.busy += roomFor(work);
+      this.pending.set(id, { resolve, reject, room: roomFor(work) });
       const message: WorkMessage = { id, work, layout };
       slot.worker.postMessage(message, transferables(work));
     }
