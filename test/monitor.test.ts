@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadWeights, model, read, runCli, workdir } from './helpers.js';
 import { normalCsv } from './seeded.js';
@@ -199,7 +199,14 @@ test('monitoring refuses what it cannot do, in one line', async () => {
     [['--drift', 'r.html'], /\[USAGE\] --drift compares with a baseline/],
     [['--baseline', 'not.json', '--drift', 'r.txt'], /\[USAGE\] --drift "r\.txt": the report is \.json or \.html/],
     [['--challenger', model('multi_output.onnx')], /\[(MAPPING|MODEL)\] /],
+    [['--baseline', 'huge.json'], /\[INPUT\] --baseline huge\.json: column "a" has more bins than a profile holds/],
   ];
+  // A hand-made baseline with more bins than the hot loop's slots can name.
+  const made = await runCli(['profile', 'in.csv', '-m', model('linear.onnx'), '-o', 'base.json'], { cwd: dir });
+  assert.equal(made.code, 0, made.stderr);
+  const huge = JSON.parse(read(dir, 'base.json')) as { columns: Array<{ name: string; bins: { keys: number[] } }> };
+  huge.columns.find((c) => c.name === 'a')!.bins.keys = Array.from({ length: 70_000 }, (_, i) => i);
+  writeFileSync(path.join(dir, 'huge.json'), JSON.stringify(huge));
   for (const [args, message] of cases) {
     const r = await runCli(['in.csv', '-m', model('linear.onnx'), '-o', 'out.csv', ...args], { cwd: dir });
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);

@@ -24,6 +24,19 @@ export function baselineBins(baseline: Profile): Map<string, BaselineBins> {
   return out;
 }
 
+/** A numeric column of the baseline with more bins than a layout holds (hand-made: a profile never has), or null. */
+export function oversizedColumn(baseline: Profile): string | null {
+  for (const [key, bins] of baselineBins(baseline)) {
+    if (layoutSize(bins) > MAX_LAYOUT_SLOTS) return key.split('\u0000')[1];
+  }
+  return null;
+}
+
+/** Slots of a column's layout: its quantile bins, its chart's bins with below and above, one unread slot. */
+function layoutSize(bins: BaselineBins): number {
+  return bins.keys.length + 1 + (bins.chart ? bins.chart.bins + 2 : 0) + 1;
+}
+
 /** Float32 bucket keys: sign, exponent and SUB_BITS mantissa bits (the top 14 bits of a float32). */
 const FLOAT32_KEYS = 1 << 14;
 
@@ -43,7 +56,7 @@ export class BinLayout {
     this.keys = Float64Array.from(bins.keys);
     this.quantileBins = bins.keys.length + 1;
     this.chartBins = bins.chart ? bins.chart.bins + 2 : 0;
-    this.size = this.quantileBins + this.chartBins + 1;
+    this.size = layoutSize(bins);
   }
 
   /** The quantile bin of bucket b: bin i holds buckets (keys[i-1], keys[i]], the last bin those above. */
@@ -72,27 +85,29 @@ export class BinLayout {
    * meets it (`fill`), as a column spans few exponents and a table of every key costs more than a run's units.
    */
   float32Slots(): Float32Slots {
-    return (this.float32 ??= {
-      quantile: new Uint16Array(FLOAT32_KEYS), chart: new Uint16Array(FLOAT32_KEYS), ready: new Uint8Array(FLOAT32_KEYS >>> 5),
-      fill: (page) => this.fillPage(page),
-    });
+    return (this.float32 ??= { slots: new Uint32Array(FLOAT32_KEYS).fill(NOT_READY), fill: (page) => this.fillPage(page) });
   }
 
   private fillPage(page: number): void {
-    const slots = this.float32!;
-    slots.ready[page] = 1;
+    const { slots } = this.float32!;
     for (let k = page << 5, end = k + 32; k < end; k++) {
       const b = bucketOfFloat32Bits(k << 18, page & 0xff);
-      slots.quantile[k] = this.quantileSlot(b);
-      slots.chart[k] = this.chartSlot(b);
+      slots[k] = this.quantileSlot(b) | (this.chartSlot(b) << 16);
     }
   }
 }
 
-/** A float32 key's (top 14 bits') two slots in a layout, valid where its page (key >>> 5) is ready. */
+/** A key whose page is not filled yet (no layout has 65,535 slots: loadBaseline() refuses more bins). */
+export const NOT_READY = 0xffffffff;
+
+/** The most bins a baseline column may have, so that two slots fit in 32 bits (a profile has at most 101 + 42). */
+export const MAX_LAYOUT_SLOTS = 0xffff;
+
+/**
+ * A float32 key's (top 14 bits') two slots in a layout, packed as quantile slot | chart slot << 16 (one load in the
+ * hot loop instead of three), or NOT_READY until its page (key >>> 5) is filled.
+ */
 export interface Float32Slots {
-  quantile: Uint16Array;
-  chart: Uint16Array;
-  ready: Uint8Array;
+  slots: Uint32Array;
   fill(page: number): void;
 }

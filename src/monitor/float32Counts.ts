@@ -5,7 +5,7 @@
  */
 import { ExactSum } from './exactSum.js';
 import { BucketCounts, bucketOfFloat32Bits, type BucketEntries } from './buckets.js';
-import type { Float32Slots } from './baselineBins.js';
+import { NOT_READY, type Float32Slots } from './baselineBins.js';
 
 /** A unit's float32 counts: 32 per exponent from `low`, negative values and positive ones (cheap to send and add). */
 export interface Float32Counts {
@@ -118,9 +118,8 @@ export const spare: Float32Sums[] = [];
 export const scratch = new Float64Array(5);
 export const [MIN, MAX, BELOW, ABOVE, N] = [0, 1, 2, 3, 4];
 const NO_SPECIALS: number[] = [];
-const NO_SLOTS = new Uint16Array(0);
+const NO_SLOTS = new Uint32Array(0);
 const NO_BINS = new Uint32Array(0);
-const NO_PAGES = new Uint8Array(0);
 
 /**
  * The hot loop, a plain function over typed arrays: counts values data[start + r · stride] for r in [from, to) into
@@ -134,10 +133,8 @@ export function countFloat32s(
   const { sum, squaresHigh, squaresLow, counts } = f;
   // Counting into a baseline's bins: each key's two slots (a branch the same way for every value).
   const toBins = binned !== null;
-  const quantile = binned?.slots.quantile ?? NO_SLOTS;
-  const chart = binned?.slots.chart ?? NO_SLOTS;
+  const slots = binned?.slots.slots ?? NO_SLOTS;
   const bins = binned?.counts ?? NO_BINS;
-  const ready = binned?.slots.ready ?? NO_PAGES;
   let min = s[MIN];
   let max = s[MAX];
   let below = s[BELOW];
@@ -162,9 +159,13 @@ export function countFloat32s(
     else if (x > high) above++;
     const k = b >>> 18;
     if (toBins) {
-      if (ready[k >>> 5] === 0) binned!.slots.fill(k >>> 5);
-      bins[quantile[k]]++;
-      bins[chart[k]]++;
+      let slot = slots[k];
+      if (slot === NOT_READY) {
+        binned!.slots.fill(k >>> 5);
+        slot = slots[k];
+      }
+      bins[slot & 0xffff]++;
+      bins[slot >>> 16]++;
     } else {
       counts[k]++;
     }

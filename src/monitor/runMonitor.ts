@@ -10,7 +10,7 @@ import { declaredRecordShape, outputColumnNames } from '../model/outputPlan.js';
 import type { TensorSpec } from '../model/session.js';
 import { PROFILE_SCHEMA, PROFILE_VERSION, RunProfile, finalizeProfile, type Profile } from './profile.js';
 import type { ProfilePartial, ProfileSetup } from './profiler.js';
-import { baselineBins } from './baselineBins.js';
+import { baselineBins, oversizedColumn } from './baselineBins.js';
 import { RunAgreement, comparedOutputs, type AgreementPartial, type AgreementReport } from './agreement.js';
 import { compareProfiles, type DriftReport } from './drift.js';
 
@@ -60,6 +60,10 @@ export async function loadBaseline(path: string): Promise<Profile> {
   }
   if (p.version !== PROFILE_VERSION) {
     throw new RunError('INPUT', `--baseline ${path} is a profile of version ${p.version}; this batch-score reads version ${PROFILE_VERSION}: make it again with batch-score profile`);
+  }
+  const oversized = oversizedColumn(p as Profile);
+  if (oversized !== null) {
+    throw new RunError('INPUT', `--baseline ${path}: column "${oversized}" has more bins than a profile holds (batch-score profile makes at most 100): make it again with batch-score profile`);
   }
   return p as Profile;
 }
