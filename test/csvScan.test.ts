@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { csvRecordEnd, lastRecordEnd, newScan, Quote } from '../src/input/csvScan.js';
+import { csvRecordEnd, lastRecordEnd, newScan, Quote, recordsAreLines, type CsvScan } from '../src/input/csvScan.js';
 
 const COMMA = 44;
 // CR only as part of CRLF: a lone CR (a CR-only line end) is made a LF before the scan (LoneCrs in recordRules.ts).
@@ -129,4 +129,64 @@ test('a quoted field holds delimiters, escaped quotes and line breaks; a stray q
   assert.equal(scan.quotedLines, 1);
   const second = csvRecordEnd(bytes, first + 1, bytes.length, COMMA, scan);
   assert.equal(bytes.toString('latin1', first + 1, second), 'x"y,2');
+});
+
+/** lastRecordEnd as a record-by-record scan: the reading its quote walk must agree with. */
+function lastRecordEndByRecords(bytes: Uint8Array, from: number, to: number, scan: CsvScan): number {
+  let last = from;
+  for (let pos = from; pos < to; ) {
+    const nl = csvRecordEnd(bytes, pos, to, COMMA, scan);
+    if (nl < 0) break;
+    scan.quotedLines = 0;
+    scan.cut = false;
+    last = pos = nl + 1;
+  }
+  return last;
+}
+
+// Quoted fields as R's write.csv writes them (on one line), and the odd ones: escaped quotes, line breaks, stray quotes.
+const quotedText = fc
+  .array(fc.constantFrom('"id1"', '"a""b"', '""', '1.5', 'x"y', '"two\nlines"', ',', ',', '\n', '\r\n', '"', 'z'), { maxLength: 40 })
+  .map((parts) => parts.join(''));
+
+test('property: the quote walk leaves the scan where a record-by-record scan does (end, state, lengths, counts, cuts)', () => {
+  fc.assert(
+    fc.property(fc.oneof(csvText, quotedText), cuts, fc.constantFrom(Infinity, 4, 12), (text, fractions, limit) => {
+      const bytes = Buffer.from(text, 'latin1');
+      const walked = newScan(limit);
+      const exact = newScan(limit);
+      let from = 0;
+      for (const cut of [...positions(bytes, fractions), bytes.length]) {
+        const piece = bytes.subarray(from, cut);
+        const where = `piece [${from}, ${cut}) of ${JSON.stringify(text)}`;
+        assert.equal(lastRecordEnd(piece, 0, piece.length, COMMA, walked), lastRecordEndByRecords(piece, 0, piece.length, exact), where);
+        assert.deepEqual([walked.state, walked.recordLen, walked.quotedLines, walked.cut], [exact.state, exact.recordLen, exact.quotedLines, exact.cut], where);
+        from = cut;
+      }
+    }),
+    { numRuns: 5000 },
+  );
+});
+
+test('property: a block whose records are said to be its lines is cut by the scan at every line break, and only there', () => {
+  fc.assert(
+    fc.property(fc.oneof(csvText, quotedText), (text) => {
+      const bytes = Buffer.from(`${text}\n`, 'latin1');
+      if (!recordsAreLines(bytes, 0, bytes.length, COMMA)) return;
+      const scan = newScan();
+      const ends: number[] = [];
+      for (let pos = 0, nl = csvRecordEnd(bytes, 0, bytes.length, COMMA, scan); nl >= 0; pos = nl + 1, nl = pos < bytes.length ? csvRecordEnd(bytes, pos, bytes.length, COMMA, scan) : -1) ends.push(nl);
+      const lines = [...text.matchAll(/\n/g)].map((m) => m.index!).concat(text.length);
+      assert.deepEqual(ends, lines, JSON.stringify(text));
+    }),
+    { numRuns: 5000 },
+  );
+});
+
+test('R-style records are lines; a quoted field holding a line break, or open at the end, makes them not', () => {
+  const lines = (s: string) => recordsAreLines(Buffer.from(s), 0, Buffer.byteLength(s), COMMA);
+  assert.equal(lines('"id","f0"\n"1",0.5\n"2",-1e-3\n'), true);
+  assert.equal(lines('"1","say ""hi""",x"y\n'), true);
+  assert.equal(lines('"1","two\nlines"\n'), false);
+  assert.equal(lines('"1",0.5\n"open,2\n'), false);
 });

@@ -112,15 +112,22 @@ function recordEnd(bytes: Uint8Array, pos: number, end: number, delim: number, s
 
 /**
  * The index just past the last record end in bytes[from, to), scanning on from `scan` (whose state it leaves at
- * `to`); `from` when no record ends there. Quote-free bytes outside a quoted field take one backwards search.
+ * `to`); `from` when no record ends there. Where no quoted field holds a line break, the record ends are exactly
+ * the line breaks outside the field still open at `to` (if any): a walk over the quotes (walkQuotes) and one
+ * backwards search find the last. Otherwise the stretch is scanned record by record.
  */
 export function lastRecordEnd(bytes: Uint8Array, from: number, to: number, delim: number, scan: CsvScan): number {
   if (from >= to) return from;
-  if ((scan.state === Quote.FieldStart || scan.state === Quote.Unquoted) && quoteIn(bytes, from, to, scan) < 0) {
-    const nl = bytes.lastIndexOf(NL, to - 1);
+  const open = walkQuotes(bytes, from, to, delim, scan.state);
+  if (open !== SPANS_LINES) {
+    const nl = open > from ? bytes.lastIndexOf(NL, open - 1) : -1;
     const end = nl < from ? from : nl + 1;
-    // Past the last record end, a run of bytes without quotes: its last byte tells where the scan stands.
-    scan.state = end < to && bytes[to - 1] !== delim ? Quote.Unquoted : Quote.FieldStart;
+    scan.state = walkState;
+    if (end > from) {
+      // A record ended here: the counts of the one that was open are not the next one's.
+      scan.quotedLines = 0;
+      scan.cut = false;
+    }
     scan.recordLen = end > from ? to - end : scan.recordLen + to - from;
     return end;
   }
@@ -133,6 +140,77 @@ export function lastRecordEnd(bytes: Uint8Array, from: number, to: number, delim
     last = pos = nl + 1;
   }
   return last;
+}
+
+/**
+ * Whether the records of bytes[from, to) (starting at a record's start) are exactly its lines: no quoted field
+ * holds a line break, and none is open at the end. Such a block is split with one line search per record.
+ */
+export function recordsAreLines(bytes: Uint8Array, from: number, to: number, delim: number): boolean {
+  return walkQuotes(bytes, from, to, delim, Quote.FieldStart) === to;
+}
+
+/** walkQuotes's answer when a quoted field holds a line break (the stretch must be scanned record by record). */
+const SPANS_LINES = -2;
+/** The scan state at the end of the stretch walkQuotes walked (a number in a module variable stays unboxed). */
+let walkState: Quote = Quote.FieldStart;
+
+/**
+ * Follows the quote rules through bytes[from, to) from `state`, quote to quote: a search for each quote outside
+ * quoted fields, a byte loop inside them (which are short in the data this is for: quoted ids and labels).
+ * Returns SPANS_LINES at the first line break inside a quoted field; else where the quoted field open at `to`
+ * began (`from` when it began earlier, `to` when none is open), with the state at `to` in walkState.
+ */
+function walkQuotes(bytes: Uint8Array, from: number, to: number, delim: number, state: Quote): number {
+  let i = from;
+  let st = state;
+  let open = from; // where the quoted field being read began
+  if (st === Quote.QuoteInQuoted) {
+    // The byte after a quote inside a quoted field: `""` goes on with the field, anything else closes it.
+    const c = bytes[i++];
+    st = c === QUOTE ? Quote.Quoted : c === delim || c === NL ? Quote.FieldStart : Quote.Unquoted;
+  }
+  for (;;) {
+    if (st === Quote.Quoted) {
+      const close = closingQuote(bytes, i, to);
+      if (close < 0 || close === to) return close < 0 ? SPANS_LINES : open;
+      // The byte after the closing quote is no quote: a quote search from there finds it not at a field's start.
+      st = Quote.Unquoted;
+      i = close + 1;
+    }
+    const q = i < to ? bytes.indexOf(QUOTE, i) : -1;
+    if (q < 0 || q >= to) {
+      walkState = i >= to ? st : bytes[to - 1] === delim || bytes[to - 1] === NL ? Quote.FieldStart : Quote.Unquoted;
+      return to;
+    }
+    const atFieldStart: boolean = q === i ? st === Quote.FieldStart : bytes[q - 1] === delim || bytes[q - 1] === NL;
+    // A stray quote mid-field opens nothing.
+    st = atFieldStart ? Quote.Quoted : Quote.Unquoted;
+    open = q;
+    i = q + 1;
+  }
+}
+
+/**
+ * Inside a quoted field from bytes[i]: the index of its closing quote (one not followed by another); -1 at a line
+ * break; `to` when the stretch ends inside the field (walkState then says whether just after a quote).
+ */
+function closingQuote(bytes: Uint8Array, i: number, to: number): number {
+  for (; i < to; i++) {
+    const c = bytes[i];
+    if (c === QUOTE) {
+      if (i + 1 === to) {
+        walkState = Quote.QuoteInQuoted;
+        return to;
+      }
+      if (bytes[i + 1] !== QUOTE) return i;
+      i++;
+    } else if (c === NL) {
+      return -1;
+    }
+  }
+  walkState = Quote.Quoted;
+  return to;
 }
 
 /** The first quote in [from, to), or -1; searches run forward through a buffer, so the last answer is reused. */

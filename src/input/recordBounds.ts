@@ -3,7 +3,7 @@
  * is scored): at every line break (JSONL, where a string cannot hold a raw line break), or at line breaks outside
  * quoted fields (CSV). One object scans one stream, each byte once and in order; its state carries across pieces.
  */
-import { csvRecordEnd, lastRecordEnd, newScan, Quote } from './csvScan.js';
+import { csvRecordEnd, lastRecordEnd, newScan, Quote, recordsAreLines } from './csvScan.js';
 
 const NL = 10;
 
@@ -18,6 +18,8 @@ export interface RecordBounds {
   takeCut(): boolean;
   /** Where the scan stands after the bytes scanned so far: inside a quoted field or not, and how far into a record. */
   readonly position: ScanPosition;
+  /** Whether the records of a block (whole records) are exactly its lines: no quoted field in it holds a line break. */
+  linesOnly(bytes: Uint8Array): boolean;
 }
 
 export interface ScanPosition {
@@ -46,6 +48,7 @@ export function recordBounds(delimiter: string | null, limit = Infinity): Record
     get position() {
       return { state: scan.state, recordLen: scan.recordLen };
     },
+    linesOnly: (bytes) => recordsAreLines(bytes, 0, bytes.length, delim),
   };
 }
 
@@ -61,4 +64,5 @@ const lineBounds: RecordBounds = {
   takeInnerLines: () => 0,
   takeCut: () => false,
   position: { state: Quote.FieldStart, recordLen: 0 },
+  linesOnly: () => true,
 };

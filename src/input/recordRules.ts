@@ -165,8 +165,10 @@ export function scanBlock(block: Uint8Array, bounds: () => RecordBounds, limit: 
   const whole = decodeAll ? new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes) : null;
   const out: BlockRecords = { bytes, inputEnd, starts: [], ends: [], textEnds: [], nexts: [], flags: [], texts: whole === null ? null : [], lineOf: [], lines: 0 };
   let textPos = 0;
-  // A block without a quote (most CSV) is cut at every line break, with no quote state to keep.
-  const scan = bytes.indexOf(0x22) < 0 ? recordBounds(null) : bounds();
+  // A block whose quoted fields (if any) hold no line break — most CSV, R's write.csv's too — is cut at every line
+  // break, with no quote state to keep.
+  const csv = bounds();
+  const scan = csv.linesOnly(bytes) ? recordBounds(null) : csv;
   const f: Found = { start: 0, end: 0, textEnd: 0, next: 0, lines: 1, tooLarge: false, unterminated: false };
   // CSV: a lone CR left in the bytes is inside a quoted field (LoneCrs made the others LF), and is a line too.
   const countCrs = crLines && hasLoneCr(bytes);
