@@ -528,6 +528,29 @@ test('property: half-way points between adjacent doubles, and decimals just abov
   );
 });
 
+/** The double `ulps` units in the last place away from x (x > 0, same binade). */
+function nudged(x: number, ulps: number): number {
+  const f = new Float64Array([x]);
+  const u = new BigUint64Array(f.buffer);
+  u[0] = BigInt.asUintN(64, u[0] + BigInt(ulps));
+  return f[0];
+}
+
+test('property: decimals at and near the half-way points between adjacent float32s (17–21 digits) read into float32 as Math.fround(Number())', () => {
+  // A float32 feed reads a long significand as an approximation checked to lie away from every float32 tie: these
+  // are the decimals where that check decides, and where Number()'s double lands on a tie (rounding twice).
+  const float32 = fc.float({ min: Math.fround(1e-30), max: Math.fround(1e30), noNaN: true, noDefaultInfinity: true });
+  fc.assert(
+    fc.property(float32, fc.integer({ min: -300, max: 300 }), fc.integer({ min: 17, max: 21 }), fc.boolean(), (f, ulps, digits, last) => {
+      const bits = new Float32Array([f]);
+      new Uint32Array(bits.buffer)[0]++;
+      const tie = (f + bits[0]) / 2; // exact in a double
+      return [tie, nudged(tie, ulps), nudged(tie, ulps * 1000)].every((x) => roundsLikeNumber(x.toPrecision(digits), last) && roundsLikeNumber(`-${x.toExponential(digits - 1)}`, !last));
+    }),
+    { numRuns: 20_000 },
+  );
+});
+
 // ---------------------------------------------------------------------------------------------------------------
 // Formatting
 

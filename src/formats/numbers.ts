@@ -511,13 +511,43 @@ export function parsePlainDecimalBytes(b: Uint8Array, i: number, end: number, st
   // m only grows, so m < 2^53 at the end means every step was exact: m is the significand.
   if (m < TWO_53 && e >= -22 && e <= 22) v = e < 0 ? m / POW10[-e] : m * POW10[e];
   else if (m === 0) v = 0;
-  else {
+  else if (out instanceof Float32Array && (v = float32Ready(m, e, digits)) === v) {
+    // v rounds to the float32 Number()'s double rounds to (see float32Ready).
+  } else {
     const decided = m < TWO_53 ? eiselLemire(Math.floor(m / TWO_32), m | 0, e) : longDecimalBytes(b, intStart, digitsEnd, fracDigits, m, e);
     // Undecided: this field's text alone, without its sign, goes to Number().
     v = decided ? DECIDED[0] : Number(latin1(b, intStart, i));
   }
   out[at] = v * (1 - 2 * minus); // exact: v or -v (-0 for a negative zero, as Number gives)
   return i;
+}
+
+/** The low 32 bits of a double in BITS, whatever the platform's byte order. */
+const BITS = new Float64Array(1);
+const BITS_U32 = new Uint32Array(BITS.buffer);
+const LOW_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
+/** Of a double's 52 fraction bits, the 29 that float32 rounding drops; a tie between two float32s is 2^28 there. */
+const DROPPED_BITS = 0x1fffffff;
+const FLOAT32_TIE = 0x10000000;
+/** How near a float32 tie, in units in the last place of a double, the approximation below may not be. */
+const TIE_MARGIN = 64;
+
+/**
+ * m · 10^e for a significand of at most 20 digits summed in doubles by Horner's rule (m: exact up to 2^53, then
+ * off by at most two roundings per digit), |e| ≤ 22: one more rounding gives v within 11 units in the last place of
+ * the decimal's exact value x. Number() rounds x to the double nearest; stored into a Float32Array that is rounded
+ * again. Where no float32 tie lies within TIE_MARGIN units of v, x, Number()'s double and v all round to the same
+ * float32, so v can be stored instead — without the exact double (Eisel–Lemire, several times the cost of the
+ * digits) that only a Float64Array needs. NaN where that is not certain: near a tie (about one value in 4 · 10^6),
+ * outside float32's normal range, and for longer significands or larger exponents.
+ */
+function float32Ready(m: number, e: number, digits: number): number {
+  if (digits > 20 || e < -22 || e > 22) return NaN;
+  const v = e < 0 ? m / POW10[-e] : m * POW10[e];
+  if (!(v >= 1e-37 && v < 1e38)) return NaN;
+  BITS[0] = v;
+  const fromTie = (BITS_U32[LOW_WORD] & DROPPED_BITS) - FLOAT32_TIE;
+  return fromTie > -TIE_MARGIN && fromTie < TIE_MARGIN ? NaN : v;
 }
 
 /**
