@@ -12,6 +12,7 @@ import {
   parsePlainDecimalBytes,
   writeFloat32,
 } from '../src/formats/numbers.js';
+import { latin1Text } from '../src/formats/latin1Text.js';
 
 /** Render a value for test names and messages without losing -0. */
 function show(v: unknown): string {
@@ -650,5 +651,17 @@ test('formatFloat64 round-trips', () => {
       return Object.is(x, -0) ? back === 0 : Object.is(back, x);
     }),
     { numRuns: 20_000 },
+  );
+});
+
+test('property: latin1Text reads any bytes of a block as Buffer#toString(\'latin1\') does, short and long', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 40 }), fc.nat(), fc.nat(), (bytes, a, b) => {
+      const block = Buffer.concat([Buffer.from('x,'), bytes, Buffer.from('\n')]);
+      const from = a % block.length;
+      const to = from + (b % (block.length - from + 1));
+      assert.equal(latin1Text(new Uint8Array(block.buffer, block.byteOffset, block.length), from, to), block.toString('latin1', from, to));
+    }),
+    { numRuns: 5000 },
   );
 });

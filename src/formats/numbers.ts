@@ -9,6 +9,7 @@
  * field's own text.
  */
 import { DECIDED, eiselLemire, eiselLemireDigits, significandValue } from './eiselLemire.js';
+import { latin1Text } from './latin1Text.js';
 
 /** Exact powers of ten: every 10^k for 0 ≤ k ≤ 22 is exactly representable as a float64. */
 const POW10: readonly number[] = [
@@ -516,7 +517,7 @@ export function parsePlainDecimalBytes(b: Uint8Array, i: number, end: number, st
   } else {
     const decided = m < TWO_53 ? eiselLemire(Math.floor(m / TWO_32), m | 0, e) : longDecimalBytes(b, intStart, digitsEnd, fracDigits, m, e);
     // Undecided: this field's text alone, without its sign, goes to Number().
-    v = decided ? DECIDED[0] : Number(latin1(b, intStart, i));
+    v = decided ? DECIDED[0] : Number(latin1Text(b, intStart, i));
   }
   out[at] = v * (1 - 2 * minus); // exact: v or -v (-0 for a negative zero, as Number gives)
   return i;
@@ -591,13 +592,6 @@ function longDecimalBytes(b: Uint8Array, from: number, to: number, fracDigits: n
     n++;
   }
   return significandValue(head, tail, n, e + dropped, rest !== 0);
-}
-
-/** b[from, to) as a string, for ASCII bytes. */
-function latin1(b: Uint8Array, from: number, to: number): string {
-  let s = '';
-  for (let k = from; k < to; k++) s += String.fromCharCode(b[k]);
-  return s;
 }
 
 /** 1 when c === byte, else 0, without a branch. */

@@ -6,6 +6,7 @@
  * which is then decoded and read by the text path, so both paths give the same values and errors.
  */
 import { parsePlainDecimalBytes } from '../formats/numbers.js';
+import { latin1Text } from '../formats/latin1Text.js';
 
 const QUOTE = 0x22;
 import type { FeaturePlan } from '../model/featurePlan.js';
@@ -55,7 +56,7 @@ export function csvBlockFill(plan: FeaturePlan, delimiter: string): BlockFill | 
       if (bytes[to] === QUOTE && !quoted) return null; // a stray quote: the general reader says what it is
       if (quoted && (to >= end || bytes[to] !== QUOTE)) return null; // no closing quote before the record ends
       if (keepAt[col].length) {
-        const text = bytes.toString('latin1', from, to);
+        const text = latin1Text(bytes, from, to);
         for (const at of keepAt[col]) keep[at] = text;
       }
       const fieldEnd = to + quoted;

@@ -9,6 +9,7 @@
  * error. Only what JSON.parse accepts is accepted.
  */
 import { parsePlainDecimalBytes } from '../formats/numbers.js';
+import { latin1Text } from '../formats/latin1Text.js';
 import type { FeaturePlan } from '../model/featurePlan.js';
 import { columnRoles } from './columnRoles.js';
 import type { BlockFill } from './csvBlockFill.js';
@@ -212,7 +213,7 @@ function scalarValue(b: Buffer, i: number, end: number): unknown {
     for (; j < end && isDigit(b[j]); j++) n = n * 10 + (b[j] - ZERO);
     if (j === end) return digitsAt === i ? n : -n;
   }
-  const text = b.toString('latin1', i, end);
+  const text = latin1Text(b, i, end);
   if (b[i] === QUOTE) return text.slice(1, -1);
   return text === 'true' ? true : text === 'false' ? false : text === 'null' ? null : Number(text);
 }
