@@ -26,6 +26,7 @@ import { resolveInputs } from './input/shardPlan.js';
 import { buildProfile } from './commands/profile.js';
 import { driftExit, reportText, startMonitoring, type MonitorResult, type Monitoring } from './run/monitoring.js';
 import { RunCheckpoint } from './run/resume/runCheckpoint.js';
+import { DirCheckpoints } from './run/resume/dirCheckpoints.js';
 import type { AtomicFileSink } from './output/sinks.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -97,7 +98,7 @@ function buildProgram(): Command {
     .addOption(flag('--max-errors <n>', 'abort (exit 4) when more than n records fail', 'no limit'))
     .addOption(flag('--max-error-rate <fraction>', 'abort (exit 4) when more than this fraction of records fail (checked from --batch-size records on, and at the end of the input)', 'no limit'))
     .addOption(flag('--max-record-bytes <n>', 'a longer record fails as RECORD_TOO_LARGE', `${DEFAULTS.maxRecordBytes} (1 MiB)`))
-    .addOption(flag('--resume', 'keep a checkpoint beside the output; after a crash or a kill, the same command with --resume carries on from it'))
+    .addOption(flag('--resume', 'keep a checkpoint beside the output (with --output-dir, beside each output); after a crash or a kill, the same command with --resume carries on from it'))
     .addOption(flag('--summary <path>', 'write a JSON run summary here (- for standard output)'))
     .addOption(flag('--baseline <path>', 'a profile (batch-score profile) to compare this run with: drift per column in the summary'))
     .addOption(flag('--drift <path>', 'write the drift report here: .json, or .html (a page with charts)'))
@@ -228,7 +229,7 @@ async function score(options: Options): Promise<number> {
   let formats: { input: RecordFormat; output: RecordFormat } | null = null; // as the run decided them, for the summary
   let monitoring: Monitoring | null = null;
   let monitored: MonitorResult | null = null;
-  let checkpoint: RunCheckpoint | null = null;
+  let checkpoint: RunCheckpoint | DirCheckpoints | null = null;
   const summaryOf = (): RunSummary => ({
     ...buildSummary(options, formats, session, counts, outputs?.sidecar ?? null, startedAt, exitCode, stopped),
     ...monitorSummary(options, monitored),
@@ -252,18 +253,20 @@ async function score(options: Options): Promise<number> {
       checkpoint = await RunCheckpoint.find(options, session.info.sha256);
       const single = (outputs = await RunOutputs.open(options, checkpoint?.kept ?? null));
       const resume = checkpoint?.start(single.sink as AtomicFileSink, single.sidecar) ?? null;
-      if (checkpoint?.resumedFrom !== undefined && !options.quiet) {
-        process.stderr.write(`batch-score: resumed from record ${checkpoint.resumedFrom.toLocaleString('en-US')} (checkpoint ${checkpoint.where})\n`);
-      }
+      sayResumed(options, checkpoint);
       await runPipeline({ ...settings, sink: single.sink, sidecar: single.sidecar, parts, pool, resume }, counts);
-      await checkpoint?.settle();
     } else {
       // One output and sidecar per input (those this shard owns, whole).
       const perInput = { ...options, inputs: parts.map((p) => p.name) };
-      const dir = (outputs = await DirOutputs.open(perInput, await outputFormatsOf(parts, options)));
+      const formats = await outputFormatsOf(parts, options);
+      const each = DirOutputs.plan(perInput, formats);
+      const found = (checkpoint = await DirCheckpoints.find(each, formats, session.info.sha256));
+      const dir = (outputs = await DirOutputs.open(perInput, each, found.kept));
+      sayResumed(options, found);
       bar.plan(parts);
-      await runEachInput(settings, parts, dir, counts, pool);
+      await runEachInput(settings, parts, dir, counts, pool, found);
     }
+    await checkpoint?.settle();
     exitCode = counts.failed > 0 ? EXIT.someFailed : EXIT.ok;
     if (monitoring.monitor) {
       const records = { read: counts.scored + counts.failed, scored: counts.scored, failed: counts.failed };
@@ -289,6 +292,12 @@ async function score(options: Options): Promise<number> {
     process.stdin.destroy(); // an unread stdin (e.g. after a broken pipe) must not keep the process alive
   }
   return endRun(options, outputs, summaryOf(), { failure, exitCode, signalled: interrupt.signal.aborted }, paint);
+}
+
+/** A resumed run says so, and from where, before it goes on. */
+function sayResumed(options: Options, checkpoint: RunCheckpoint | DirCheckpoints | null): void {
+  if (checkpoint?.resumedFrom === undefined || options.quiet) return;
+  process.stderr.write(printable(`batch-score: resumed from record ${checkpoint.resumedFrom.toLocaleString('en-US')} (${checkpoint.where})`) + '\n');
 }
 
 /**
@@ -332,7 +341,7 @@ async function stoppedRun(
   err: unknown,
   options: Options,
   outputs: RunOutputs | DirOutputs | null,
-  checkpoint: RunCheckpoint | null,
+  checkpoint: RunCheckpoint | DirCheckpoints | null,
 ): Promise<{ failure: unknown; exitCode: number; stopped: string }> {
   const threshold = err instanceof RunError && err.code === 'THRESHOLD';
   await checkpoint?.stopped(threshold);

@@ -8,7 +8,7 @@ import { outputFormatFor, parseFormat } from '../formats/detect.js';
 import { checkDistinct, outputTarget, type NamedFile } from '../output/outputPaths.js';
 import { isS3Url } from '../storage/s3.js';
 import { parseShard } from '../input/shardPlan.js';
-import { checkpointFilesFor, checkpointPaths } from '../run/resume/checkpointer.js';
+import { PARQUET_NOT_RESUMABLE, checkpointFilesFor, checkpointPaths } from '../output/checkpointFiles.js';
 
 import type { MonitorOptions, Options } from '../options.js';
 import { usableCores } from './cores.js';
@@ -87,7 +87,7 @@ export function resolveOptions(args: string[], flags: RawFlags, env: NodeJS.Proc
     report: flags.drift === undefined ? null : outputTarget(flags.drift),
   };
   if (command === 'score' || command === 'profile') {
-    checkDistinct([...namedFiles(inputs, flags.model, flags, errorsPath), ...checkpointNamed(targets, flags)]);
+    checkDistinct([...namedFiles(inputs, flags.model, flags, errorsPath), ...checkpointNamed(targets)]);
   }
   const keep = flags.keep === undefined ? [] : nameList('--keep', flags.keep, true);
   const ignore = flags.ignore === undefined ? [] : nameList('--ignore', flags.ignore, true);
@@ -184,12 +184,23 @@ function binsOf(value: string): number {
  */
 function checkResumable(inputs: string[], targets: Options['targets'], flags: RawFlags): true {
   if (inputs.includes('-')) throw usage('--resume needs input files: standard input cannot be read again from where a run stopped');
-  if (flags.outputDir !== undefined) throw usage('--resume cannot be combined with --output-dir yet: resume one input at a time with -o');
   const monitoring = flags.baseline !== undefined ? '--baseline' : flags.challenger !== undefined ? '--challenger' : null;
   if (monitoring) throw usage(`--resume cannot be combined with ${monitoring}: the profile and agreement of the records before a checkpoint are not kept`);
+  if (flags.outputDir !== undefined) return checkResumableDir(flags.outputDir, flags.outputFormat);
   if (targets.output.path === null || targets.output.inPlace) throw usage('--resume needs an output file (-o): a stream cannot be taken back to a checkpoint');
   if (targets.errors.path === null || targets.errors.inPlace) throw usage('--resume needs the sidecar in a file (--errors): a stream cannot be taken back to a checkpoint');
   if (/\.(gz|parquet)$/i.test(targets.output.shown)) throw usage('--resume cannot continue a gzip or Parquet output; write plain CSV/TSV/JSONL/JSON and compress or convert it after the run');
+  return true;
+}
+
+/**
+ * --output-dir keeps one checkpoint beside each input's output; an object store's prefix cannot hold one (an object
+ * cannot be cut back and appended to). A Parquet output is refused here when asked for; one that an input's own
+ * format gives is refused once the formats are known (cli.ts).
+ */
+function checkResumableDir(dir: string, outputFormat: string | undefined): true {
+  if (isS3Url(dir)) throw usage('--resume cannot keep checkpoints under an s3:// --output-dir: give a local directory, and copy the outputs up after the run');
+  if (outputFormat !== undefined && parseFormat('--output-format', outputFormat) === 'parquet') throw usage(PARQUET_NOT_RESUMABLE);
   return true;
 }
 
@@ -240,8 +251,8 @@ function namedFiles(inputs: string[], model: string, flags: RawFlags, errorsPath
  * A run writing a file output writes (with --resume) or removes (without) checkpoint files beside it: they are
  * outputs too, so an input or the model at one of those names is refused, never removed or written over.
  */
-function checkpointNamed(targets: Options['targets'], flags: RawFlags): NamedFile[] {
-  const files = checkpointFilesFor(targets, flags.outputDir ?? null);
+function checkpointNamed(targets: Options['targets']): NamedFile[] {
+  const files = checkpointFilesFor(targets);
   if (files === null) return [];
   return checkpointPaths(files).map((file) => ({ label: `the checkpoint file ${shownPath(file)} (batch-score's, for --resume)`, name: file, role: 'output' }));
 }

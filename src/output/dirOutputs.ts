@@ -10,7 +10,8 @@ import { RunError, type RecordErrorCode } from '../errors.js';
 import type { Options, RecordFormat } from '../options.js';
 import { commitTogether, outputError } from './commit.js';
 import { checkDistinct, outputTarget, type NamedFile } from './outputPaths.js';
-import { RunOutputs, writeSummary } from './runOutputs.js';
+import { RunOutputs, writeSummary, type ResumedFiles } from './runOutputs.js';
+import { checkpointFiles, checkpointPaths } from './checkpointFiles.js';
 import { isS3Url } from '../storage/s3.js';
 
 const EXTENSION: Record<RecordFormat, string> = { csv: 'csv', tsv: 'tsv', jsonl: 'jsonl', json: 'json', parquet: 'parquet' };
@@ -34,8 +35,11 @@ export class DirOutputs {
     private readonly runs: RunOutputs[],
   ) {}
 
-  /** Opens every input's output and sidecar (in input order, `formats` their output formats). */
-  static async open(options: Options, formats: RecordFormat[]): Promise<DirOutputs> {
+  /**
+   * Each input's options as a run of its own (its output and sidecar under DIR, `formats` their output formats),
+   * checked before anything is made: no two inputs with one name, no output that is another file of the run.
+   */
+  static plan(options: Options, formats: RecordFormat[]): Options[] {
     const dir = options.outputDir!;
     const bases = options.inputs.map(baseName);
     const twice = bases.find((b, i) => bases.indexOf(b) !== i);
@@ -45,13 +49,22 @@ export class DirOutputs {
     const paths = options.inputs.map((_, i) => ({ output: inDir(dir, `${bases[i]}.${EXTENSION[formats[i]]}`), errors: inDir(dir, `${bases[i]}.errors.jsonl`) }));
     // Checked before DIR is made: a refused run leaves nothing behind, not even an empty directory.
     checkDistinct(namedFiles(options, paths));
+    return paths.map((p, i) => ({ ...options, inputs: [options.inputs[i]], output: p.output, errorsPath: p.errors }));
+  }
+
+  /**
+   * Opens every input's output and sidecar (`each`: from plan()), in input order; `kept`: a --resume run's files
+   * of each input (null: it starts afresh).
+   */
+  static async open(options: Options, each: Options[], kept: Array<ResumedFiles | null> = []): Promise<DirOutputs> {
+    const dir = options.outputDir!;
     if (!isS3Url(dir)) await makeDirectory(dir);
     const runs: RunOutputs[] = [];
     try {
-      for (const [i, p] of paths.entries()) {
+      for (const [i, o] of each.entries()) {
         // The run's one summary is committed with the first input's files.
-        const targets = { output: outputTarget(p.output), errors: outputTarget(p.errors), summary: i === 0 ? options.targets.summary : null, report: null };
-        runs.push(await RunOutputs.open({ ...options, inputs: [options.inputs[i]], output: p.output, errorsPath: p.errors, targets }));
+        const targets = { output: outputTarget(o.output!), errors: outputTarget(o.errorsPath), summary: i === 0 ? options.targets.summary : null, report: null };
+        runs.push(await RunOutputs.open({ ...o, targets }, kept[i] ?? null));
       }
     } catch (err) {
       for (const r of runs) await r.abort(false);
@@ -112,6 +125,8 @@ function namedFiles(options: Options, paths: Array<{ output: string; errors: str
   for (const p of paths) {
     files.push({ label: `the output ${p.output}`, name: p.output, role: 'output' });
     files.push({ label: `the sidecar ${p.errors}`, name: p.errors, role: 'output' });
+    // Written with --resume, removed without: an input there is refused, never removed or written over.
+    if (!isS3Url(p.output)) for (const name of checkpointPaths(checkpointFiles(p.output, p.errors))) files.push({ label: `the checkpoint file ${name} (batch-score's, for --resume)`, name, role: 'output' });
   }
   if (options.summaryPath !== null) files.push({ label: `--summary ${options.summaryPath}`, name: options.summaryPath, role: 'output' });
   return files;

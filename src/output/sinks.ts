@@ -5,7 +5,7 @@
  * output, a device, a FIFO) is written in place (outputPaths.ts decides which).
  */
 import { createReadStream, createWriteStream, fsync, type WriteStream } from 'node:fs';
-import { rm, truncate } from 'node:fs/promises';
+import { rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -128,7 +128,9 @@ export class AtomicFileSink implements Sink {
    * the run stops; `from` bytes of it (the last checkpoint's) are kept and the rest cut off, or it starts empty.
    */
   static async resumable(target: string, shown: string, temp: string, from: number): Promise<AtomicFileSink> {
-    if (from > 0) await truncate(temp, from).catch((err) => Promise.reject(outputError(shown, err)));
+    // Cut back only when longer: a complete file kept as it is stays untouched (its modification time too).
+    const longer = from > 0 && (await stat(temp).then((s) => s.size > from, () => true));
+    if (longer) await truncate(temp, from).catch((err) => Promise.reject(outputError(shown, err)));
     const sink = new AtomicFileSink(target, shown, false, { temp, flags: from > 0 ? 'a' : 'w', from });
     await sink.out.opened();
     sink.check();

@@ -7,6 +7,8 @@ import { openInput } from '../input/inputCheck.js';
 import type { InputPart } from '../input/shardPlan.js';
 import type { DirOutputs } from '../output/dirOutputs.js';
 import type { WorkerPool } from '../score/workerPool.js';
+import type { AtomicFileSink } from '../output/sinks.js';
+import type { DirCheckpoints } from './resume/dirCheckpoints.js';
 import { newCounts, runPipeline, type RunCounts, type RunSettings } from './runner.js';
 
 /** The output format of each input: --output-format, else the input's own (told as a run tells it). */
@@ -30,11 +32,19 @@ export async function runEachInput(
   outputs: DirOutputs,
   counts: RunCounts,
   pool: WorkerPool | null,
+  checkpoints: DirCheckpoints | null = null,
 ): Promise<void> {
+  let unusedPool = pool;
   for (const [i, part] of parts.entries()) {
     const files = outputs.forInput(i);
+    const checkpoint = checkpoints?.each[i] ?? null;
     const own = newCounts();
     try {
+      // With --resume, an input whose output is complete is not read again: its counts are the checkpoint's.
+      if (checkpoint?.complete) {
+        checkpoint.restoreCompleted(own, files.sidecar);
+        continue;
+      }
       const before = { scored: counts.scored, failed: counts.failed };
       await runPipeline({
         ...settings,
@@ -45,8 +55,11 @@ export async function runEachInput(
         sink: files.sink,
         sidecar: files.sidecar,
         parts: [part],
-        pool: i === 0 ? pool : null, // the pipeline closes its pool when it ends
+        pool: unusedPool, // the pipeline closes its pool when it ends
+        resume: checkpoint?.start(files.sink as AtomicFileSink, files.sidecar) ?? null,
       }, own);
+      unusedPool = null;
+      await checkpoint?.inputDone(own, files.sidecar);
     } finally {
       counts.scored += own.scored;
       counts.failed += own.failed;

@@ -7,39 +7,11 @@
  */
 import { lstat, rm } from 'node:fs/promises';
 import { sizeFromEnv } from '../../input/testSizes.js';
-import type { Options } from '../../options.js';
-import { JOURNAL_VERSION, journalTemporary, readJournal, removeJournal, writeJournal, type CheckpointPoint, type Journal } from './journal.js';
+import { JOURNAL_VERSION, readJournal, removeJournal, writeJournal, type CheckpointPoint, type Journal } from './journal.js';
 import { jobDifferences, type JobFingerprint } from './fingerprint.js';
 import { ProgressLog } from './progressLog.js';
 import { RunError } from '../../errors.js';
-
-/** Where a checkpoint lives: beside the output and the sidecar, under names that say what they are. */
-export interface CheckpointFiles {
-  journal: string;
-  /** The points reached since the journal's (progressLog.ts). */
-  log: string;
-  output: string;
-  sidecar: string;
-}
-
-export function checkpointFiles(output: string, sidecar: string): CheckpointFiles {
-  return { journal: `${output}.resume.json`, log: `${output}.resume.log`, output: `${output}.resume.partial`, sidecar: `${sidecar}.resume.partial` };
-}
-
-/**
- * The checkpoint files of a run writing these targets, whether it resumes or not (a run without --resume removes
- * an old checkpoint): null when it has none (a stream output, --output-dir).
- */
-export function checkpointFilesFor(targets: Options['targets'], outputDir: string | null): CheckpointFiles | null {
-  const { output, errors } = targets;
-  if (output.path === null || output.inPlace || outputDir !== null) return null;
-  return checkpointFiles(output.path, errors.path ?? output.path);
-}
-
-/** Every path a checkpoint writes or removes (the journal's temporary too), each once (a sidecar on stdout has none). */
-export function checkpointPaths(files: CheckpointFiles): string[] {
-  return [...new Set([files.journal, journalTemporary(files.journal), files.log, files.output, files.sidecar])];
-}
+import { checkpointPaths, type CheckpointFiles } from '../../output/checkpointFiles.js';
 
 /**
  * The checkpoint's paths are batch-score's own, written and removed without asking: anything there but a regular
@@ -95,6 +67,8 @@ export class Checkpointer {
   private committed: CheckpointPoint | null = null;
   private committing: Promise<void> = Promise.resolve();
   private failure: unknown;
+  /** complete() was called: the journal is final. */
+  private done = false;
   private readonly log: ProgressLog;
 
   constructor(
@@ -118,10 +92,24 @@ export class Checkpointer {
     if (Date.now() - this.last >= CHECKPOINT_MS) void this.commit().catch(() => undefined);
   }
 
+  /**
+   * The input is written to its end (the writer's tail too): the files are fsynced and the journal says so, after
+   * which nothing else is committed (a later stop must not take the journal back to an earlier point).
+   */
+  async complete(reached: Reached): Promise<void> {
+    this.done = true;
+    await this.settle();
+    const point = { ...reached, outputBytes: this.output.length, sidecarBytes: this.sidecar.length };
+    await this.output.sync();
+    await this.sidecar.sync();
+    await writeJournal(this.files.journal, { version: JOURNAL_VERSION, fingerprint: this.fingerprint, point, complete: true });
+    await rm(this.files.log, { force: true });
+  }
+
   /** Commits the last point offered (also when the run is stopped: it keeps as much as it wrote). */
   commit(): Promise<void> {
     const point = this.point;
-    if (point === null || point === this.committed) return this.committing;
+    if (this.done || point === null || point === this.committed) return this.committing;
     this.committed = point;
     this.last = Date.now();
     this.committing = this.committing.then(async () => {

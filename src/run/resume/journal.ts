@@ -8,6 +8,7 @@ import { open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { RunError } from '../../errors.js';
 import type { JobFingerprint } from './fingerprint.js';
+import { journalTemporary } from '../../output/checkpointFiles.js';
 
 export const JOURNAL_VERSION = 1;
 
@@ -34,6 +35,11 @@ export interface Journal {
   version: number;
   fingerprint: JobFingerprint;
   point: CheckpointPoint;
+  /**
+   * The input's output is complete (--output-dir): `point` is after its last record and the writer's end, the
+   * files fsynced to its lengths; a resumed run skips that input and commits the files as they are.
+   */
+  complete?: true;
 }
 
 /** `null` when there is no journal; a run error when there is one that cannot be read. */
@@ -69,11 +75,6 @@ export async function writeJournal(file: string, journal: Journal): Promise<void
   }
   await rename(temporary, file);
   await fsyncPath(path.dirname(file)); // makes the rename durable
-}
-
-/** One name (not per process): a run killed while writing it leaves nothing that the next run does not replace or remove. */
-export function journalTemporary(file: string): string {
-  return `${file}.tmp`;
 }
 
 export async function removeJournal(file: string): Promise<void> {

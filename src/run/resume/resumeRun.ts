@@ -47,15 +47,29 @@ export function pointAfter(input: number, source: Source, end: number, numbering
   };
 }
 
+/**
+ * The point after an input's last record and its writer's end (--output-dir): a later run skips the input, and
+ * needs only its counts and its sidecar's.
+ */
+export function pointAtEnd(counts: WriterCounts, sidecar: Sidecar): Reached {
+  const state: Omit<WrittenState, 'document'> = { sidecar: sidecar.state(), written: counts.written, modelCalls: counts.modelCalls };
+  return { input: 0, offset: 0, rows: 0, lines: 0, records: counts.read, scored: counts.scored, failed: counts.failed, writer: state };
+}
+
 /** Sets a resumed run's counts, writer and sidecar back to the checkpoint's point. */
 export function restoreRun(start: CheckpointPoint, counts: WriterCounts, writer: OrderedWriter, sidecar: Sidecar): void {
+  restoreCounts(start, counts, sidecar);
+  writer.restore((start.writer as WrittenState).document);
+}
+
+/** Sets the counts and the sidecar's back to the checkpoint's point (all a complete input needs). */
+export function restoreCounts(start: CheckpointPoint, counts: WriterCounts, sidecar: Sidecar): void {
   const state = start.writer as WrittenState;
   counts.read = start.records;
   counts.scored = start.scored;
   counts.failed = start.failed;
   counts.written = state.written;
   counts.modelCalls = state.modelCalls;
-  writer.restore(state.document);
   sidecar.restore(state.sidecar);
 }
 

@@ -6,11 +6,14 @@ import { stat } from 'node:fs/promises';
 import { RunError } from '../../errors.js';
 import type { Options } from '../../options.js';
 import type { ResumedFiles } from '../../output/runOutputs.js';
-import { Checkpointer, checkpointFilesFor, checkpointToResume, refuseSpecialCheckpointFiles, removeCheckpoint, type CheckpointFiles, type CheckpointedFile } from './checkpointer.js';
+import { Checkpointer, checkpointToResume, refuseSpecialCheckpointFiles, removeCheckpoint, type CheckpointedFile } from './checkpointer.js';
+import { checkpointFilesFor, type CheckpointFiles } from '../../output/checkpointFiles.js';
+import type { WriterCounts } from '../../output/orderedWriter.js';
+import type { Sidecar } from '../../output/sidecar.js';
 import { fingerprintJob, type JobFingerprint } from './fingerprint.js';
 import { fsyncPath, removeJournal, writeJournal, type Journal } from './journal.js';
 import { furthestWritten } from './progressLog.js';
-import type { RunResume } from './resumeRun.js';
+import { pointAtEnd, restoreCounts, type RunResume } from './resumeRun.js';
 
 export class RunCheckpoint {
   private checkpointer: Checkpointer | null = null;
@@ -27,8 +30,7 @@ export class RunCheckpoint {
    * partial files do not hold what it names). Without, an old checkpoint at the output is removed: the run
    * replaces it.
    */
-  static async find(options: Options, modelSha256: string): Promise<RunCheckpoint | null> {
-    const files = checkpointFilesFor(options.targets, options.outputDir);
+  static async find(options: Options, modelSha256: string, files = checkpointFilesFor(options.targets)): Promise<RunCheckpoint | null> {
     if (files === null) return null;
     await refuseSpecialCheckpointFiles(files);
     if (!options.resume) {
@@ -44,13 +46,29 @@ export class RunCheckpoint {
     return new RunCheckpoint(files, fingerprint, saved && (await furthestCommitted(files, saved)));
   }
 
+  /** The input's output is complete (--output-dir): the run skips it and commits its files as they are. */
+  get complete(): boolean {
+    return this.journal?.complete === true;
+  }
+
+  /** A complete input's counts and sidecar's, as the run that wrote it left them. */
+  restoreCompleted(counts: WriterCounts, sidecar: Sidecar): void {
+    restoreCounts(this.journal!.point, counts, sidecar);
+  }
+
+  /** The input is written to its end: the journal says so (--output-dir: a later run skips it). */
+  async inputDone(counts: WriterCounts, sidecar: Sidecar): Promise<void> {
+    await this.checkpointer?.complete(pointAtEnd(counts, sidecar));
+  }
+
   /** Records read before the checkpoint this run continues (undefined: it starts afresh). */
   get resumedFrom(): number | undefined {
     return this.journal?.point.records;
   }
 
+  /** Where the checkpoint is, for the line that says the run was resumed. */
   get where(): string {
-    return this.files.journal;
+    return `checkpoint ${this.files.journal}`;
   }
 
   /** Where the output and the sidecar are written, and how much of them is kept. */
@@ -98,6 +116,7 @@ export class RunCheckpoint {
  * replaced, before this run starts a new log from that point.
  */
 async function furthestCommitted(files: CheckpointFiles, saved: Journal): Promise<Journal> {
+  if (saved.complete) return saved;
   const point = await furthestWritten(files.log, saved.point, files.output, files.sidecar);
   if (point === saved.point) return saved;
   await fsyncPath(files.output);

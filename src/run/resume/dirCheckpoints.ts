@@ -1,0 +1,58 @@
+/**
+ * --resume with --output-dir (issue 17): one checkpoint beside each input's output, as with -o. An input whose
+ * journal says its output is complete is skipped (its files are committed as they are), the one that was
+ * interrupted goes on from its checkpoint, the rest start afresh; every output is committed together at the end,
+ * as in any --output-dir run.
+ */
+import { RunError } from '../../errors.js';
+import type { Options, RecordFormat } from '../../options.js';
+import { PARQUET_NOT_RESUMABLE, checkpointFiles } from '../../output/checkpointFiles.js';
+import type { ResumedFiles } from '../../output/runOutputs.js';
+import { isS3Url } from '../../storage/s3.js';
+import { RunCheckpoint } from './runCheckpoint.js';
+
+export class DirCheckpoints {
+  private constructor(
+    /** Each input's checkpoint, in input order (null: an s3:// output, which keeps none). */
+    readonly each: Array<RunCheckpoint | null>,
+    private readonly dir: string,
+  ) {}
+
+  /** The checkpoints of each input's run (`each`: DirOutputs.plan()); refused as with -o when one is another job's. */
+  static async find(each: Options[], formats: RecordFormat[], modelSha256: string): Promise<DirCheckpoints> {
+    const parquet = formats.indexOf('parquet');
+    if (parquet >= 0 && each[parquet]!.resume) throw new RunError('USAGE', `${PARQUET_NOT_RESUMABLE} (${each[parquet]!.inputs[0]} gives a Parquet output; use --output-format)`);
+    const found: Array<RunCheckpoint | null> = [];
+    for (const o of each) found.push(isS3Url(o.output!) ? null : await RunCheckpoint.find(o, modelSha256, checkpointFiles(o.output!, o.errorsPath)));
+    return new DirCheckpoints(found, each[0]?.outputDir ?? '');
+  }
+
+  /** Each input's files kept by its checkpoint, for DirOutputs.open(). */
+  get kept(): Array<ResumedFiles | null> {
+    return this.each.map((c) => c?.kept ?? null);
+  }
+
+  /** Records read before the checkpoints this run continues, all inputs together (undefined: none is continued). */
+  get resumedFrom(): number | undefined {
+    const continued = this.each.filter((c) => c?.resumedFrom !== undefined);
+    return continued.length === 0 ? undefined : continued.reduce((sum, c) => sum + c!.resumedFrom!, 0);
+  }
+
+  get where(): string {
+    const complete = this.each.filter((c) => c?.complete).length;
+    const continued = this.each.filter((c) => c?.resumedFrom !== undefined && !c.complete).length;
+    return `checkpoints in ${this.dir}: ${complete} input${complete === 1 ? '' : 's'} complete, ${continued} continued`;
+  }
+
+  async settle(): Promise<void> {
+    for (const c of this.each) await c?.settle();
+  }
+
+  async completed(): Promise<void> {
+    for (const c of this.each) await c?.completed();
+  }
+
+  async stopped(threshold: boolean): Promise<void> {
+    for (const c of this.each) await c?.stopped(threshold);
+  }
+}
