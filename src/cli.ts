@@ -14,7 +14,7 @@ import { outputFormatFor } from './formats/detect.js';
 import { BrokenPipe, temporaryFiles } from './output/sinks.js';
 import { RunOutputs, keptAfterStop, writeSummary } from './output/runOutputs.js';
 import { earlyWorkers, newCounts, runPipeline, type RunCounts, type RunSettings } from './run/runner.js';
-import { outputFormatsOf, runEachInput } from './run/perInput.js';
+import { openDirRun, runEachInput } from './run/perInput.js';
 import { DirOutputs } from './output/dirOutputs.js';
 import { SameFileError } from './output/outputPaths.js';
 import type { Sidecar } from './output/sidecar.js';
@@ -257,14 +257,11 @@ async function score(options: Options): Promise<number> {
       await runPipeline({ ...settings, sink: single.sink, sidecar: single.sidecar, parts, pool, resume }, counts);
     } else {
       // One output and sidecar per input (those this shard owns, whole).
-      const perInput = { ...options, inputs: parts.map((p) => p.name) };
-      const formats = await outputFormatsOf(parts, options);
-      const each = DirOutputs.plan(perInput, formats);
-      const found = (checkpoint = await DirCheckpoints.find(each, formats, session.info.sha256));
-      const dir = (outputs = await DirOutputs.open(perInput, each, found.kept));
-      sayResumed(options, found);
+      const dir = await openDirRun(options, parts, session.info.sha256);
+      ({ outputs, checkpoints: checkpoint } = dir);
+      sayResumed(options, checkpoint);
       bar.plan(parts);
-      await runEachInput(settings, parts, dir, counts, pool, found);
+      await runEachInput(settings, parts, dir.outputs, counts, pool, dir.checkpoints);
     }
     await checkpoint?.settle();
     exitCode = counts.failed > 0 ? EXIT.someFailed : EXIT.ok;

@@ -53,12 +53,10 @@ export class DirOutputs {
   }
 
   /**
-   * Opens every input's output and sidecar (`each`: from plan()), in input order; `kept`: a --resume run's files
-   * of each input (null: it starts afresh).
+   * Opens every input's output and sidecar (`each`: from plan(); DIR made by makeOutputDir()), in input order;
+   * `kept`: a --resume run's files of each input (null: it starts afresh).
    */
   static async open(options: Options, each: Options[], kept: Array<ResumedFiles | null> = []): Promise<DirOutputs> {
-    const dir = options.outputDir!;
-    if (!isS3Url(dir)) await makeDirectory(dir);
     const runs: RunOutputs[] = [];
     try {
       for (const [i, o] of each.entries()) {
@@ -108,8 +106,9 @@ export class DirOutputs {
   }
 }
 
-/** DIR, made when missing (its parents too); a file at that path is an error naming it. */
-async function makeDirectory(dir: string): Promise<void> {
+/** DIR, made when missing (its parents too; an s3:// prefix needs nothing); a file at that path is an error naming it. */
+export async function makeOutputDir(dir: string): Promise<void> {
+  if (isS3Url(dir)) return;
   try {
     await mkdir(dir, { recursive: true });
   } catch (err) {

@@ -5,10 +5,10 @@
 import type { Options, RecordFormat } from '../options.js';
 import { openInput } from '../input/inputCheck.js';
 import type { InputPart } from '../input/shardPlan.js';
-import type { DirOutputs } from '../output/dirOutputs.js';
+import { DirOutputs, makeOutputDir } from '../output/dirOutputs.js';
 import type { WorkerPool } from '../score/workerPool.js';
 import type { AtomicFileSink } from '../output/sinks.js';
-import type { DirCheckpoints } from './resume/dirCheckpoints.js';
+import { DirCheckpoints } from './resume/dirCheckpoints.js';
 import { newCounts, runPipeline, type RunCounts, type RunSettings } from './runner.js';
 
 /** The output format of each input: --output-format, else the input's own (told as a run tells it). */
@@ -24,6 +24,20 @@ export async function outputFormatsOf(parts: InputPart[], options: Options): Pro
     formats.push(opened.format.name);
   }
   return formats;
+}
+
+/**
+ * Each input's output and sidecar under DIR, opened before anything is read, and with --resume the checkpoint
+ * beside each (found, or refused, before the outputs are opened: they are opened where it left them).
+ */
+export async function openDirRun(options: Options, parts: InputPart[], modelSha256: string): Promise<{ outputs: DirOutputs; checkpoints: DirCheckpoints }> {
+  const perInput = { ...options, inputs: parts.map((p) => p.name) };
+  const formats = await outputFormatsOf(parts, options);
+  if (options.resume) DirCheckpoints.refuseUnresumable(perInput.inputs, formats);
+  const each = DirOutputs.plan(perInput, formats);
+  await makeOutputDir(options.outputDir!);
+  const checkpoints = await DirCheckpoints.find(each, modelSha256);
+  return { outputs: await DirOutputs.open(perInput, each, checkpoints.kept), checkpoints };
 }
 
 export async function runEachInput(

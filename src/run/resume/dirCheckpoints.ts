@@ -18,10 +18,17 @@ export class DirCheckpoints {
     private readonly dir: string,
   ) {}
 
-  /** The checkpoints of each input's run (`each`: DirOutputs.plan()); refused as with -o when one is another job's. */
-  static async find(each: Options[], formats: RecordFormat[], modelSha256: string): Promise<DirCheckpoints> {
+  /** A run that cannot be resumed: one of its outputs would be Parquet (an input's own format, no --output-format). */
+  static refuseUnresumable(inputs: string[], formats: RecordFormat[]): void {
     const parquet = formats.indexOf('parquet');
-    if (parquet >= 0 && each[parquet]!.resume) throw new RunError('USAGE', `${PARQUET_NOT_RESUMABLE} (${each[parquet]!.inputs[0]} gives a Parquet output; use --output-format)`);
+    if (parquet >= 0) throw new RunError('USAGE', `${PARQUET_NOT_RESUMABLE} (${inputs[parquet]} gives a Parquet output; use --output-format)`);
+  }
+
+  /**
+   * The checkpoints of each input's run (`each`: DirOutputs.plan(), DIR made), found before any output is opened;
+   * refused as with -o when one is another job's.
+   */
+  static async find(each: Options[], modelSha256: string): Promise<DirCheckpoints> {
     const found: Array<RunCheckpoint | null> = [];
     for (const o of each) found.push(isS3Url(o.output!) ? null : await RunCheckpoint.find(o, modelSha256, checkpointFiles(o.output!, o.errorsPath)));
     return new DirCheckpoints(found, each[0]?.outputDir ?? '');
