@@ -252,7 +252,7 @@ async function score(options: Options): Promise<number> {
     if (options.outputDir === null) {
       checkpoint = await RunCheckpoint.find(options, session.info.sha256);
       const single = (outputs = await RunOutputs.open(options, checkpoint?.kept ?? null));
-      const resume = checkpoint?.start(single.sink as AtomicFileSink, single.sidecar) ?? null;
+      const resume = (await checkpoint?.start(single.sink as AtomicFileSink, single.sidecar)) ?? null;
       sayResumed(options, checkpoint);
       await runPipeline({ ...settings, sink: single.sink, sidecar: single.sidecar, parts, pool, resume }, counts);
     } else {

@@ -11,26 +11,29 @@ import type { CheckpointPoint } from '../src/run/resume/journal.js';
 import { digestOf } from '../src/output/segmentDigest.js';
 import { workdir } from './helpers.js';
 
-/** Three blocks written after a committed point: their output and sidecar bytes, and the log naming them. */
+/** Three blocks written after a committed point: their output, sidecar and listed-failures bytes, and the log naming them. */
 function written(dir: string) {
-  const blocks = [['a,1\nb,2\n', ''], ['c,3\n', '{"row":3}\n'], ['d,4\ne,5\n', '']];
-  const committed: CheckpointPoint = { input: 0, offset: 10, rows: 1, lines: 2, records: 1, scored: 1, failed: 0, outputBytes: 8, sidecarBytes: 0, writer: null };
+  const blocks = [['a,1\nb,2\n', '', ''], ['c,3\n', '{"row":3}\n', '[3,"bad"]\n'], ['d,4\ne,5\n', '', '']];
+  const committed: CheckpointPoint = { input: 0, offset: 10, rows: 1, lines: 2, records: 1, scored: 1, failed: 0, outputBytes: 8, sidecarBytes: 0, failuresBytes: 0, writer: null };
   let out = 'id,p\nz,0\n'.slice(0, 8);
   let side = '';
-  const log: LoggedPoint[] = [{ ...committed, outputDigest: '', sidecarDigest: '' }];
+  let failures = '';
+  const log: LoggedPoint[] = [{ ...committed, outputDigest: '', sidecarDigest: '', failuresDigest: '' }];
   let prev = committed;
-  for (const [o, s] of blocks) {
+  for (const [o, s, f] of blocks) {
     out += o;
     side += s;
-    const p = { ...prev, records: prev.records + 1, outputBytes: Buffer.byteLength(out), sidecarBytes: Buffer.byteLength(side) };
-    log.push({ ...p, outputDigest: digestOf(Buffer.from(o)), sidecarDigest: digestOf(Buffer.from(s)) });
+    failures += f;
+    const p = { ...prev, records: prev.records + 1, outputBytes: Buffer.byteLength(out), sidecarBytes: Buffer.byteLength(side), failuresBytes: Buffer.byteLength(failures) };
+    log.push({ ...p, outputDigest: digestOf(Buffer.from(o)), sidecarDigest: digestOf(Buffer.from(s)), failuresDigest: digestOf(Buffer.from(f)) });
     prev = p;
   }
-  const files = { log: path.join(dir, 'log'), output: path.join(dir, 'out'), sidecar: path.join(dir, 'side') };
+  const files = { log: path.join(dir, 'log'), output: path.join(dir, 'out'), sidecar: path.join(dir, 'side'), failures: path.join(dir, 'failures') };
   writeFileSync(files.log, log.map((p) => `${JSON.stringify(p)}\n`).join(''));
   writeFileSync(files.output, out);
   writeFileSync(files.sidecar, side);
-  const furthest = () => furthestWritten(files.log, committed, files.output, files.sidecar).then((p) => p.records);
+  writeFileSync(files.failures, failures);
+  const furthest = () => furthestWritten(files.log, committed, files).then((p) => p.records);
   return { files, out, side, committed, furthest };
 }
 
@@ -50,6 +53,9 @@ test('the walk stops before a point whose output or sidecar bytes differ or are 
   writeFileSync(w.files.output, w.out);
   writeFileSync(w.files.sidecar, '{"row":9}\n');
   assert.equal(await w.furthest(), 2, "the sidecar's entry other than written");
+  writeFileSync(w.files.sidecar, w.side);
+  writeFileSync(w.files.failures, '');
+  assert.equal(await w.furthest(), 2, 'the listed failure missing');
 });
 
 test('a torn last line, a log that does not hold the committed point, or no log: the committed point', async () => {
@@ -59,6 +65,6 @@ test('a torn last line, a log that does not hold the committed point, or no log:
   writeFileSync(w.files.log, '');
   assert.equal(await w.furthest(), 1);
   const other = { ...w.committed, records: 99 };
-  assert.equal((await furthestWritten(w.files.log, other, w.files.output, w.files.sidecar)).records, 99);
-  assert.equal((await furthestWritten(path.join(w.files.log, 'none'), w.committed, w.files.output, w.files.sidecar)).records, 1);
+  assert.equal((await furthestWritten(w.files.log, other, w.files)).records, 99);
+  assert.equal((await furthestWritten(path.join(w.files.log, 'none'), w.committed, w.files)).records, 1);
 });

@@ -137,8 +137,8 @@ test('the summary says the run was resumed and from which record', async () => {
   const summary = JSON.parse(readFileSync(path.join(dir, 's.json'), 'utf8'));
   assert.ok(summary.resumed?.fromRecord >= journal.point.records && summary.resumed.fromRecord > 0, r.stderr);
   assert.ok(logged.includes(summary.resumed.fromRecord), `${summary.resumed.fromRecord} is a logged point`);
-  // A CSV output does not list its failures (only a JSON document does): no point carries a list that grows.
-  assert.ok(journal.point.failed > 0 && journal.point.writer.document.jsonErrors.length === 0, 'no failures listed in a CSV run');
+  // A CSV output does not list its failures (only a JSON document does): none is kept for its tail.
+  assert.ok(journal.point.failed > 0 && journal.point.writer.document.listed === 0 && journal.point.failuresBytes === 0, 'no failures listed in a CSV run');
   assert.match(r.stderr, /resumed from record [\d,]+/);
 });
 
@@ -156,17 +156,18 @@ function loggedRecords(dir: string): number[] {
 }
 
 /** Leaves a checkpoint of `args` in `dir` (killed after its first checkpoint, or once `ready` says so). */
-async function leaveCheckpoint(dir: string, args: string[], ready = () => true): Promise<void> {
+async function leaveCheckpoint(dir: string, args: string[], ready = () => true, output = 'out.csv'): Promise<void> {
+  const journal = path.join(dir, `${output}.resume.json`);
   await new Promise<void>((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, ...ENV }, stdio: 'ignore' });
     const poll = setInterval(() => {
-      if (existsSync(path.join(dir, 'out.csv.resume.json')) && ready()) child.kill('SIGKILL');
+      if (existsSync(journal) && ready()) child.kill('SIGKILL');
     }, 5);
     child.on('error', reject);
     child.on('close', () => (clearInterval(poll), resolve()));
   });
-  assert.ok(existsSync(path.join(dir, 'out.csv.resume.json')), 'a checkpoint was left');
-  assert.ok(!existsSync(path.join(dir, 'out.csv')), 'no output at the path before the run completes');
+  assert.ok(existsSync(journal), 'a checkpoint was left');
+  assert.ok(!existsSync(path.join(dir, output)), 'no output at the path before the run completes');
 }
 
 test('a power loss: points of the progress log whose bytes are not in the files are not trusted', async () => {
@@ -186,6 +187,37 @@ test('a power loss: points of the progress log whose bytes are not in the files 
   assert.equal(r.code, DONE, r.stderr);
   assert.equal(JSON.parse(readFileSync(path.join(dir, 's.json'), 'utf8')).resumed.fromRecord, journal.point.records);
   for (const f of ['out.csv', 'out.errors.jsonl']) assert.ok(readFileSync(path.join(dir, f)).equals(readFileSync(path.join(whole, f))), f);
+});
+
+test("a JSON document's failures are kept beside the checkpoint, not in every point; resumed, also after a power loss, the document is exact", async () => {
+  // Every third record fails: the document's `errors` grows all along.
+  const text = input().split('\n').map((l, i) => (i > 0 && i % 3 === 0 && l !== '' ? l.replace(/^(\d+),[^,]*/, '$1,x') : l)).join('\n');
+  const args = ['in.csv', '-m', LINEAR, '--keep', 'id', '-o', 'out.json', '--workers', '0', '--batch-size', '64'];
+  const whole = workdir({ 'in.csv': text });
+  assert.equal((await runCli(args, { cwd: whole, env: ENV })).code, DONE);
+  for (const powerLoss of [false, true]) {
+    const dir = workdir({ 'in.csv': text });
+    const journalOf = () => JSON.parse(readFileSync(path.join(dir, 'out.json.resume.json'), 'utf8'));
+    await leaveCheckpoint(dir, [...args, '--resume'], () => journalOf().point.failed > 1000, 'out.json');
+    const journal = journalOf();
+    // Each point names how many failures are listed and the length of their file, not the list.
+    assert.equal(journal.point.writer.document.listed, journal.point.failed);
+    const log = readFileSync(path.join(dir, 'out.json.resume.log'), 'utf8');
+    assert.ok(Math.max(...log.split('\n').map((l) => l.length)) < 1500 && JSON.stringify(journal).length < 1500, 'points stay small');
+    const failures = path.join(dir, 'out.json.resume.failures');
+    const listed = readFileSync(failures).subarray(0, journal.point.failuresBytes).toString().split('\n').filter(Boolean);
+    assert.equal(listed.length, journal.point.failed);
+    if (powerLoss) {
+      // The failures listed after the journal's point never reached the disk: the walk stops at the journal's point.
+      const bytes = readFileSync(failures);
+      writeFileSync(failures, Buffer.concat([bytes.subarray(0, journal.point.failuresBytes), Buffer.alloc(bytes.length - journal.point.failuresBytes)]));
+    }
+    const r = await runCli([...args, '--resume', '--summary', 's.json'], { cwd: dir, env: ENV });
+    assert.equal(r.code, DONE, r.stderr);
+    if (powerLoss) assert.equal(JSON.parse(readFileSync(path.join(dir, 's.json'), 'utf8')).resumed.fromRecord, journal.point.records);
+    for (const f of ['out.json', 'out.errors.jsonl']) assert.ok(readFileSync(path.join(dir, f)).equals(readFileSync(path.join(whole, f))), f);
+    assert.ok(!existsSync(failures), 'the checkpoint is removed');
+  }
 });
 
 test('a checkpoint of another job is refused (exit 2, naming what changed); without --resume it is replaced', async () => {

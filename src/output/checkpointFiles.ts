@@ -12,10 +12,15 @@ export interface CheckpointFiles {
   log: string;
   output: string;
   sidecar: string;
+  /**
+   * A JSON document's failures as its tail lists them (its `errors`), one `[record, message]` line each, appended as
+   * they are written: a point names the file's length, never the list itself.
+   */
+  failures: string;
 }
 
 export function checkpointFiles(output: string, sidecar: string): CheckpointFiles {
-  return { journal: `${output}.resume.json`, log: `${output}.resume.log`, output: `${output}.resume.partial`, sidecar: `${sidecar}.resume.partial` };
+  return { journal: `${output}.resume.json`, log: `${output}.resume.log`, output: `${output}.resume.partial`, sidecar: `${sidecar}.resume.partial`, failures: `${output}.resume.failures` };
 }
 
 /**
@@ -35,7 +40,7 @@ export function journalTemporary(file: string): string {
 
 /** Every path a checkpoint writes or removes (the journal's temporary too), each once (a sidecar on stdout has none). */
 export function checkpointPaths(files: CheckpointFiles): string[] {
-  return [...new Set([files.journal, journalTemporary(files.journal), files.log, files.output, files.sidecar])];
+  return [...new Set([files.journal, journalTemporary(files.journal), files.log, files.output, files.sidecar, files.failures])];
 }
 
 /** Why a Parquet output cannot be resumed, and what to do instead. */

@@ -81,7 +81,8 @@ export interface WriterSettings {
 export interface WriterState {
   headWritten: boolean;
   textWritten: boolean;
-  jsonErrors: Array<[number, string]>;
+  /** How many failures the JSON document lists so far (the list itself is kept apart: it grows with every failure). */
+  listed: number;
 }
 
 export function newCounts(): WriterCounts {
@@ -159,14 +160,23 @@ export class OrderedWriter {
 
   /** Where the document stands (after the blocks written so far). */
   state(): WriterState {
-    return { headWritten: this.headWritten, textWritten: this.textWritten, jsonErrors: [...this.jsonErrors] };
+    return { headWritten: this.headWritten, textWritten: this.textWritten, listed: this.jsonErrors.length };
   }
 
-  /** Goes on from a state an earlier run reached (its counts are restored by the caller, who shares them). */
-  restore(state: WriterState): void {
+  /** The failures a JSON document lists so far, in order (not a copy: read it before the next block is written). */
+  get listedFailures(): ReadonlyArray<[number, string]> {
+    return this.jsonErrors;
+  }
+
+  /**
+   * Goes on from a state an earlier run reached, with the failures the document listed by then (the counts are
+   * restored by the caller, who shares them).
+   */
+  restore(state: WriterState, listed: ReadonlyArray<[number, string]>): void {
+    if (listed.length !== state.listed) throw new RunError('USAGE', `a checkpoint's list of failures holds ${listed.length}, not ${state.listed}; run without --resume to start again`);
     this.headWritten = state.headWritten;
     this.textWritten = state.textWritten;
-    this.jsonErrors.push(...state.jsonErrors);
+    for (const failure of listed) this.jsonErrors.push(failure);
   }
 
   /** Takes no more blocks (a flush timer firing after the run has ended starts nothing). */

@@ -70,7 +70,7 @@ export async function runEachInput(
         sidecar: files.sidecar,
         parts: [part],
         pool: unusedPool, // the pipeline closes its pool when it ends
-        resume: checkpoint?.start(files.sink as AtomicFileSink, files.sidecar) ?? null,
+        resume: (await checkpoint?.start(files.sink as AtomicFileSink, files.sidecar)) ?? null,
       }, own);
       unusedPool = null;
       await checkpoint?.inputDone(own, files.sidecar);

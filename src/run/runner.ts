@@ -117,7 +117,7 @@ export async function runPipeline(s: RunSettings, counts: RunCounts): Promise<vo
   const writer = new OrderedWriter({ sink: s.sink, sidecar: s.sidecar, limits: options, maxQueued, counts, monitor: s.monitor });
   const run: Run = { s, outputs, scheduler, writer, counts, first: null, input: 0 };
   const start = s.resume?.start ?? null;
-  if (start) restoreRun(start, counts, writer, s.sidecar);
+  if (start) restoreRun(start, s.resume!.listed, counts, writer, s.sidecar);
   try {
     // Several inputs: all are checked to agree before anything is written.
     let stdin = options.inputs.length > 1 ? await checkInputs(options, s.signal) : null;
@@ -181,7 +181,7 @@ function submit(run: Run, source: Source, block: Block, numbering: Numbering | n
   // worker has its bytes transferred, and keeps an empty buffer.
   const end = s.resume && 'bytes' in block ? blockEnd(block) : null;
   const written = end !== null && numbering
-    ? () => (progress(), s.resume!.reached(pointAfter(input, source, end, numbering, counts, writer, s.sidecar)))
+    ? () => (progress(), s.resume!.reached(pointAfter(input, source, end, numbering, counts, writer, s.sidecar), writer.listedFailures))
     : progress;
   const scored = run.scheduler.schedule(block);
   // Offsets count in the bytes read; a shard's part of a file maps them back to the file's (sources.ts).

@@ -35,7 +35,7 @@ export async function refuseSpecialCheckpointFiles(files: CheckpointFiles): Prom
 const CHECKPOINT_MS = sizeFromEnv('BATCH_SCORE_CHECKPOINT_MS', 1000);
 
 /** The point reached, without the file lengths (the checkpointer takes them when the point is offered). */
-export type Reached = Omit<CheckpointPoint, 'outputBytes' | 'sidecarBytes'>;
+export type Reached = Omit<CheckpointPoint, 'outputBytes' | 'sidecarBytes' | 'failuresBytes'>;
 
 /**
  * The files a checkpoint cuts back to its lengths: their lengths now, the digest of the bytes written since the
@@ -46,6 +46,9 @@ export interface CheckpointedFile {
   takeDigest(): string;
   sync(): Promise<void>;
 }
+
+/** The output, the sidecar and the JSON document's listed failures: the files a checkpoint names the lengths of. */
+export type CheckpointedFiles = Record<'output' | 'sidecar' | 'failures', CheckpointedFile>;
 
 /**
  * The checkpoint a --resume run continues: null for a fresh start (none, or one this run replaces); a USAGE error
@@ -74,8 +77,7 @@ export class Checkpointer {
   constructor(
     private readonly files: CheckpointFiles,
     private readonly fingerprint: JobFingerprint,
-    private readonly output: CheckpointedFile,
-    private readonly sidecar: CheckpointedFile,
+    private readonly tracked: CheckpointedFiles,
     start: CheckpointPoint | null,
   ) {
     this.log = new ProgressLog(files.log, start);
@@ -87,8 +89,9 @@ export class Checkpointer {
    * writing (later bytes are cut off again).
    */
   offer(reached: Reached): void {
-    const point = (this.point = { ...reached, outputBytes: this.output.length, sidecarBytes: this.sidecar.length });
-    this.log.append({ ...point, outputDigest: this.output.takeDigest(), sidecarDigest: this.sidecar.takeDigest() });
+    const { output, sidecar, failures } = this.tracked;
+    const point = (this.point = this.withLengths(reached));
+    this.log.append({ ...point, outputDigest: output.takeDigest(), sidecarDigest: sidecar.takeDigest(), failuresDigest: failures.takeDigest() });
     if (Date.now() - this.last >= CHECKPOINT_MS) void this.commit().catch(() => undefined);
   }
 
@@ -99,9 +102,8 @@ export class Checkpointer {
   async complete(reached: Reached): Promise<void> {
     this.done = true;
     await this.settle();
-    const point = { ...reached, outputBytes: this.output.length, sidecarBytes: this.sidecar.length };
-    await this.output.sync();
-    await this.sidecar.sync();
+    const point = this.withLengths(reached);
+    await this.sync();
     await writeJournal(this.files.journal, { version: JOURNAL_VERSION, fingerprint: this.fingerprint, point, complete: true });
     await rm(this.files.log, { force: true });
   }
@@ -115,8 +117,7 @@ export class Checkpointer {
     this.committing = this.committing.then(async () => {
       if (this.failure !== undefined) return;
       try {
-        await this.output.sync();
-        await this.sidecar.sync();
+        await this.sync();
         await writeJournal(this.files.journal, { version: JOURNAL_VERSION, fingerprint: this.fingerprint, point });
         this.log.committed(point);
       } catch (err) {
@@ -126,6 +127,16 @@ export class Checkpointer {
     return this.committing.then(() => {
       if (this.failure !== undefined) throw this.failure;
     });
+  }
+
+  private withLengths(reached: Reached): CheckpointPoint {
+    const { output, sidecar, failures } = this.tracked;
+    return { ...reached, outputBytes: output.length, sidecarBytes: sidecar.length, failuresBytes: failures.length };
+  }
+
+  /** The files on disk up to their lengths now (before a journal names them). */
+  private async sync(): Promise<void> {
+    for (const file of Object.values(this.tracked)) await file.sync();
   }
 
   /** Waits for a commit under way (before the files are renamed into place); throws its failure. */
@@ -142,4 +153,5 @@ export async function removeCheckpoint(files: CheckpointFiles): Promise<void> {
   await rm(files.log, { force: true });
   await rm(files.output, { force: true });
   await rm(files.sidecar, { force: true });
+  await rm(files.failures, { force: true });
 }

@@ -10,7 +10,7 @@ import { RunError } from '../../errors.js';
 import type { JobFingerprint } from './fingerprint.js';
 import { journalTemporary } from '../../output/checkpointFiles.js';
 
-export const JOURNAL_VERSION = 1;
+export const JOURNAL_VERSION = 2;
 
 /** A place in the run where everything before has been written: the next run starts reading here. */
 export interface CheckpointPoint {
@@ -24,10 +24,11 @@ export interface CheckpointPoint {
   records: number;
   scored: number;
   failed: number;
-  /** Bytes of the output and of the sidecar written before the point. */
+  /** Bytes of the output, of the sidecar and of the listed failures (CheckpointFiles.failures) written before the point. */
   outputBytes: number;
   sidecarBytes: number;
-  /** What the writer needs to go on exactly (the output's columns, a JSON document's errors…): JSON, opaque here. */
+  failuresBytes: number;
+  /** What the writer needs to go on exactly (where the JSON document stands, the counts…): JSON, opaque here. */
   writer: unknown;
 }
 

@@ -16,7 +16,18 @@ import { digestOf, EMPTY_DIGEST } from '../../output/segmentDigest.js';
 export interface LoggedPoint extends CheckpointPoint {
   outputDigest: string;
   sidecarDigest: string;
+  failuresDigest: string;
 }
+
+/** The files a point names the lengths of, each with its length and digest fields. */
+const TRACKED = [
+  { file: 'output', bytes: 'outputBytes', digest: 'outputDigest' },
+  { file: 'sidecar', bytes: 'sidecarBytes', digest: 'sidecarDigest' },
+  { file: 'failures', bytes: 'failuresBytes', digest: 'failuresDigest' },
+] as const;
+
+/** Where the tracked files are. */
+export type TrackedFiles = Record<(typeof TRACKED)[number]['file'], string>;
 
 /**
  * The log file, rewritten from each committed point on (so that it holds about a second of points, not a whole
@@ -30,7 +41,7 @@ export class ProgressLog {
   private since: LoggedPoint[];
 
   constructor(file: string, start: CheckpointPoint | null) {
-    this.since = start === null ? [] : [{ ...start, outputDigest: EMPTY_DIGEST, sidecarDigest: EMPTY_DIGEST }];
+    this.since = start === null ? [] : [{ ...start, outputDigest: EMPTY_DIGEST, sidecarDigest: EMPTY_DIGEST, failuresDigest: EMPTY_DIGEST }];
     // Appending (O_APPEND): after the truncation of a rewrite, the next write starts at 0 again.
     const { O_WRONLY, O_CREAT, O_TRUNC, O_APPEND } = constants;
     this.handle = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND).catch(() => null);
@@ -75,22 +86,23 @@ function line(point: LoggedPoint): string {
 
 /**
  * The furthest point at or after `committed` whose bytes the files hold as written: the log's points after the
- * committed one are checked in order against the output's and the sidecar's bytes, and the first that does not
- * match (short files, other bytes, a torn last line) ends the walk.
+ * committed one are checked in order against the output's, the sidecar's and the failures' bytes, and the first
+ * that does not match (short files, other bytes, a torn last line) ends the walk.
  */
-export async function furthestWritten(file: string, committed: CheckpointPoint, output: string, sidecar: string): Promise<CheckpointPoint> {
+export async function furthestWritten(file: string, committed: CheckpointPoint, files: TrackedFiles): Promise<CheckpointPoint> {
   const points = await readPoints(file);
-  const at = points.findIndex((p) => p.records === committed.records && p.outputBytes === committed.outputBytes && p.sidecarBytes === committed.sidecarBytes);
+  const at = points.findIndex((p) => TRACKED.every((t) => p[t.bytes] === committed[t.bytes]) && p.records === committed.records);
   if (at < 0 || at === points.length - 1) return committed;
   const last = points[points.length - 1]!;
-  const outputBytes = await bytesBetween(output, committed.outputBytes, last.outputBytes);
-  const sidecarBytes = await bytesBetween(sidecar, committed.sidecarBytes, last.sidecarBytes);
+  const bytes = await Promise.all(TRACKED.map((t) => bytesBetween(files[t.file], committed[t.bytes], last[t.bytes])));
   let reached: CheckpointPoint = committed;
   for (const p of points.slice(at + 1)) {
-    const o = segment(outputBytes, committed.outputBytes, reached.outputBytes, p.outputBytes);
-    const s = segment(sidecarBytes, committed.sidecarBytes, reached.sidecarBytes, p.sidecarBytes);
-    if (o === null || s === null || digestOf(o) !== p.outputDigest || digestOf(s) !== p.sidecarDigest) break;
-    const { outputDigest: _o, sidecarDigest: _s, ...point } = p;
+    const matches = TRACKED.every((t, i) => {
+      const added = segment(bytes[i]!, committed[t.bytes], reached[t.bytes], p[t.bytes]);
+      return added !== null && digestOf(added) === p[t.digest];
+    });
+    if (!matches) break;
+    const { outputDigest: _o, sidecarDigest: _s, failuresDigest: _f, ...point } = p;
     reached = point;
   }
   return reached;

@@ -11,6 +11,7 @@ import type { Numbering, OrderedWriter, WriterCounts, WriterState } from '../../
 import type { Sidecar } from '../../output/sidecar.js';
 import type { CheckpointPoint } from './journal.js';
 import type { Reached } from './checkpointer.js';
+import type { ListedFailure } from './listedFailures.js';
 
 /** What a checkpoint keeps of the writer and the sidecar, beyond the counts every point has. */
 interface WrittenState {
@@ -23,7 +24,10 @@ interface WrittenState {
 /** A run's --resume: where it starts (null: at the beginning), and who takes each point it reaches. */
 export interface RunResume {
   start: CheckpointPoint | null;
-  reached(point: Reached): void;
+  /** The JSON document's failures listed before the start (its tail's `errors`). */
+  listed: ListedFailure[];
+  /** After a block is written: the point, and the writer's whole list of failures (what it gained is kept). */
+  reached(point: Reached, listed: ReadonlyArray<ListedFailure>): void;
 }
 
 /** An input part to read, with its index among the run's parts and the numbering it starts from. */
@@ -57,9 +61,9 @@ export function pointAtEnd(counts: WriterCounts, sidecar: Sidecar): Reached {
 }
 
 /** Sets a resumed run's counts, writer and sidecar back to the checkpoint's point. */
-export function restoreRun(start: CheckpointPoint, counts: WriterCounts, writer: OrderedWriter, sidecar: Sidecar): void {
+export function restoreRun(start: CheckpointPoint, listed: ListedFailure[], counts: WriterCounts, writer: OrderedWriter, sidecar: Sidecar): void {
   restoreCounts(start, counts, sidecar);
-  writer.restore((start.writer as WrittenState).document);
+  writer.restore((start.writer as WrittenState).document, listed);
 }
 
 /** Sets the counts and the sidecar's back to the checkpoint's point (all a complete input needs). */

@@ -13,10 +13,12 @@ import type { Sidecar } from '../../output/sidecar.js';
 import { fingerprintJob, type JobFingerprint } from './fingerprint.js';
 import { fsyncPath, removeJournal, writeJournal, type Journal } from './journal.js';
 import { furthestWritten } from './progressLog.js';
+import { ListedFailures } from './listedFailures.js';
 import { pointAtEnd, restoreCounts, type RunResume } from './resumeRun.js';
 
 export class RunCheckpoint {
   private checkpointer: Checkpointer | null = null;
+  private failures: ListedFailures | null = null;
 
   private constructor(
     private readonly files: CheckpointFiles,
@@ -42,6 +44,7 @@ export class RunCheckpoint {
     if (saved) {
       await checkKept(files.output, saved.point.outputBytes, files.journal);
       await checkKept(files.sidecar, saved.point.sidecarBytes, files.journal);
+      await checkKept(files.failures, saved.point.failuresBytes, files.journal);
     }
     return new RunCheckpoint(files, fingerprint, saved && (await furthestCommitted(files, saved)));
   }
@@ -80,11 +83,22 @@ export class RunCheckpoint {
     };
   }
 
-  /** The run's side: where it starts, and the checkpointer that takes the points it reaches in these files. */
-  start(output: CheckpointedFile, sidecar: CheckpointedFile): RunResume {
+  /**
+   * The run's side: where it starts (and the JSON document's failures listed before), and the checkpointer that
+   * takes the points it reaches in these files.
+   */
+  async start(output: CheckpointedFile, sidecar: CheckpointedFile): Promise<RunResume> {
     const start = this.journal?.point ?? null;
-    const checkpointer = (this.checkpointer = new Checkpointer(this.files, this.fingerprint, output, sidecar, start));
-    return { start, reached: (point) => checkpointer.offer(point) };
+    const failures = (this.failures = await ListedFailures.open(this.files.failures, start?.failuresBytes ?? 0));
+    const checkpointer = (this.checkpointer = new Checkpointer(this.files, this.fingerprint, { output, sidecar, failures }, start));
+    return {
+      start,
+      listed: failures.before,
+      reached: (point, listed) => {
+        failures.add(listed);
+        checkpointer.offer(point);
+      },
+    };
   }
 
   /**
@@ -94,6 +108,7 @@ export class RunCheckpoint {
    */
   async settle(): Promise<void> {
     await this.checkpointer?.settle();
+    await this.failures?.close();
     await removeJournal(this.files.journal);
   }
 
@@ -107,6 +122,7 @@ export class RunCheckpoint {
     if (threshold) await removeCheckpoint(this.files);
     else await this.checkpointer?.commit().catch(() => undefined);
     await this.checkpointer?.settle().catch(() => undefined);
+    await this.failures?.close().catch(() => undefined);
   }
 }
 
@@ -117,10 +133,9 @@ export class RunCheckpoint {
  */
 async function furthestCommitted(files: CheckpointFiles, saved: Journal): Promise<Journal> {
   if (saved.complete) return saved;
-  const point = await furthestWritten(files.log, saved.point, files.output, files.sidecar);
+  const point = await furthestWritten(files.log, saved.point, files);
   if (point === saved.point) return saved;
-  await fsyncPath(files.output);
-  await fsyncPath(files.sidecar);
+  for (const file of [files.output, files.sidecar, files.failures]) await fsyncPath(file);
   const journal = { ...saved, point };
   await writeJournal(files.journal, journal);
   return journal;
