@@ -88,93 +88,104 @@ function reason(err: unknown): string {
   return `corrupt protobuf (${message.replace(/\s*\n\s*/g, ' ')})`;
 }
 
+/** ModelProto's fields as read so far. */
+interface ModelFields {
+  irVersion: number | undefined;
+  producerName: string;
+  producerVersion: string;
+  domain: string;
+  modelVersion: number;
+  docString: string;
+  opsets: Array<{ domain: string; version: number }>;
+  metadata: Record<string, string>;
+  graphs: GraphInfo[];
+  operators: Map<string, number>;
+}
+
 function readModel(bytes: Uint8Array): OnnxFileInfo {
   const r = protobuf.Reader.create(bytes);
   const end = r.len;
-  let irVersion: number | undefined;
-  let producerName = '';
-  let producerVersion = '';
-  let domain = '';
-  let modelVersion = 0;
-  let docString = '';
-  const opsets: Array<{ domain: string; version: number }> = [];
-  const metadata: Record<string, string> = {};
-  const graphs: GraphInfo[] = [];
-  const operators = new Map<string, number>();
-
-  while (r.pos < end) {
-    const { field, wireType, at } = readTag(r);
-    switch (field) {
-      case 1: // ir_version
-        expectWireType('ir_version', wireType, VARINT, at);
-        irVersion = int64ToNumber(r.int64());
-        break;
-      case 2: // producer_name
-        expectWireType('producer_name', wireType, LEN, at);
-        producerName = r.string();
-        break;
-      case 3: // producer_version
-        expectWireType('producer_version', wireType, LEN, at);
-        producerVersion = r.string();
-        break;
-      case 4: // domain
-        expectWireType('domain', wireType, LEN, at);
-        domain = r.string();
-        break;
-      case 5: // model_version
-        expectWireType('model_version', wireType, VARINT, at);
-        modelVersion = int64ToNumber(r.int64());
-        break;
-      case 6: // doc_string
-        expectWireType('doc_string', wireType, LEN, at);
-        docString = r.string();
-        break;
-      case 7: {
-        // graph
-        expectWireType('graph', wireType, LEN, at);
-        const graphEnd = messageEnd(r, end, 'graph', at);
-        graphs.push(readGraph(r, graphEnd, operators, 0, true));
-        break;
-      }
-      case 8: {
-        // opset_import
-        expectWireType('opset_import', wireType, LEN, at);
-        const entryEnd = messageEnd(r, end, 'opset_import', at);
-        const opset = onnx.OperatorSetIdProto.decode(r, entryEnd - r.pos);
-        expectEnd(r, entryEnd, 'opset_import');
-        opsets.push({ domain: opset.domain === '' ? 'ai.onnx' : opset.domain, version: int64ToNumber(opset.version) });
-        break;
-      }
-      case 14: {
-        // metadata_props
-        expectWireType('metadata_props', wireType, LEN, at);
-        const entryEnd = messageEnd(r, end, 'metadata_props', at);
-        const entry = onnx.StringStringEntryProto.decode(r, entryEnd - r.pos);
-        expectEnd(r, entryEnd, 'metadata_props');
-        setOwn(metadata, entry.key, entry.value);
-        break;
-      }
-      default: // training_info, functions, fields of later ONNX versions
-        r.skipType(wireType);
-    }
-  }
+  const m: ModelFields = {
+    irVersion: undefined, producerName: '', producerVersion: '', domain: '', modelVersion: 0, docString: '',
+    opsets: [], metadata: {}, graphs: [], operators: new Map(),
+  };
+  while (r.pos < end) readModelField(r, end, m);
   expectEnd(r, end, 'model');
 
+  const { irVersion, graphs } = m;
   if (irVersion === undefined) throw new NotOnnx('no ir_version field (is this an ONNX file?)');
   if (!(irVersion >= 1)) throw new NotOnnx(`invalid ir_version ${irVersion}`);
   if (graphs.length === 0) throw new NotOnnx('no graph');
 
   return {
     irVersion,
-    producer: [producerName, producerVersion].filter((s) => s !== '').join(' '),
-    domain,
-    modelVersion,
-    docString,
-    opsets,
-    metadata,
+    producer: [m.producerName, m.producerVersion].filter((s) => s !== '').join(' '),
+    domain: m.domain,
+    modelVersion: m.modelVersion,
+    docString: m.docString,
+    opsets: m.opsets,
+    metadata: m.metadata,
     classLabels: classLabelsOf(graphs),
-    operators: toRecord(operators),
+    operators: toRecord(m.operators),
   };
+}
+
+/** Reads one field of ModelProto (ending at `end`) into `m`. */
+function readModelField(r: Reader, end: number, m: ModelFields): void {
+  const { field, wireType, at } = readTag(r);
+  switch (field) {
+    case 1: // ir_version
+      expectWireType('ir_version', wireType, VARINT, at);
+      m.irVersion = int64ToNumber(r.int64());
+      break;
+    case 2: // producer_name
+      expectWireType('producer_name', wireType, LEN, at);
+      m.producerName = r.string();
+      break;
+    case 3: // producer_version
+      expectWireType('producer_version', wireType, LEN, at);
+      m.producerVersion = r.string();
+      break;
+    case 4: // domain
+      expectWireType('domain', wireType, LEN, at);
+      m.domain = r.string();
+      break;
+    case 5: // model_version
+      expectWireType('model_version', wireType, VARINT, at);
+      m.modelVersion = int64ToNumber(r.int64());
+      break;
+    case 6: // doc_string
+      expectWireType('doc_string', wireType, LEN, at);
+      m.docString = r.string();
+      break;
+    case 7: {
+      // graph
+      expectWireType('graph', wireType, LEN, at);
+      const graphEnd = messageEnd(r, end, 'graph', at);
+      m.graphs.push(readGraph(r, graphEnd, m.operators, 0, true));
+      break;
+    }
+    case 8: {
+      // opset_import
+      expectWireType('opset_import', wireType, LEN, at);
+      const entryEnd = messageEnd(r, end, 'opset_import', at);
+      const opset = onnx.OperatorSetIdProto.decode(r, entryEnd - r.pos);
+      expectEnd(r, entryEnd, 'opset_import');
+      m.opsets.push({ domain: opset.domain === '' ? 'ai.onnx' : opset.domain, version: int64ToNumber(opset.version) });
+      break;
+    }
+    case 14: {
+      // metadata_props
+      expectWireType('metadata_props', wireType, LEN, at);
+      const entryEnd = messageEnd(r, end, 'metadata_props', at);
+      const entry = onnx.StringStringEntryProto.decode(r, entryEnd - r.pos);
+      expectEnd(r, entryEnd, 'metadata_props');
+      setOwn(m.metadata, entry.key, entry.value);
+      break;
+    }
+    default: // training_info, functions, fields of later ONNX versions
+      r.skipType(wireType);
+  }
 }
 
 /**
