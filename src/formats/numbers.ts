@@ -124,15 +124,18 @@ export function parseDecimalRange(text: string, start: number, end: number): num
   }
   if (i === j) return undefined;
   const first = i;
-
   let neg = false;
-  let c = text.charCodeAt(i);
+  const c = text.charCodeAt(i);
   if (c === CH_MINUS || c === CH_PLUS) {
     neg = c === CH_MINUS;
     if (++i === j) return undefined;
-    c = text.charCodeAt(i);
   }
+  return signedDecimal(text, first, i, j, neg);
+}
 
+/** The decimal text[i, j) after its sign (text[first, j) with it): parseDecimalRange once trimmed. */
+function signedDecimal(text: string, first: number, i: number, j: number, neg: boolean): number | undefined {
+  let c = text.charCodeAt(i);
   // Mantissa: value = m * 10^z * 10^(exponent - fracDigits). Once m has reached M_LIMIT, further zeros are only
   // counted (z); a further non-zero digit means m does not hold the significand (`long`): the digits are read
   // again by longDecimalText.

@@ -13,7 +13,6 @@ import { latin1Text } from '../formats/latin1Text.js';
 import type { FeaturePlan } from '../model/featurePlan.js';
 import { columnRoles } from './columnRoles.js';
 import type { BlockFill } from './csvBlockFill.js';
-import type { FeedData } from '../model/session.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -25,21 +24,25 @@ const MINUS = 0x2d;
 const DOT = 0x2e;
 const ZERO = 0x30;
 
+type Roles = NonNullable<ReturnType<typeof columnRoles>>;
+
 export function jsonBlockFill(plan: FeaturePlan): BlockFill | null {
   const roles = columnRoles(plan);
   if (roles === null) return null;
-  const { feedOf, offsetOf, keepAt, widths } = roles;
-  const width = plan.columns.length;
-  const names = plan.columns.map((c) => Buffer.from(c));
-  const byName = new Map(plan.columns.map((c, i) => [c, i]));
-  const seen = new Int32Array(width);
-  let stamp = 0;
-  // What a compact line (`{"c0":v0,"c1":v1,…}`, the columns in order, no spaces) has before each value, after the
-  // separator that ended the one before.
-  const before = plan.columns.map((c, col) => Buffer.from(`${col === 0 ? '{' : ''}${JSON.stringify(c)}:`));
+  const compact = compactFill(plan, roles);
+  const general = generalFill(plan, roles);
+  return (b, start, end, slot, data) => compact(b, start, end, slot, data) ?? general(b, start, end, slot, data);
+}
 
-  /** The usual shape, read with one comparison per member and no whitespace or repeated-key checks. */
-  const compact: BlockFill = (b, start, end, slot, data) => {
+/**
+ * The usual shape, a compact line (`{"c0":v0,"c1":v1,…}`, the columns in order, no spaces): read with one
+ * comparison per member and no whitespace or repeated-key checks.
+ */
+function compactFill(plan: FeaturePlan, { feedOf, offsetOf, keepAt, widths }: Roles): BlockFill {
+  const width = plan.columns.length;
+  // What each value has before it, after the separator that ended the one before.
+  const before = plan.columns.map((c, col) => Buffer.from(`${col === 0 ? '{' : ''}${JSON.stringify(c)}:`));
+  return (b, start, end, slot, data) => {
     const keep: unknown[] = new Array(plan.keep.length);
     let i = start;
     for (let col = 0; col < width; col++) {
@@ -65,11 +68,16 @@ export function jsonBlockFill(plan: FeaturePlan): BlockFill | null {
     }
     return skipSpace(b, i, end) === end ? keep : null;
   };
+}
 
-  return (b, start, end, slot, data) => compact(b, start, end, slot, data) ?? general(b, start, end, slot, data);
-
-  /** Any flat object of the columns: spaces, any order; still only what JSON.parse accepts. */
-  function general(b: Buffer, start: number, end: number, slot: number, data: FeedData[]): unknown[] | null {
+/** Any flat object of the columns: spaces, any order; still only what JSON.parse accepts. */
+function generalFill(plan: FeaturePlan, { feedOf, offsetOf, keepAt, widths }: Roles): BlockFill {
+  const width = plan.columns.length;
+  const names = plan.columns.map((c) => Buffer.from(c));
+  const byName = new Map(plan.columns.map((c, i) => [c, i]));
+  const seen = new Int32Array(width);
+  let stamp = 0;
+  return (b, start, end, slot, data) => {
     const keep: unknown[] = new Array(plan.keep.length);
     stamp++;
     let i = skipSpace(b, start, end);
@@ -118,7 +126,7 @@ export function jsonBlockFill(plan: FeaturePlan): BlockFill | null {
       if (b[i] !== CLOSE || i >= end || member !== width - 1) return null; // every column exactly once
       return skipSpace(b, i + 1, end) === end ? keep : null;
     }
-  }
+  };
 }
 
 /** JSON whitespace within a line: space, tab, CR. */
