@@ -130,7 +130,9 @@ export class Scheduler {
     while (!settled && this.pool) {
       const item = this.pool.steal();
       if (item === null) {
-        await Promise.race([done, this.pool.queuedWork()]);
+        const queued = this.pool.queuedWork();
+        await Promise.race([done, queued.wait]);
+        queued.cancel();
         continue;
       }
       try {

@@ -160,9 +160,14 @@ export class WorkerPool {
     });
   }
 
-  /** Resolves when work is next left in the queue because no worker had room: work the caller may steal. */
-  queuedWork(): Promise<void> {
-    return new Promise((resolve) => this.queuedWaiters.push(resolve));
+  /**
+   * `wait` resolves when work is next left in the queue because no worker had room: work the caller may steal.
+   * `cancel` drops the wait (a caller whose own result came first), so waits never pile up between wakes.
+   */
+  queuedWork(): { wait: Promise<void>; cancel(): void } {
+    let wake: () => void = () => undefined;
+    const wait = new Promise<void>((resolve) => this.queuedWaiters.push((wake = resolve)));
+    return { wait, cancel: () => (this.queuedWaiters = this.queuedWaiters.filter((w) => w !== wake)) };
   }
 
   private wakeQueuedWaiters(): void {
