@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import fc from 'fast-check';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = path.join(ROOT, 'bin', 'batch-score.js');
@@ -168,3 +169,6 @@ export async function expectedLinear(row: number[]): Promise<number> {
   const w = await loadWeights();
   return (w.linear.predict(row) as { variable: number[] }).variable[0];
 }
+
+// A failed property says why (fast-check 4 otherwise keeps the failure in an `Error.cause` the test runner does not print).
+fc.configureGlobal({ includeErrorInReport: true });

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { BIN, exists, model, read, readSidecar, runCli, workdir } from './helpers.js';
 
 const LINEAR = model('linear.onnx'); // 4 float features
@@ -180,4 +181,22 @@ test('standard input: the format is told from the whole first line, even when a 
     assert.equal(r.code, 0, writer);
     assert.equal(r.stdout, expected, writer);
   }));
+});
+
+test('several gzip inputs, each larger than one read: opened for their headers, closed, read again, all scored (no crash)', async () => {
+  // Random digits compress poorly: each file is well over the 1 MiB a read asks for, so closing it after its
+  // header leaves a read under way (its premature close was an 'error' event nobody heard, and exit 1).
+  let seed = 7;
+  const digit = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 1_000_000) / 1000;
+  const lines = ['a,b,c,d'];
+  for (let i = 0; i < 150_000; i++) lines.push(`${digit()},${digit()},${digit()},${digit()}`);
+  const gz = gzipSync(`${lines.join('\n')}\n`);
+  assert.ok(gz.length > 1.2 * 2 ** 20, `${gz.length} bytes`);
+  const dir = workdir({ 'a.csv.gz': gz, 'b.csv.gz': gz, 'c.csv.gz': gz });
+  for (const extra of [[], ['--output-dir', 'out']]) {
+    const r = await runCli(['a.csv.gz', 'b.csv.gz', 'c.csv.gz', '-m', LINEAR, ...(extra.length ? extra : ['-o', 'o.csv'])], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /450000 read, 450000 scored, 0 failed/);
+  }
+  assert.equal(read(dir, 'o.csv').split('\n').length, 450_002);
 });

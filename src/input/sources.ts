@@ -4,7 +4,7 @@
  */
 import { createReadStream, fstatSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { RunError, oneLine, readReason } from '../errors.js';
 import { isS3Url, objectSize, readObject } from '../storage/s3.js';
@@ -138,8 +138,14 @@ async function* gunzipIfNeeded(bytes: AsyncGenerator<Buffer>): AsyncGenerator<Bu
     yield head;
     yield* bytes;
   })();
+  if (!gzip) return yield* all;
   // Inflated in 256 KiB pieces (zlib's default is 16 KiB: many small pieces for the block cutter to gather).
-  yield* gzip ? (Readable.from(all).pipe(createGunzip({ chunkSize: 1 << 18 })) as AsyncIterable<Buffer>) : all;
+  const inflate = createGunzip({ chunkSize: 1 << 18 });
+  // pipeline, not pipe: a read error (or the premature close of a source closed while a read was under way, as
+  // when an input is opened only to read its header) reaches the inflated stream's reader, if it still has one,
+  // instead of being an 'error' event nobody listens to, which ended the process.
+  pipeline(Readable.from(all), inflate, () => undefined);
+  yield* inflate as AsyncIterable<Buffer>;
 }
 
 async function* readErrors(name: string, bytes: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
