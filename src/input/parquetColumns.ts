@@ -74,10 +74,15 @@ export async function readUnit(pf: ParquetFile, g: number, wanted: number[], pla
   return { source: pf.name, firstRow, rows: Number(group.num_rows), chunks };
 }
 
+const EMPTY = new Uint8Array(0);
+
 /** Decodes a unit's chunks: the columns by plan index (sparse). */
 export function decodeUnit(unit: ParquetUnit): ColumnValues[] {
   const cols: ColumnValues[] = [];
-  for (const chunk of unit.chunks) cols[chunk.column] = decodeChunk(chunk, unit.rows);
+  for (const chunk of unit.chunks) {
+    cols[chunk.column] = decodeChunk(chunk, unit.rows);
+    chunk.bytes = EMPTY;
+  }
   return cols;
 }
 
@@ -138,6 +143,10 @@ function placePage(out: Placing, header: PageHeader, page: Uint8Array, decoder: 
     }
   } else if (indexed) {
     for (let i = 0; i < count; i++) values[at + i] = dictionary![dataPage[i] as number];
+  } else if (dataPage instanceof Uint8Array) {
+    // PLAIN values as stored: their bytes straight into place (no aligned copy first)
+    const width = out.values.BYTES_PER_ELEMENT;
+    new Uint8Array(out.values.buffer, out.values.byteOffset + at * width, count * width).set(dataPage.subarray(0, count * width));
   } else if (dataPage.constructor === out.values.constructor) {
     out.values.set((dataPage.length === count ? dataPage : (dataPage as DenseValues).subarray(0, count)) as never, at);
   } else {
@@ -169,7 +178,12 @@ function readPage(header: PageHeader, page: Uint8Array, decoder: ColumnDecoder):
     const { flags, nulls } = decoder.element.repetition_type === 'REQUIRED' ? { flags: null, nulls: 0 } : readNullFlags(reader, count);
     const stored = count - nulls;
     let dataPage: DecodedArray;
-    if (v1.encoding === 'PLAIN') {
+    if (v1.encoding === 'PLAIN' && flags === null) {
+      // The values' bytes as they are: placePage copies them into place (readPlain would copy them to align first).
+      const end = reader.offset + stored * DENSE[decoder.type as DenseType].BYTES_PER_ELEMENT;
+      if (end > bytes.length) throw new Error(`a page of ${decoder.element.name} ends before its ${stored} values`);
+      dataPage = bytes.subarray(reader.offset, end);
+    } else if (v1.encoding === 'PLAIN') {
       dataPage = readPlain(reader, decoder.type, stored, decoder.element.type_length);
     } else {
       const bitWidth = reader.view.getUint8(reader.offset++);

@@ -101,12 +101,16 @@ export function denseReadable(pf: ParquetFile, plan: FeaturePlan): boolean {
   return wantedColumns(plan).every((c) => isDenseColumn(pf.fields[pf.columns.names.indexOf(plan.columns[c])]));
 }
 
-/** Row groups as units (compressed column chunks, read by byte range), for the fast path. */
-export async function* parquetUnits(pf: ParquetFile, plan: FeaturePlan): AsyncGenerator<ParquetUnit> {
+/**
+ * Row groups as units (compressed column chunks, read by byte range), for the fast path. Each is read only once
+ * `room` says it may go on: a group read ahead and held while the ones before it are scored is memory for nothing.
+ */
+export async function* parquetUnits(pf: ParquetFile, plan: FeaturePlan, room: () => Promise<void>): AsyncGenerator<ParquetUnit> {
   const wanted = wantedColumns(plan);
   let firstRow = 1;
   for (let g = 0; g < pf.metadata.row_groups.length; g++) {
     const rows = Number(pf.metadata.row_groups[g].num_rows);
+    await room();
     try {
       yield await readUnit(pf, g, wanted, plan, firstRow);
     } catch (err) {

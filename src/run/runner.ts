@@ -228,8 +228,7 @@ async function readParquet(run: Run, opened: OpenedInput): Promise<void> {
     const { ctx } = useColumns(run, source, opened.format, parquet.columns);
     checkNested(parquet, ctx.plan);
     if (denseReadable(parquet, ctx.plan)) {
-      for await (const rowGroup of parquetUnits(parquet, ctx.plan)) {
-        await room(run, PARQUET_GROUPS_QUEUED + run.s.options.workers);
+      for await (const rowGroup of parquetUnits(parquet, ctx.plan, () => room(run, PARQUET_GROUPS_QUEUED + run.s.options.workers))) {
         submit(run, source, { source: source.name, rowGroup });
       }
       return;
