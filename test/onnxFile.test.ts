@@ -9,6 +9,7 @@ import protobuf from 'protobufjs/minimal.js';
 import { readOnnxFile, type OnnxFileInfo } from '../src/model/onnxFile.js';
 
 const { onnx } = onnxProto;
+fc.configureGlobal({ includeErrorInReport: true });
 const { DataType } = onnx.TensorProto;
 const { AttributeType } = onnx.AttributeProto;
 
@@ -179,6 +180,61 @@ test('labels: strings win over ints, UTF-8 is decoded, only ai.onnx.ml classifie
   });
   assert.deepEqual(readOnnxFile(bytes).classLabels, { probs: ['chat', 'bœuf', '猫'] });
 });
+
+test('property: opsets, metadata and class labels read field by field equal what onnx-proto encoded (ints packed or not)', () => {
+  // onnx-proto drops an empty bytes value and writes int64s packed; Python's onnx (proto2) writes them one by one.
+  const text = fc.string({ unit: 'grapheme' });
+  const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String);
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ domain: text, version: fc.integer({ min: 0, max: 2 ** 31 }) }), { maxLength: 3 }),
+      fc.array(fc.tuple(text, text), { maxLength: 4 }),
+      fc.oneof(
+        fc.record({ kind: fc.constant('strings' as const), labels: fc.array(text.filter((t) => t !== ''), { minLength: 1, maxLength: 5 }) }),
+        fc.record({ kind: fc.constantFrom('packed' as const, 'unpacked' as const), labels: fc.array(int64, { minLength: 1, maxLength: 5 }) }),
+      ),
+      (opsets, metadata, { kind, labels }) => {
+        const attribute =
+          kind === 'strings'
+            ? { name: 'classlabels_strings', type: AttributeType.STRINGS, strings: labels.map(utf8) }
+            : { name: 'classlabels_int64s', type: AttributeType.INTS, ints: kind === 'packed' ? labels.map(long) : [] };
+        const bytes = encodeModel(
+          { node: [node('LinearClassifier', ['x'], ['label', 'probs'], 'ai.onnx.ml', [attribute])], output: ['label', 'probs'].map(floatInfo) },
+          { opsetImport: opsets.map((o) => ({ ...o })), metadataProps: metadata.map(([key, value]) => ({ key, value })) },
+        );
+        const read = readOnnxFile(kind === 'unpacked' ? withUnpackedInts(bytes, labels) : bytes);
+        assert.deepEqual(read.opsets, opsets.map((o) => ({ domain: o.domain === '' ? 'ai.onnx' : o.domain, version: o.version })));
+        const wantMetadata: Record<string, string> = {};
+        for (const [key, value] of metadata) Object.defineProperty(wantMetadata, key, { value, enumerable: true, writable: true, configurable: true });
+        assert.deepEqual(read.metadata, wantMetadata);
+        assert.deepEqual(read.classLabels, { probs: labels });
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+/** The model with its (empty) classlabels_int64s attribute's ints written one field each, as proto2 writers do. */
+function withUnpackedInts(bytes: Uint8Array, ints: string[]): Uint8Array {
+  const model = onnx.ModelProto.decode(bytes);
+  const attribute = model.graph!.node![0]!.attribute![0]!;
+  const w = protobuf.Writer.create();
+  w.uint32((1 << 3) | 2).string(attribute.name!);
+  w.uint32((20 << 3) | 0).int32(AttributeType.INTS);
+  for (const i of ints) w.uint32((8 << 3) | 0).int64(long(i) as number);
+  const packedAttribute = w.finish();
+  // Fields may come in any order: each message is encoded without the part replaced, then that part appended.
+  model.graph!.node![0]!.attribute = [];
+  const nodeBytes = onnx.NodeProto.encode(model.graph!.node![0]!).finish();
+  const nodeWithAttr = Buffer.concat([nodeBytes, protobuf.Writer.create().uint32((5 << 3) | 2).bytes(packedAttribute).finish()]);
+  model.graph!.node = [];
+  const graphBytes = Buffer.concat([
+    onnx.GraphProto.encode(model.graph!).finish(),
+    protobuf.Writer.create().uint32((1 << 3) | 2).bytes(nodeWithAttr).finish(),
+  ]);
+  model.graph = null;
+  return Buffer.concat([onnx.ModelProto.encode(model).finish(), protobuf.Writer.create().uint32((7 << 3) | 2).bytes(graphBytes).finish()]);
+}
 
 test('metadata keys such as __proto__ are plain keys; producer without a version; ops in subgraphs are counted', () => {
   const thenBranch = { name: 'then', node: [node('Identity', ['x'], ['y'])], output: [floatInfo('y')] };

@@ -7,13 +7,12 @@
  * node's attributes are only decoded when they are class labels. A node is NOT decoded whole with
  * onnx.NodeProto.decode on purpose: a big tree ensemble keeps its weights in node attributes
  * (millions of ints and floats, the int64 ones as one Long object each), not in initializers.
- * Small messages (graph outputs, opset ids, metadata entries, class-label attributes) are decoded
- * with the onnx-proto classes.
+ * The small messages read (graph outputs, opset ids, metadata entries, class-label attributes) are
+ * decoded field by field too, for the few fields used: the generated classes of the whole ONNX schema
+ * (onnx-proto) took longer to load than the rest of the program's start-up.
  */
 import protobuf from 'protobufjs/minimal.js';
-import onnxProto from 'onnx-proto'; // CommonJS protobufjs module: { onnx: { ModelProto, ... } }
 
-const { onnx } = onnxProto;
 type Reader = protobuf.Reader;
 
 export interface OnnxFileInfo {
@@ -169,16 +168,16 @@ function readModelField(r: Reader, end: number, m: ModelFields): void {
       // opset_import
       expectWireType('opset_import', wireType, LEN, at);
       const entryEnd = messageEnd(r, end, 'opset_import', at);
-      const opset = onnx.OperatorSetIdProto.decode(r, entryEnd - r.pos);
+      const opset = readOpset(r, entryEnd);
       expectEnd(r, entryEnd, 'opset_import');
-      m.opsets.push({ domain: opset.domain === '' ? 'ai.onnx' : opset.domain, version: int64ToNumber(opset.version) });
+      m.opsets.push({ domain: opset.domain === '' ? 'ai.onnx' : opset.domain, version: opset.version });
       break;
     }
     case 14: {
       // metadata_props
       expectWireType('metadata_props', wireType, LEN, at);
       const entryEnd = messageEnd(r, end, 'metadata_props', at);
-      const entry = onnx.StringStringEntryProto.decode(r, entryEnd - r.pos);
+      const entry = readEntry(r, entryEnd);
       expectEnd(r, entryEnd, 'metadata_props');
       setOwn(m.metadata, entry.key, entry.value);
       break;
@@ -212,7 +211,7 @@ function readGraph(r: Reader, end: number, operators: Map<string, number>, depth
         expectWireType('graph.output', wireType, LEN, at);
         const outputEnd = messageEnd(r, end, 'graph.output', at);
         if (top) {
-          graph.outputs.push(onnx.ValueInfoProto.decode(r, outputEnd - r.pos).name);
+          graph.outputs.push(readValueInfoName(r, outputEnd));
           expectEnd(r, outputEnd, 'graph.output');
         } else {
           r.pos = outputEnd;
@@ -301,12 +300,9 @@ function decodeLabels(r: Reader, attributes: Array<{ name: string; start: number
   const byName = new Map<string, string[]>();
   for (const a of attributes) {
     r.pos = a.start;
-    const attr = onnx.AttributeProto.decode(r, a.end - a.start);
+    const attr = readLabelValues(r, a.end);
     expectEnd(r, a.end, a.name);
-    const labels =
-      a.name === 'classlabels_strings'
-        ? attr.strings.map((s) => utf8.decode(s))
-        : attr.ints.map(int64ToString);
+    const labels = a.name === 'classlabels_strings' ? attr.strings.map((s) => utf8.decode(s)) : attr.ints;
     if (labels.length > 0) byName.set(a.name, labels);
   }
   r.pos = saved;
@@ -347,6 +343,70 @@ function classLabelsOf(graphs: GraphInfo[]): Record<string, string[]> {
     }
   }
   return result;
+}
+
+// ---------------------------------------------------------------- small messages
+
+/** OperatorSetIdProto: domain (1), version (2). */
+function readOpset(r: Reader, end: number): { domain: string; version: number } {
+  const opset = { domain: '', version: 0 };
+  while (r.pos < end) {
+    const { field, wireType, at } = readTag(r);
+    if (field === 1) opset.domain = stringField(r, 'opset_import.domain', wireType, at);
+    else if (field === 2) {
+      expectWireType('opset_import.version', wireType, VARINT, at);
+      opset.version = int64ToNumber(r.int64());
+    } else r.skipType(wireType);
+  }
+  return opset;
+}
+
+/** StringStringEntryProto: key (1), value (2). */
+function readEntry(r: Reader, end: number): { key: string; value: string } {
+  const entry = { key: '', value: '' };
+  while (r.pos < end) {
+    const { field, wireType, at } = readTag(r);
+    if (field === 1) entry.key = stringField(r, 'metadata_props.key', wireType, at);
+    else if (field === 2) entry.value = stringField(r, 'metadata_props.value', wireType, at);
+    else r.skipType(wireType);
+  }
+  return entry;
+}
+
+/** ValueInfoProto: its name (1); the type is skipped. */
+function readValueInfoName(r: Reader, end: number): string {
+  let name = '';
+  while (r.pos < end) {
+    const { field, wireType, at } = readTag(r);
+    if (field === 1) name = stringField(r, 'graph.output.name', wireType, at);
+    else r.skipType(wireType);
+  }
+  return name;
+}
+
+/** AttributeProto's repeated values that class labels use: ints (8, packed or not) as exact decimals, strings (9). */
+function readLabelValues(r: Reader, end: number): { ints: string[]; strings: Uint8Array[] } {
+  const values = { ints: [] as string[], strings: [] as Uint8Array[] };
+  while (r.pos < end) {
+    const { field, wireType, at } = readTag(r);
+    if (field === 8 && wireType === LEN) {
+      const packedEnd = messageEnd(r, end, 'attribute.ints', at);
+      while (r.pos < packedEnd) values.ints.push(int64ToString(r.int64()));
+      expectEnd(r, packedEnd, 'attribute.ints');
+    } else if (field === 8) {
+      expectWireType('attribute.ints', wireType, VARINT, at);
+      values.ints.push(int64ToString(r.int64()));
+    } else if (field === 9) {
+      expectWireType('attribute.strings', wireType, LEN, at);
+      values.strings.push(r.bytes());
+    } else r.skipType(wireType);
+  }
+  return values;
+}
+
+function stringField(r: Reader, what: string, wireType: number, at: number): string {
+  expectWireType(what, wireType, LEN, at);
+  return r.string();
 }
 
 // ---------------------------------------------------------------- protobuf helpers
