@@ -63,6 +63,10 @@ export interface BucketEntries {
   counts: Float64Array;
 }
 
+// Shared by every empty list (a float32 column's unit has one): read only, as every BucketEntries is.
+const NO_BUCKETS = new Uint32Array(0);
+const NO_COUNTS = new Float64Array(0);
+
 /** Counts per bucket, in pages of 2^SUB_BITS buckets (one binade) allocated as values arrive (a column spans few octaves). */
 export class BucketCounts {
   /** Made on first use: a float32 column's unit never needs them. */
@@ -76,6 +80,7 @@ export class BucketCounts {
 
   /** The non-empty buckets in increasing order, as parallel arrays (compact to send between threads). */
   entries(): BucketEntries {
+    if (this.pages === null) return { buckets: NO_BUCKETS, counts: NO_COUNTS };
     const buckets: number[] = [];
     const counts: number[] = [];
     this.pages?.forEach((page, p) => {

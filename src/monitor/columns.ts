@@ -7,11 +7,22 @@ import { ExactSum } from './exactSum.js';
 import { BucketCounts, bucketOf, type BucketEntries } from './buckets.js';
 import type { BinLayout } from './baselineBins.js';
 import {
-  ABOVE, BELOW, FLUSH_EVERY, Float32Sums, KEYS, MAX, MIN, N, NEGATIVE, countFloat32s, float32Entries, mergeEntries, scratch, spare,
-  type Float32Counts,
+  ABOVE, BELOW, FLUSH_EVERY, Float32Sums, KEYS, MAX_BITS, MIN_BITS, N, NEGATIVE, countFloat32s, float32Entries, float32Of, mergeEntries,
+  orderedRange, scratch, spare, type Float32Counts,
 } from './float32Counts.js';
 
 export type { Float32Counts };
+
+/** Ordered ranges by low and high: a column's range is the same in every unit (a thread makes each once). */
+const orderedRanges = new Map<number, Map<number, { below: number; above: number }>>();
+
+function rangeOf(low: number, high: number): { below: number; above: number } {
+  const byHigh = orderedRanges.get(low) ?? new Map<number, { below: number; above: number }>();
+  orderedRanges.set(low, byHigh);
+  let range = byHigh.get(high);
+  if (!range) byHigh.set(high, (range = orderedRange(low, high)));
+  return range;
+}
 
 export type ColumnKind = 'numeric' | 'categorical';
 
@@ -59,6 +70,8 @@ export class NumericColumn {
   readonly sumSquares = new ExactSum();
   readonly buckets = new BucketCounts();
   private f32: Float32Sums | null = null;
+  /** The baseline's range as the float32 hot loop compares it (see orderedRange), made on first use. */
+  private range: { below: number; above: number } | null = null;
   /** Merged float32 counts by key (a run's column). */
   private f32counts: Float64Array | null = null;
   /** A unit's counts in a baseline's bins (a column that only compares; integers add fastest in the hot loop). */
@@ -104,27 +117,43 @@ export class NumericColumn {
 
   /**
    * The hot path: values data[start + r · stride] for r in [from, to) of a float32 feed or output, read through
-   * their bits (`bits` views the same memory); subnormals, infinities and NaN go through add().
+   * their bits (`bits` views the same memory), less the rows `skip` names; subnormals, infinities and NaN go
+   * through add().
    */
   addFloat32s(data: Float32Array, bits: Uint32Array, start: number, stride: number, from: number, to: number, skip?: (row: number) => boolean): void {
+    if (skip === undefined) {
+      this.countFloat32Rows(data, bits, start, stride, from, to);
+      return;
+    }
+    // Rows the model failed on are few: the hot loop counts the runs of rows between them.
+    let run = from;
+    for (let r = from; r <= to; r++) {
+      if (r < to && !skip(r)) continue;
+      if (r > run) this.countFloat32Rows(data, bits, start, stride, run, r);
+      run = r + 1;
+    }
+  }
+
+  private countFloat32Rows(data: Float32Array, bits: Uint32Array, start: number, stride: number, from: number, to: number): void {
     const f = (this.f32 ??= spare.pop() ?? new Float32Sums());
     const s = scratch;
+    const range = (this.range ??= rangeOf(this.low, this.high));
     const binned = this.layout && { slots: this.layout.float32Slots(), counts: (this.unitBins ??= new Uint32Array(this.layout.size)) };
     for (let a = from; a < to; a += FLUSH_EVERY) {
       const b = Math.min(to, a + FLUSH_EVERY);
       if (f.pending + (b - a) > FLUSH_EVERY) f.flush(this.sum, this.sumSquares);
       f.pending += b - a;
-      s[MIN] = this.min;
-      s[MAX] = this.max;
-      s[BELOW] = this.below;
-      s[ABOVE] = this.above;
-      s[N] = 0;
-      const special = countFloat32s(f, s, data, bits, start, stride, a, b, this.low, this.high, binned, skip);
-      this.count += s[N];
-      this.min = s[MIN];
-      this.max = s[MAX];
-      this.below = s[BELOW];
-      this.above = s[ABOVE];
+      const special = countFloat32s(f, bits, start, stride, a, b, range, binned);
+      if (s[N] > 0) {
+        this.count += s[N];
+        // As `x < min` per value would: of equal values (both zeros), the first seen stays.
+        const least = float32Of(s[MIN_BITS]);
+        const greatest = float32Of(s[MAX_BITS]);
+        if (least < this.min) this.min = least;
+        if (greatest > this.max) this.max = greatest;
+        this.below += s[BELOW];
+        this.above += s[ABOVE];
+      }
       for (const i of special) this.add(data[i]); // NaN, infinities, subnormals: rare, and order does not matter
     }
   }

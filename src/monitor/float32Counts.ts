@@ -55,10 +55,12 @@ export const FLUSH_EVERY = 1 << 16;
  * The arrays are reused from unit to unit (zeroed where used), since a unit is a few thousand records.
  */
 export class Float32Sums {
-  readonly sum = new Float64Array(512); // by exponent, negative values at 256 +
-  /** Σ (m >> 12) · m and Σ (m & 0xfff) · m by exponent: m² = the first · 2^12 + the second. */
-  readonly squaresHigh = new Float64Array(256);
-  readonly squaresLow = new Float64Array(256);
+  /**
+   * The per-exponent sums in one array (one fewer array for the hot loop to hold): Σ m by sign and exponent at
+   * SUM (negative values at SUM + 256), Σ (m >> 12) · m at SQUARES_HIGH and Σ (m & 0xfff) · m at SQUARES_LOW, by
+   * exponent: m² = the first · 2^12 + the second.
+   */
+  readonly sums = new Float64Array(1024);
   readonly counts = new Uint32Array(KEYS);
   /** Values counted since the last flush (at most). */
   pending = 0;
@@ -68,17 +70,18 @@ export class Float32Sums {
 
   /** Adds the per-exponent sums to `sum` and `squares` and clears them. */
   flush(sum: ExactSum, squares: ExactSum): void {
+    const sums = this.sums;
     for (let e = 1; e < 255; e++) {
-      if (this.squaresHigh[e] === 0) continue; // every value adds at least 2^34 to it
+      if (sums[SQUARES_HIGH + e] === 0) continue; // every value adds at least 2^34 to it
       if (e < this.lowest) this.lowest = e;
       if (e > this.highest) this.highest = e;
       const unit = MANTISSA_UNIT[e];
       const square = unit * unit;
-      sum.add(this.sum[e] * unit);
-      sum.add(-this.sum[256 + e] * unit);
-      squares.add(this.squaresHigh[e] * 4096 * square);
-      squares.add(this.squaresLow[e] * square);
-      this.sum[e] = this.sum[256 + e] = this.squaresHigh[e] = this.squaresLow[e] = 0;
+      sum.add(sums[SUM + e] * unit);
+      sum.add(-sums[SUM + 256 + e] * unit);
+      squares.add(sums[SQUARES_HIGH + e] * 4096 * square);
+      squares.add(sums[SQUARES_LOW + e] * square);
+      sums[SUM + e] = sums[SUM + 256 + e] = sums[SQUARES_HIGH + e] = sums[SQUARES_LOW + e] = 0;
     }
     this.pending = 0;
   }
@@ -111,39 +114,87 @@ export class Float32Sums {
   }
 }
 
+const [SUM, SQUARES_HIGH, SQUARES_LOW] = [0, 512, 768];
+
 /** Float32Sums done with, for the next unit (each holds 64 KiB of counts). */
 export const spare: Float32Sums[] = [];
 
-/** Running figures handed to and from the hot loop (a typed array keeps them unboxed). */
+/**
+ * Running figures handed back by the hot loop (a typed array keeps them unboxed): the bits of its least and
+ * greatest value (each the first seen of equals, as `x < min` keeps it), the values below and above the baseline's
+ * range, and how many it counted.
+ */
 export const scratch = new Float64Array(5);
-export const [MIN, MAX, BELOW, ABOVE, N] = [0, 1, 2, 3, 4];
+export const [MIN_BITS, MAX_BITS, BELOW, ABOVE, N] = [0, 1, 2, 3, 4];
 const NO_SPECIALS: number[] = [];
 const NO_SLOTS = new Uint32Array(0);
 const NO_BINS = new Uint32Array(0);
 
 /**
- * The hot loop, a plain function over typed arrays: counts values data[start + r · stride] for r in [from, to) into
- * `f` (or, `binned`, into a baseline's bins) and the running figures in `s`; returns the indices of values it leaves
- * to the general path.
+ * A float32 as an integer ordered like its value (its magnitude bits, negated for a negative value; both zeros are
+ * 0, equal as the values are), so that the hot loop compares integers read from the bits, not floats.
+ */
+export function orderedOf(bits: number): number {
+  const sign = bits >> 31;
+  return ((bits & 0x7fffffff) ^ sign) - sign;
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** The float32 of these bits. */
+export function float32Of(bits: number): number {
+  u32[0] = bits;
+  return f32[0];
+}
+
+/** The largest finite float32's ordered value. */
+const MAX_ORDERED = 0x7f7fffff;
+
+/**
+ * A baseline's range [low, high] in ordered values: a float32 x (not NaN, infinite or subnormal) is below low
+ * exactly when orderedOf(x) < below, and above high exactly when orderedOf(x) > above (never, for NaN bounds).
+ */
+export function orderedRange(low: number, high: number): { below: number; above: number } {
+  return { below: firstOrdered((x) => !(x < low)), above: firstOrdered((x) => x > high) - 1 };
+}
+
+/** The least ordered value of a finite float32 for which `turned` holds (false below it, true from it on), or one past the largest. */
+function firstOrdered(turned: (x: number) => boolean): number {
+  let [a, b] = [-MAX_ORDERED, MAX_ORDERED + 1];
+  while (a < b) {
+    const mid = Math.floor((a + b) / 2);
+    if (turned(mid < 0 ? -float32Of(-mid) : float32Of(mid))) b = mid;
+    else a = mid + 1;
+  }
+  return a;
+}
+
+/**
+ * The hot loop, a plain function over typed arrays: counts values bits[start + r · stride] for r in [from, to) into
+ * `f` (or, `binned`, into a baseline's bins) and the running figures into `scratch`; returns the indices of values
+ * it leaves to the general path (NaN, infinities, subnormals). `range`: see orderedRange.
  */
 export function countFloat32s(
-  f: Float32Sums, s: Float64Array, data: Float32Array, bits: Uint32Array, start: number, stride: number, from: number, to: number,
-  low: number, high: number, binned: { slots: Float32Slots; counts: Uint32Array } | null, skip?: (row: number) => boolean,
+  f: Float32Sums, bits: Uint32Array, start: number, stride: number, from: number, to: number,
+  range: { below: number; above: number }, binned: { slots: Float32Slots; counts: Uint32Array } | null,
 ): number[] {
-  const { sum, squaresHigh, squaresLow, counts } = f;
+  const { sums, counts } = f;
   // Counting into a baseline's bins: each key's two slots (a branch the same way for every value).
   const toBins = binned !== null;
   const slots = binned?.slots.slots ?? NO_SLOTS;
   const bins = binned?.counts ?? NO_BINS;
-  let min = s[MIN];
-  let max = s[MAX];
-  let below = s[BELOW];
-  let above = s[ABOVE];
-  let n = 0;
+  const lowest = range.below;
+  const highest = range.above;
+  let min = 0x7fffffff;
+  let max = -0x80000000;
+  let minBits = 0;
+  let maxBits = 0;
+  let below = 0;
+  let above = 0;
   let special = NO_SPECIALS;
-  for (let r = from; r < to; r++) {
-    if (skip !== undefined && skip(r)) continue;
-    const i = start + r * stride;
+  const end = start + to * stride;
+  for (let i = start + from * stride; i < end; i += stride) {
     const b = bits[i];
     const e = (b >>> 23) & 0xff;
     if (e === 255 || (e === 0 && (b & 0x7fffff) !== 0)) {
@@ -151,12 +202,18 @@ export function countFloat32s(
       special.push(i);
       continue;
     }
-    n++;
-    const x = data[i];
-    if (x < min) min = x;
-    if (x > max) max = x;
-    if (x < low) below++;
-    else if (x > high) above++;
+    const sign = b >> 31;
+    const o = ((b & 0x7fffffff) ^ sign) - sign;
+    if (o < min) {
+      min = o;
+      minBits = b;
+    }
+    if (o > max) {
+      max = o;
+      maxBits = b;
+    }
+    if (o < lowest) below++;
+    else if (o > highest) above++;
     const k = b >>> 18;
     if (toBins) {
       let slot = slots[k];
@@ -171,15 +228,15 @@ export function countFloat32s(
     }
     if (e === 0) continue; // zero
     const m = (b & 0x7fffff) | 0x800000;
-    sum[((b >>> 31) << 8) | e] += m;
-    squaresHigh[e] += (m >>> 12) * m;
-    squaresLow[e] += (m & 0xfff) * m;
+    sums[((b >>> 31) << 8) | e] += m;
+    sums[SQUARES_HIGH | e] += (m >>> 12) * m;
+    sums[SQUARES_LOW | e] += (m & 0xfff) * m;
   }
-  s[MIN] = min;
-  s[MAX] = max;
+  const s = scratch;
+  s[MIN_BITS] = minBits;
+  s[MAX_BITS] = maxBits;
   s[BELOW] = below;
   s[ABOVE] = above;
-  s[N] = n;
+  s[N] = to - from - special.length;
   return special;
 }
-
