@@ -7,8 +7,8 @@ import { ExactSum } from './exactSum.js';
 import { BucketCounts, bucketOf, type BucketEntries } from './buckets.js';
 import type { BinLayout } from './baselineBins.js';
 import {
-  ABOVE, BELOW, FLUSH_EVERY, Float32Sums, KEYS, MAX_BITS, MIN_BITS, N, NEGATIVE, countFloat32s, float32Entries, float32Of, mergeEntries,
-  orderedRange, scratch, spare, type Float32Counts,
+  ABOVE, BELOW, FIRST_ZERO, FLUSH_EVERY, Float32Sums, KEYS, MAX, MIN, NEGATIVE, NO_BINS, NO_SLOTS, countFloat32s, extremeOf, float32Entries,
+  mergeEntries, orderedRange, resetScratch, scratch, spare, type Float32Counts,
 } from './float32Counts.js';
 
 export type { Float32Counts };
@@ -138,17 +138,25 @@ export class NumericColumn {
     const f = (this.f32 ??= spare.pop() ?? new Float32Sums());
     const s = scratch;
     const range = (this.range ??= rangeOf(this.low, this.high));
-    const binned = this.layout && { slots: this.layout.float32Slots(), counts: (this.unitBins ??= new Uint32Array(this.layout.size)) };
+    const table = this.layout?.float32Slots() ?? null;
+    const slots = table?.slots ?? NO_SLOTS;
+    const bins = this.layout ? (this.unitBins ??= new Uint32Array(this.layout.size)) : NO_BINS;
+    const special: number[] = [];
     for (let a = from; a < to; a += FLUSH_EVERY) {
       const b = Math.min(to, a + FLUSH_EVERY);
       if (f.pending + (b - a) > FLUSH_EVERY) f.flush(this.sum, this.sumSquares);
       f.pending += b - a;
-      const special = countFloat32s(f, bits, start, stride, a, b, range, binned);
-      if (s[N] > 0) {
-        this.count += s[N];
+      resetScratch();
+      special.length = 0;
+      for (let r = a; r < b; ) {
+        r = countFloat32s(f, bits, start, stride, r, b, range.below, range.above, slots, bins, special);
+        if (r < b) table!.fill(bits[start + r * stride] >>> 23); // a key whose page is not filled yet
+      }
+      this.count += b - a - special.length;
+      if (s[MIN] <= s[MAX]) {
         // As `x < min` per value would: of equal values (both zeros), the first seen stays.
-        const least = float32Of(s[MIN_BITS]);
-        const greatest = float32Of(s[MAX_BITS]);
+        const least = extremeOf(s[MIN], s[FIRST_ZERO]);
+        const greatest = extremeOf(s[MAX], s[FIRST_ZERO]);
         if (least < this.min) this.min = least;
         if (greatest > this.max) this.max = greatest;
         this.below += s[BELOW];

@@ -5,7 +5,7 @@
  */
 import { ExactSum } from './exactSum.js';
 import { BucketCounts, bucketOfFloat32Bits, type BucketEntries } from './buckets.js';
-import { NOT_READY, type Float32Slots } from './baselineBins.js';
+import { NOT_READY } from './baselineBins.js';
 
 /** A unit's float32 counts: 32 per exponent from `low`, negative values and positive ones (cheap to send and add). */
 export interface Float32Counts {
@@ -120,15 +120,29 @@ const [SUM, SQUARES_HIGH, SQUARES_LOW] = [0, 512, 768];
 export const spare: Float32Sums[] = [];
 
 /**
- * Running figures handed back by the hot loop (a typed array keeps them unboxed): the bits of its least and
- * greatest value (each the first seen of equals, as `x < min` keeps it), the values below and above the baseline's
- * range, and how many it counted.
+ * Running figures of the hot loop, kept between its calls (an Int32Array keeps them small integers): the least and
+ * greatest ordered value (see orderedOf), the sign of the first zero seen (1 for +0, −1 for −0, 0 before any),
+ * the values below and above the baseline's range. resetScratch() before counting a run of values.
  */
-export const scratch = new Float64Array(5);
-export const [MIN_BITS, MAX_BITS, BELOW, ABOVE, N] = [0, 1, 2, 3, 4];
-const NO_SPECIALS: number[] = [];
-const NO_SLOTS = new Uint32Array(0);
-const NO_BINS = new Uint32Array(0);
+export const scratch = new Int32Array(5);
+export const [MIN, MAX, FIRST_ZERO, BELOW, ABOVE] = [0, 1, 2, 3, 4];
+export const NO_SLOTS = new Uint32Array(0);
+export const NO_BINS = new Uint32Array(0);
+
+export function resetScratch(): void {
+  scratch.set(EMPTY_SCRATCH);
+}
+
+const EMPTY_SCRATCH = Int32Array.of(0x7fffffff, -0x80000000, 0, 0, 0);
+
+/**
+ * The float32 value of the hot loop's least or greatest ordered value. Both zeros are 0 there: as `x < min` per
+ * value would keep the first seen of equal values, an extreme that is 0 is the first zero seen, of its sign.
+ */
+export function extremeOf(ordered: number, firstZero: number): number {
+  if (ordered === 0) return firstZero < 0 ? -0 : 0;
+  return ordered > 0 ? float32Of(ordered) : -float32Of(-ordered);
+}
 
 /**
  * A float32 as an integer ordered like its value (its magnitude bits, negated for a negative value; both zeros are
@@ -171,72 +185,61 @@ function firstOrdered(turned: (x: number) => boolean): number {
 }
 
 /**
- * The hot loop, a plain function over typed arrays: counts values bits[start + r · stride] for r in [from, to) into
- * `f` (or, `binned`, into a baseline's bins) and the running figures into `scratch`; returns the indices of values
- * it leaves to the general path (NaN, infinities, subnormals). `range`: see orderedRange.
+ * The hot loop, a plain function over typed arrays and numbers (it calls nothing but orderedOf, to stay small):
+ * counts values bits[start + r · stride] for r in [from, to) into `f` (or, `slots` not empty, into a baseline's
+ * bins) and the running figures in `scratch`. Leaves NaN, infinities and subnormals to the general path (their
+ * indices pushed on `special`). Returns the row it stopped at: `to`, or a row whose key's slots are not filled yet
+ * (the caller fills its page and calls again from there). [lowest, highest]: the range in ordered values.
  */
 export function countFloat32s(
   f: Float32Sums, bits: Uint32Array, start: number, stride: number, from: number, to: number,
-  range: { below: number; above: number }, binned: { slots: Float32Slots; counts: Uint32Array } | null,
-): number[] {
+  lowest: number, highest: number, slots: Uint32Array, bins: Uint32Array, special: number[],
+): number {
   const { sums, counts } = f;
   // Counting into a baseline's bins: each key's two slots (a branch the same way for every value).
-  const toBins = binned !== null;
-  const slots = binned?.slots.slots ?? NO_SLOTS;
-  const bins = binned?.counts ?? NO_BINS;
-  const lowest = range.below;
-  const highest = range.above;
-  let min = 0x7fffffff;
-  let max = -0x80000000;
-  let minBits = 0;
-  let maxBits = 0;
-  let below = 0;
-  let above = 0;
-  let special = NO_SPECIALS;
+  const toBins = slots.length !== 0;
+  const s = scratch;
+  let min = s[MIN];
+  let max = s[MAX];
+  let zero = s[FIRST_ZERO];
+  let below = s[BELOW];
+  let above = s[ABOVE];
   const end = start + to * stride;
-  for (let i = start + from * stride; i < end; i += stride) {
+  let i = start + from * stride;
+  for (; i < end; i += stride) {
     const b = bits[i];
     const e = (b >>> 23) & 0xff;
     if (e === 255 || (e === 0 && (b & 0x7fffff) !== 0)) {
-      if (special === NO_SPECIALS) special = [];
       special.push(i);
       continue;
     }
-    const sign = b >> 31;
-    const o = ((b & 0x7fffffff) ^ sign) - sign;
-    if (o < min) {
-      min = o;
-      minBits = b;
-    }
-    if (o > max) {
-      max = o;
-      maxBits = b;
-    }
+    const k = b >>> 18;
+    const slot = toBins ? slots[k] : 0;
+    if (slot === NOT_READY) break;
+    const o = orderedOf(b);
+    if (o < min) min = o;
+    if (o > max) max = o;
     if (o < lowest) below++;
     else if (o > highest) above++;
-    const k = b >>> 18;
     if (toBins) {
-      let slot = slots[k];
-      if (slot === NOT_READY) {
-        binned!.slots.fill(k >>> 5);
-        slot = slots[k];
-      }
       bins[slot & 0xffff]++;
       bins[slot >>> 16]++;
     } else {
       counts[k]++;
     }
-    if (e === 0) continue; // zero
+    if (e === 0) {
+      if (zero === 0) zero = (b >> 31) | 1;
+      continue;
+    }
     const m = (b & 0x7fffff) | 0x800000;
     sums[((b >>> 31) << 8) | e] += m;
     sums[SQUARES_HIGH | e] += (m >>> 12) * m;
     sums[SQUARES_LOW | e] += (m & 0xfff) * m;
   }
-  const s = scratch;
-  s[MIN_BITS] = minBits;
-  s[MAX_BITS] = maxBits;
+  s[MIN] = min;
+  s[MAX] = max;
+  s[FIRST_ZERO] = zero;
   s[BELOW] = below;
   s[ABOVE] = above;
-  s[N] = to - from - special.length;
-  return special;
+  return (i - start) / stride;
 }
