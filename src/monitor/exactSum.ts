@@ -4,9 +4,12 @@
  * into partial sums and merged. A profile's mean and standard deviation must be the same for every --workers and
  * --batch-size, and a plain float sum is not (each split rounds differently).
  */
+/** Shared by every sum before its first add (never written: it has no room). */
+const NO_PARTIALS = new Float64Array(0);
+
 export class ExactSum {
-  /** Non-overlapping partials, increasing in magnitude: `p[0, n)`. */
-  private p = new Float64Array(8);
+  /** Non-overlapping partials, increasing in magnitude: `p[0, n)` (room made on the first add: most sums of a unit get none). */
+  private p = NO_PARTIALS;
   private n = 0;
 
   /** Adds a finite number (an infinity or NaN would poison the partials: callers keep those apart). */
@@ -33,7 +36,7 @@ export class ExactSum {
   }
 
   private grow(): void {
-    const bigger = new Float64Array(this.p.length * 2);
+    const bigger = new Float64Array(Math.max(8, this.p.length * 2));
     bigger.set(this.p);
     this.p = bigger;
   }
