@@ -11,11 +11,15 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { BIN, model, runCli, workdir } from './helpers.js';
+import { parquetLayout, parquetRows, writeParquet } from './parquetDb.js';
 
 const LINEAR = model('linear.onnx');
 const ROWS = 20_000;
-/** Checkpoints in tests come often, so that random kills land between many of them. */
-const ENV = { BATCH_SCORE_CHECKPOINT_MS: '20', BATCH_SCORE_BLOCK_BYTES: '8192' };
+/**
+ * Checkpoints in tests come often, so that random kills land between many of them (and Parquet row groups, after
+ * which they fall); reads of 48 KiB, so that an input is read in several pieces, as a large one is.
+ */
+const ENV = { BATCH_SCORE_CHECKPOINT_MS: '20', BATCH_SCORE_BLOCK_BYTES: '8192', BATCH_SCORE_ROW_GROUP_ROWS: '1500', BATCH_SCORE_READ_BYTES: '49152' };
 /** Every run here ends with exit 3: some records fail (by design of the input). */
 const DONE = 3;
 
@@ -46,8 +50,10 @@ interface Job {
   gzip: boolean;
   /** A second input after the first (the same records again): checkpoints fall in either. */
   two: boolean;
-  output: 'csv' | 'json' | 'jsonl';
+  output: 'csv' | 'json' | 'jsonl' | 'parquet';
   shard: boolean;
+  /** The records as Parquet (several row groups, written by DuckDB) instead of CSV. */
+  parquetIn?: boolean;
 }
 
 /** The jobs tried (each one's uninterrupted run is the reference): every input and output shape at least once. */
@@ -59,20 +65,31 @@ const JOBS: Job[] = [
   { gzip: true, two: true, output: 'csv', shard: true },
 ];
 
+/** Parquet output: from CSV (plain, gzip, two inputs, a shard) and from Parquet. */
+const PARQUET_JOBS: Job[] = [
+  { gzip: false, two: false, output: 'parquet', shard: false },
+  { gzip: true, two: true, output: 'parquet', shard: false },
+  { gzip: false, two: true, output: 'parquet', shard: true },
+  { gzip: false, two: false, output: 'parquet', shard: false, parquetIn: true },
+];
+
 function jobArgs(job: Job): string[] {
   return [
-    job.gzip ? 'in.csv.gz' : 'in.csv',
+    job.parquetIn ? 'in.parquet' : job.gzip ? 'in.csv.gz' : 'in.csv',
     ...(job.two ? ['more.csv'] : []),
     '-m', LINEAR, '--keep', 'id', '-o', `out.${job.output}`,
     ...(job.shard ? ['--shard', '1/2'] : []),
   ];
 }
 
-test('killed at random moments (kill -9 and SIGTERM) and resumed: output and sidecar byte-identical to an uninterrupted run', async () => {
-  const text = input();
-  const inputs = { 'in.csv': text, 'in.csv.gz': gzipSync(text), 'more.csv': text };
+/**
+ * Each job's uninterrupted run once (the reference), then runs of a random job killed 2–3 times at random moments
+ * (kill -9 and SIGTERM) at random --workers and --batch-size, resumed to the end: the output and the sidecar must
+ * be byte-identical to the reference, and no checkpoint file left. Returns the references.
+ */
+async function killAndResume(jobs: Job[], inputs: Record<string, string | Buffer>, numRuns: number, check?: (dir: string, reference: string, job: Job) => Promise<void>): Promise<Map<string, { code: number; out: Buffer }>> {
   // Each job's uninterrupted run, once (its sidecar names its own inputs).
-  const expected = new Map<string, { code: number; out: Buffer; errors: Buffer | null }>();
+  const expected = new Map<string, { code: number; out: Buffer; errors: Buffer | null; dir: string }>();
   const read = (file: string) => (existsSync(file) ? readFileSync(file) : null);
   let wholeMs = 0;
   const expectedOf = async (job: Job) => {
@@ -84,18 +101,16 @@ test('killed at random moments (kill -9 and SIGTERM) and resumed: output and sid
       // A shard may hold no failing record (or none at all: a gzip input goes whole to shard 0).
       assert.ok(whole.code === DONE || whole.code === 0, whole.stderr);
       wholeMs = Math.max(wholeMs, Date.now() - started);
-      expected.set(key, { code: whole.code, out: readFileSync(path.join(dir, `out.${job.output}`)), errors: read(path.join(dir, 'out.errors.jsonl')) });
+      expected.set(key, { code: whole.code, out: readFileSync(path.join(dir, `out.${job.output}`)), errors: read(path.join(dir, 'out.errors.jsonl')), dir });
     }
     return expected.get(key)!;
   };
-  const plain = await expectedOf({ gzip: false, two: false, output: 'csv', shard: false });
-  assert.ok(plain.errors !== null && plain.code === DONE);
-  assert.ok(plain.out.equals((await expectedOf({ gzip: true, two: false, output: 'csv', shard: false })).out));
+  for (const job of jobs) await expectedOf(job);
 
   await fc.assert(
     fc.asyncProperty(
       fc.record({
-        job: fc.constantFrom(...JOBS),
+        job: fc.constantFrom(...jobs),
         workers: fc.constantFrom(0, 1, 2),
         batch: fc.constantFrom(16, 256, 1024),
         kills: fc.array(fc.record({ at: fc.double({ min: 0.1, max: 1.1, noNaN: true }), signal: fc.constantFrom<NodeJS.Signals>('SIGKILL', 'SIGKILL', 'SIGTERM') }), { minLength: 2, maxLength: 3 }),
@@ -118,11 +133,35 @@ test('killed at random moments (kill -9 and SIGTERM) and resumed: output and sid
         assert.deepEqual(read(path.join(dir, 'out.errors.jsonl')), want.errors, 'sidecar byte-identical');
         const outputs = [`out.${job.output}`, ...(want.errors ? ['out.errors.jsonl'] : [])];
         assert.deepEqual(files(dir), [...Object.keys(inputs), ...outputs].sort(), 'the checkpoint is removed');
+        await check?.(dir, want.dir, job);
       },
     ),
-    // 8 runs of 2–3 kills each: at least 16 kills at random moments.
-    { numRuns: 8, seed: 17 },
+    { numRuns, seed: 17 },
   );
+  return expected;
+}
+
+test('killed at random moments (kill -9 and SIGTERM) and resumed: output and sidecar byte-identical to an uninterrupted run', async () => {
+  const text = input();
+  const inputs = { 'in.csv': text, 'in.csv.gz': gzipSync(text), 'more.csv': text };
+  // 8 runs of 2–3 kills each: at least 16 kills at random moments.
+  const expected = await killAndResume(JOBS, inputs, 8);
+  const [plain, gzipped] = JOBS.slice(0, 2).map((job) => expected.get(JSON.stringify(job))!);
+  assert.equal(plain.code, DONE);
+  assert.ok(plain.out.equals(gzipped.out), 'gzip or not, the same records give the same output');
+});
+
+test('Parquet output killed at random moments and resumed: byte-identical (row groups end at block ends, a checkpoint after each), and DuckDB reads the same rows', async () => {
+  const text = input();
+  const csvDir = workdir({ 'in.csv': text });
+  // The same records as Parquet: typed columns (the failing rows' word becomes a null), several row groups.
+  const parquet = await writeParquet(csvDir, 'in.parquet', `SELECT id::BIGINT AS id, TRY_CAST(a AS DOUBLE) AS a, b::DOUBLE AS b, c::DOUBLE AS c, d::DOUBLE AS d FROM read_csv('${path.join(csvDir, 'in.csv')}', all_varchar = true)`, 'ROW_GROUP_SIZE 2048');
+  const inputs = { 'in.csv': text, 'in.csv.gz': gzipSync(text), 'more.csv': text, 'in.parquet': readFileSync(parquet) };
+  await killAndResume(PARQUET_JOBS, inputs, 6, async (dir, reference, job) => {
+    const [mine, theirs] = [path.join(dir, 'out.parquet'), path.join(reference, 'out.parquet')];
+    assert.deepEqual(await parquetRows(mine), await parquetRows(theirs));
+    if (!job.parquetIn) assert.ok((await parquetLayout(mine)).rowGroups >= 6, 'several row groups');
+  });
 });
 
 test('the summary says the run was resumed and from which record', async () => {

@@ -8,7 +8,7 @@ import { outputFormatFor, parseFormat } from '../formats/detect.js';
 import { checkDistinct, outputTarget, type NamedFile } from '../output/outputPaths.js';
 import { isS3Url } from '../storage/s3.js';
 import { parseShard } from '../input/shardPlan.js';
-import { PARQUET_NOT_RESUMABLE, checkpointFilesFor, checkpointPaths } from '../output/checkpointFiles.js';
+import { checkpointFilesFor, checkpointPaths } from '../output/checkpointFiles.js';
 
 import type { MonitorOptions, Options } from '../options.js';
 import { usableCores } from './cores.js';
@@ -180,27 +180,25 @@ function binsOf(value: string): number {
 
 /**
  * --resume continues files: inputs it can read again from a position, and an output and a sidecar it can cut back
- * to a checkpoint's length and continue. Standard input, streams and compressed or Parquet outputs cannot be.
+ * to a checkpoint's length and continue. Standard input, streams and gzip outputs cannot be.
  */
 function checkResumable(inputs: string[], targets: Options['targets'], flags: RawFlags): true {
   if (inputs.includes('-')) throw usage('--resume needs input files: standard input cannot be read again from where a run stopped');
   const monitoring = flags.baseline !== undefined ? '--baseline' : flags.challenger !== undefined ? '--challenger' : null;
   if (monitoring) throw usage(`--resume cannot be combined with ${monitoring}: the profile and agreement of the records before a checkpoint are not kept`);
-  if (flags.outputDir !== undefined) return checkResumableDir(flags.outputDir, flags.outputFormat);
+  if (flags.outputDir !== undefined) return checkResumableDir(flags.outputDir);
   if (targets.output.path === null || targets.output.inPlace) throw usage('--resume needs an output file (-o): a stream cannot be taken back to a checkpoint');
   if (targets.errors.path === null || targets.errors.inPlace) throw usage('--resume needs the sidecar in a file (--errors): a stream cannot be taken back to a checkpoint');
-  if (/\.(gz|parquet)$/i.test(targets.output.shown)) throw usage('--resume cannot continue a gzip or Parquet output; write plain CSV/TSV/JSONL/JSON and compress or convert it after the run');
+  if (/\.gz$/i.test(targets.output.shown)) throw usage('--resume cannot continue a gzip output; write it plain and compress it after the run');
   return true;
 }
 
 /**
  * --output-dir keeps one checkpoint beside each input's output; an object store's prefix cannot hold one (an object
- * cannot be cut back and appended to). A Parquet output is refused here when asked for; one that an input's own
- * format gives is refused once the formats are known (cli.ts).
+ * cannot be cut back and appended to).
  */
-function checkResumableDir(dir: string, outputFormat: string | undefined): true {
+function checkResumableDir(dir: string): true {
   if (isS3Url(dir)) throw usage('--resume cannot keep checkpoints under an s3:// --output-dir: give a local directory, and copy the outputs up after the run');
-  if (outputFormat !== undefined && parseFormat('--output-format', outputFormat) === 'parquet') throw usage(PARQUET_NOT_RESUMABLE);
   return true;
 }
 

@@ -68,10 +68,15 @@ export async function readLines(
   const cutter = new BlockCutter(BLOCK_BYTES, options.flushMs, emit, () => format.recordBounds(), options.maxRecordBytes, format.loneCrs);
   onCutter(cutter);
   const crs = format.newLoneCrs();
-  /** While the columns are not known: every block cut at once, and their records asked about. */
+  /**
+   * While the columns are not known: the blocks cut so far, and their records asked about; what was read is cut at
+   * once only while no block is cut yet. Cutting where a read ended (not by size) makes blocks that a run reading
+   * from a checkpoint's position would cut elsewhere, and a Parquet output's row groups end at block ends: so at
+   * most once, before any block (see README "Resuming a Parquet output").
+   */
   const settle = (atEnd: boolean): void => {
     if (held === null) return;
-    cutter.flush();
+    if (held.length === 0) cutter.flush();
     const blocks = head.settle(held, calls, numbering, atEnd);
     if (blocks === null) return;
     if (from) Object.assign(numbering, from);

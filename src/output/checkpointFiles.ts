@@ -42,6 +42,3 @@ export function journalTemporary(file: string): string {
 export function checkpointPaths(files: CheckpointFiles): string[] {
   return [...new Set([files.journal, journalTemporary(files.journal), files.log, files.output, files.sidecar, files.failures])];
 }
-
-/** Why a Parquet output cannot be resumed, and what to do instead. */
-export const PARQUET_NOT_RESUMABLE = '--resume cannot continue a Parquet output; write plain CSV/TSV/JSONL/JSON and convert it after the run';

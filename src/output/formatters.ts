@@ -59,6 +59,15 @@ export interface RowFormatter {
   tail(errors: Array<[number, string]>): string | Uint8Array;
   /** tail() writes the failures (the JSON document): the writer gathers them only then. */
   listsFailures?: boolean;
+  /**
+   * After each block of records (Parquet gathered from CSV, TSV, JSONL): what to write there (a row group that ends
+   * at that block). Its presence says the output's bytes depend on where blocks end.
+   */
+  endBlock?(): Uint8Array;
+  /** What a --resume checkpoint keeps to go on from here (JSON); null: no checkpoint can fall here. */
+  checkpoint?(): unknown;
+  /** Goes on from a checkpoint's state (before anything is written). */
+  restore?(state: unknown): void;
 }
 
 let parquetOutput: typeof import('./parquetOutput.js') | null = null;

@@ -83,6 +83,8 @@ export interface WriterState {
   textWritten: boolean;
   /** How many failures the JSON document lists so far (the list itself is kept apart: it grows with every failure). */
   listed: number;
+  /** The formatter's own state (a Parquet output's row groups written so far), when it keeps one. */
+  format?: unknown;
 }
 
 export function newCounts(): WriterCounts {
@@ -99,12 +101,16 @@ export class OrderedWriter {
   private headWritten = false;
   private textWritten = false;
   private readonly jsonErrors: Array<[number, string]> = [];
+  /** A resumed run's formatter state, given to the formatter when it comes (open()). */
+  private formatState: unknown;
 
   constructor(private readonly s: WriterSettings) {}
 
   /** The output's formatter, and its layout (asked for when the head is written, after the first block is scored). */
   open(formatter: RowFormatter, layout: () => OutputLayout): void {
-    this.document ??= { formatter, layout };
+    if (this.document !== null) return;
+    this.document = { formatter, layout };
+    if (this.formatState !== undefined) formatter.restore?.(this.formatState);
   }
 
   get isOpen(): boolean {
@@ -160,8 +166,15 @@ export class OrderedWriter {
 
   /** Where the document stands (after the blocks written so far). */
   state(): WriterState {
-    return { headWritten: this.headWritten, textWritten: this.textWritten, listed: this.jsonErrors.length };
+    const format = this.document?.formatter.checkpoint?.();
+    return { headWritten: this.headWritten, textWritten: this.textWritten, listed: this.jsonErrors.length, ...(format === undefined ? {} : { format }) };
   }
+
+  /** Whether a checkpoint can fall after the blocks written so far (not inside a Parquet row group). */
+  get atPoint(): boolean {
+    return this.document?.formatter.checkpoint?.() !== null;
+  }
+
 
   /** The failures a JSON document lists so far, in order (not a copy: read it before the next block is written). */
   get listedFailures(): ReadonlyArray<[number, string]> {
@@ -176,6 +189,7 @@ export class OrderedWriter {
     if (listed.length !== state.listed) throw new RunError('USAGE', `a checkpoint's list of failures holds ${listed.length}, not ${state.listed}; run without --resume to start again`);
     this.headWritten = state.headWritten;
     this.textWritten = state.textWritten;
+    this.formatState = state.format;
     for (const failure of listed) this.jsonErrors.push(failure);
   }
 
@@ -226,6 +240,11 @@ export class OrderedWriter {
       counts.scored = counts.read - counts.failed;
       counts.modelCalls += batch.calls;
       checkThresholds(counts, this.s.limits);
+    }
+    const closing = this.document?.formatter.endBlock?.();
+    if (closing?.length) {
+      await this.s.sink.write(closing);
+      this.textWritten = true;
     }
     if (numbering) {
       for (const batch of block.batches) numbering.rows += batch.records;

@@ -14,6 +14,7 @@ import type { Columns } from '../input/inputFormat.js';
 import type { OutputLayout, OutputRow, OutputValues, RowFormatter } from './formatters.js';
 import type { ColumnValues } from '../input/parquetColumns.js';
 import { sizeFromEnv } from '../input/testSizes.js';
+import { fromJsonValue, toJsonValue } from './jsonValues.js';
 
 type WriterSchema = ConstructorParameters<typeof ParquetWriter>[0]['schema'];
 /** A row group's metadata as hyparquet-writer makes it (its own hyparquet's types). */
@@ -24,6 +25,8 @@ type RowGroup = ParquetWriter['row_groups'][number];
  * enough to hold in memory (tests shrink it to reach several groups with a few rows).
  */
 export const ROW_GROUP_ROWS = sizeFromEnv('BATCH_SCORE_ROW_GROUP_ROWS', 100_000);
+
+const EMPTY = new Uint8Array(0);
 
 const CODEC = { snappy: 'SNAPPY', gzip: 'GZIP', brotli: 'BROTLI', none: 'UNCOMPRESSED' } as const;
 const COMPRESSORS = {
@@ -51,6 +54,23 @@ export interface ParquetSettings {
    * at a time, so its output keeps the input's row groups; other inputs come in small chunks and are gathered.
    */
   groupPerCall?: boolean;
+  /**
+   * Rows come in blocks of records a run can be resumed after (CSV, TSV, JSONL): a row group ends at the first block
+   * end at or after ROW_GROUP_ROWS rows, in every run, so that a checkpoint can fall right after a row group is
+   * written (see `checkpoint`). Otherwise (a JSON document's rows) a group ends at ROW_GROUP_ROWS rows exactly.
+   */
+  groupsAtBlockEnds?: boolean;
+}
+
+/**
+ * What a resumed run's Parquet writer goes on from: the bytes written (the head and whole row groups) and each
+ * row group's metadata for the footer, as JSON (bigints and the statistics' values tagged, see jsonValues.ts).
+ */
+export interface ParquetCheckpoint {
+  offset: number;
+  /** The file's schema (a resumed run may score nothing before the footer, and never learn the layout). */
+  schema: unknown;
+  rowGroups: unknown[];
 }
 
 /** A row group's bytes and its metadata, with offsets counted from the start of `bytes`. */
@@ -63,6 +83,10 @@ export function parquetFormatter(settings: ParquetSettings): RowFormatter {
   const byteWriter = new ByteWriter(1 << 16);
   let writer: ParquetWriter | null = null;
   let builder: GroupBuilder | null = null;
+  /** A resumed run's writer state, before its head is written (else the writer is made from it at once). */
+  let restored: ParquetCheckpoint | null = null;
+  /** The row groups placed so far as JSON, for checkpoints (each made once, when it is placed). */
+  let placedGroups: unknown[] = [];
 
   /** The bytes written since the last call (the writer's buffer is reused; its offset keeps counting). */
   const drain = (): Uint8Array => {
@@ -74,7 +98,7 @@ export function parquetFormatter(settings: ParquetSettings): RowFormatter {
   const start = (layout: OutputLayout): ParquetWriter => {
     if (writer) return writer;
     const columns = outputColumns(layout, settings.columns);
-    return (writer = newWriter(byteWriter, columns, settings));
+    return (writer = newWriter(byteWriter, schemaOf(columns), settings));
   };
   const formatter: RowFormatter = {
     head(layout) {
@@ -85,6 +109,10 @@ export function parquetFormatter(settings: ParquetSettings): RowFormatter {
     // Other inputs come in small batches, gathered here into row groups of ROW_GROUP_ROWS.
     rows(rows, layout) {
       start(layout);
+      if (settings.groupsAtBlockEnds) {
+        (builder ??= groupBuilder(layout, ROW_GROUP_ROWS, settings)).add(rows);
+        return EMPTY;
+      }
       const placed: Uint8Array[] = [];
       for (let at = 0; at < rows.length; ) {
         builder ??= groupBuilder(layout, ROW_GROUP_ROWS, settings);
@@ -102,10 +130,32 @@ export function parquetFormatter(settings: ParquetSettings): RowFormatter {
       if (encoded.group) {
         shiftGroup(encoded.group, BigInt(byteWriter.offset));
         writer!.row_groups.push(encoded.group);
+        placedGroups.push(toJsonValue(encoded.group));
         writer!.num_rows += encoded.group.num_rows;
       }
       byteWriter.offset += encoded.bytes.length;
       return encoded.bytes;
+    },
+    ...(settings.groupsAtBlockEnds
+      ? {
+          endBlock() {
+            if (builder === null || builder.size() < ROW_GROUP_ROWS) return EMPTY;
+            const placed = formatter.place!(builder.finish());
+            builder = null;
+            return placed;
+          },
+        }
+      : {}),
+    checkpoint() {
+      if (builder !== null && builder.size() > 0) return null; // inside a row group: no point here
+      if (writer === null) return restored ?? ({ offset: 0, schema: null, rowGroups: [] } satisfies ParquetCheckpoint);
+      return { offset: byteWriter.offset, schema: toJsonValue(writer.schema), rowGroups: placedGroups.slice() } satisfies ParquetCheckpoint;
+    },
+    restore(state) {
+      restored = state as ParquetCheckpoint;
+      if (restored.offset === 0) return; // nothing written yet: the head is written as in any run
+      writer = resumedWriter(byteWriter, restored, settings);
+      placedGroups = [...restored.rowGroups];
     },
     tail() {
       const last = builder ? formatter.place!(builder.finish()) : new Uint8Array(0);
@@ -117,10 +167,23 @@ export function parquetFormatter(settings: ParquetSettings): RowFormatter {
   return formatter;
 }
 
-function newWriter(byteWriter: ByteWriter, columns: OutColumn[], settings: ParquetSettings): ParquetWriter {
+function schemaOf(columns: OutColumn[]): WriterSchema {
   // hyparquet-writer brings its own hyparquet, whose types differ in details unused here.
-  const schema = [{ name: 'schema', num_children: columns.length }, ...columns.map((c) => c.element)] as WriterSchema;
+  return [{ name: 'schema', num_children: columns.length }, ...columns.map((c) => c.element)] as WriterSchema;
+}
+
+function newWriter(byteWriter: ByteWriter, schema: WriterSchema, settings: ParquetSettings): ParquetWriter {
   return new ParquetWriter({ writer: byteWriter, schema, codec: CODEC[settings.compression], compressors: COMPRESSORS, createdBy: 'batch-score' });
+}
+
+/** A checkpoint's writer: the head and the row groups are in the file already, and it goes on after them. */
+function resumedWriter(byteWriter: ByteWriter, state: ParquetCheckpoint, settings: ParquetSettings): ParquetWriter {
+  const writer = newWriter(byteWriter, fromJsonValue(state.schema) as WriterSchema, settings);
+  byteWriter.index = 0; // the head it wrote is in the file
+  byteWriter.offset = state.offset;
+  writer.row_groups = state.rowGroups.map((g) => fromJsonValue(g) as RowGroup);
+  writer.num_rows = writer.row_groups.reduce((n, g) => n + g.num_rows, 0n);
+  return writer;
 }
 
 /** A row group made batch by batch into typed columns, then encoded on its own (offsets from its bytes' start). */
@@ -149,6 +212,11 @@ function groupBuilder(layout: OutputLayout, capacity: number, settings: ParquetS
   let count = 0;
   return {
     add(rows) {
+      // A group ending at a block end holds more than `capacity` rows: typed columns grow (they drop writes past their end).
+      if (count + rows.length > capacity) {
+        capacity = Math.max(2 * capacity, count + rows.length);
+        values.forEach((v, i) => (values[i] = grown(v, capacity)));
+      }
       addColumns(rows, count, layout, columns, values);
       count += rows.length;
     },
@@ -208,7 +276,7 @@ function encodeGroup(columns: OutColumn[], data: unknown[][], settings: ParquetS
  */
 function libraryChunk(column: OutColumn, values: unknown[], settings: ParquetSettings): EncodedChunk {
   const byteWriter = new ByteWriter(values.length * 8 + 1024);
-  const writer = newWriter(byteWriter, [column], settings);
+  const writer = newWriter(byteWriter, schemaOf([column]), settings);
   void writer.write({ columnData: [{ name: column.element.name, data: values, offsetIndex: false }], rowGroupSize: values.length });
   const chunk = writer.row_groups[0].columns[0];
   const magic = 4; // the file's PAR1, which the output's head has written already
@@ -229,6 +297,15 @@ function shiftChunk(chunk: ColumnChunk, delta: bigint): void {
   meta.data_page_offset += delta;
   if (meta.dictionary_page_offset !== undefined) meta.dictionary_page_offset += delta;
   if (meta.index_page_offset !== undefined) meta.index_page_offset += delta;
+}
+
+/** A typed column with room for `capacity` values (a plain array grows by itself). */
+function grown(column: unknown[], capacity: number): unknown[] {
+  if (Array.isArray(column)) return column;
+  const Typed = (column as object).constructor as new (n: number) => { set(a: unknown): void };
+  const more = new Typed(capacity);
+  more.set(column);
+  return more as unknown as unknown[];
 }
 
 const TYPED = { FLOAT: Float32Array, DOUBLE: Float64Array, INT32: Int32Array, INT64: BigInt64Array } as const;

@@ -33,7 +33,6 @@ export async function outputFormatsOf(parts: InputPart[], options: Options): Pro
 export async function openDirRun(options: Options, parts: InputPart[], modelSha256: string): Promise<{ outputs: DirOutputs; checkpoints: DirCheckpoints }> {
   const perInput = { ...options, inputs: parts.map((p) => p.name) };
   const formats = await outputFormatsOf(parts, options);
-  if (options.resume) DirCheckpoints.refuseUnresumable(perInput.inputs, formats);
   const each = DirOutputs.plan(perInput, formats);
   await makeOutputDir(options.outputDir!);
   const checkpoints = await DirCheckpoints.find(each, modelSha256);

@@ -181,7 +181,7 @@ function submit(run: Run, source: Source, block: Block, numbering: Numbering | n
   // worker has its bytes transferred, and keeps an empty buffer.
   const end = s.resume && 'bytes' in block ? blockEnd(block) : null;
   const written = end !== null && numbering
-    ? () => (progress(), s.resume!.reached(pointAfter(input, source, end, numbering, counts, writer, s.sidecar), writer.listedFailures))
+    ? () => (progress(), writer.atPoint && s.resume!.reached(pointAfter(input, source, end, numbering, counts, writer, s.sidecar), writer.listedFailures))
     : progress;
   const scored = run.scheduler.schedule(block);
   // Offsets count in the bytes read; a shard's part of a file maps them back to the file's (sources.ts).
@@ -264,7 +264,10 @@ async function readDocument(run: Run, opened: OpenedInput): Promise<void> {
 async function readRecords(run: Run, opened: OpenedInput, part: PartToRead, timers: Array<{ stop(): void }>): Promise<void> {
   const { source, format } = opened;
   let columns = knownColumns(run);
-  await readLines(source.name, format, opened.pieces, opened.firstPiece, run.s.options, {
+  // Parquet row groups end at block ends: blocks are cut by size alone (never by the time input took to come), so
+  // that every run of a file, resumed or not, cuts them at the same records.
+  const flushMs = run.s.outputFormatFor(format.name) === 'parquet' ? 0 : run.s.options.flushMs;
+  await readLines(source.name, format, opened.pieces, opened.firstPiece, { ...run.s.options, flushMs }, {
     columns: (records, atEnd) => {
       if (columns !== null || records.length === 0) return columns;
       columns = columnsOf(run, format, records, source.name, atEnd);

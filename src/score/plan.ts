@@ -50,7 +50,10 @@ export function scoringFor(plan: RunPlan, options: Options, session: ModelSessio
   const format = inputFormat(plan.inputFormat, formatSettings(options));
   const monitoring = { monitor: plan.monitor, challenger: challenger ? planChallenger(plan.columns.names, features, challenger, options) : null };
   const ctx = makeContext(features, outputs, format, { ...options, onError: plan.onError }, session, monitoring);
-  // Parquet input is scored a row group at a time: its Parquet output keeps the input's row groups.
-  const parquet = { compression: options.compression, columns: plan.columns, groupPerCall: plan.inputFormat === 'parquet' };
+  // Parquet input is scored a row group at a time: its Parquet output keeps the input's row groups. Records read in
+  // blocks of bytes (where a resumed run can start again) make row groups that end at block ends.
+  const groupPerCall = plan.inputFormat === 'parquet';
+  const groupsAtBlockEnds = plan.inputFormat === 'csv' || plan.inputFormat === 'tsv' || plan.inputFormat === 'jsonl';
+  const parquet = { compression: options.compression, columns: plan.columns, groupPerCall, groupsAtBlockEnds };
   return { features, ctx, formatter: rowFormatter(plan.outputFormat, parquet) };
 }

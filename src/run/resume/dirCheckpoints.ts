@@ -4,9 +4,8 @@
  * interrupted goes on from its checkpoint, the rest start afresh; every output is committed together at the end,
  * as in any --output-dir run.
  */
-import { RunError } from '../../errors.js';
-import type { Options, RecordFormat } from '../../options.js';
-import { PARQUET_NOT_RESUMABLE, checkpointFiles } from '../../output/checkpointFiles.js';
+import type { Options } from '../../options.js';
+import { checkpointFiles } from '../../output/checkpointFiles.js';
 import type { ResumedFiles } from '../../output/runOutputs.js';
 import { isS3Url } from '../../storage/s3.js';
 import { RunCheckpoint } from './runCheckpoint.js';
@@ -17,12 +16,6 @@ export class DirCheckpoints {
     readonly each: Array<RunCheckpoint | null>,
     private readonly dir: string,
   ) {}
-
-  /** A run that cannot be resumed: one of its outputs would be Parquet (an input's own format, no --output-format). */
-  static refuseUnresumable(inputs: string[], formats: RecordFormat[]): void {
-    const parquet = formats.indexOf('parquet');
-    if (parquet >= 0) throw new RunError('USAGE', `${PARQUET_NOT_RESUMABLE} (${inputs[parquet]} gives a Parquet output; use --output-format)`);
-  }
 
   /**
    * The checkpoints of each input's run (`each`: DirOutputs.plan(), DIR made), found before any output is opened;
