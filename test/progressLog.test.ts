@@ -4,9 +4,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { furthestWritten, type LoggedPoint } from '../src/run/resume/progressLog.js';
+import { ProgressLog, furthestWritten, type LoggedPoint } from '../src/run/resume/progressLog.js';
 import type { CheckpointPoint } from '../src/run/resume/journal.js';
 import { digestOf } from '../src/output/segmentDigest.js';
 import { workdir } from './helpers.js';
@@ -67,4 +67,20 @@ test('a torn last line, a log that does not hold the committed point, or no log:
   const other = { ...w.committed, records: 99 };
   assert.equal((await furthestWritten(w.files.log, other, w.files)).records, 99);
   assert.equal((await furthestWritten(path.join(w.files.log, 'none'), w.committed, w.files)).records, 1);
+});
+
+test('a point is in the log file when append() returns (a kill right after loses none), and a commit starts the log from it', () => {
+  const file = path.join(workdir({}), 'log');
+  const point = (records: number): LoggedPoint => ({ input: 0, offset: records * 10, rows: records, lines: records, records, scored: records, failed: 0, outputBytes: records * 4, sidecarBytes: 0, failuresBytes: 0, writer: null, outputDigest: 'd', sidecarDigest: 'd', failuresDigest: 'd' });
+  const log = new ProgressLog(file, null);
+  const lines = () => readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as LoggedPoint).records);
+  for (let r = 1; r <= 50; r++) {
+    log.append(point(r));
+    assert.equal(lines().at(-1), r);
+  }
+  log.committed(point(40));
+  assert.deepEqual(lines(), [40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50]);
+  log.append(point(51));
+  assert.deepEqual(lines().slice(-2), [50, 51]);
+  log.close();
 });

@@ -142,7 +142,7 @@ export class Checkpointer {
   /** Waits for a commit under way (before the files are renamed into place); throws its failure. */
   async settle(): Promise<void> {
     await this.committing;
-    await this.log.close();
+    this.log.close();
     if (this.failure !== undefined) throw this.failure;
   }
 }
