@@ -134,28 +134,22 @@ function readModelField(r: Reader, end: number, m: ModelFields): void {
   const { field, wireType, at } = readTag(r);
   switch (field) {
     case 1: // ir_version
-      expectWireType('ir_version', wireType, VARINT, at);
-      m.irVersion = int64ToNumber(r.int64());
+      m.irVersion = int64ToNumber(varintField(r, 'ir_version', wireType, at));
       break;
-    case 2: // producer_name
-      expectWireType('producer_name', wireType, LEN, at);
-      m.producerName = r.string();
+    case 2:
+      m.producerName = stringField(r, 'producer_name', wireType, at);
       break;
-    case 3: // producer_version
-      expectWireType('producer_version', wireType, LEN, at);
-      m.producerVersion = r.string();
+    case 3:
+      m.producerVersion = stringField(r, 'producer_version', wireType, at);
       break;
-    case 4: // domain
-      expectWireType('domain', wireType, LEN, at);
-      m.domain = r.string();
+    case 4:
+      m.domain = stringField(r, 'domain', wireType, at);
       break;
     case 5: // model_version
-      expectWireType('model_version', wireType, VARINT, at);
-      m.modelVersion = int64ToNumber(r.int64());
+      m.modelVersion = int64ToNumber(varintField(r, 'model_version', wireType, at));
       break;
-    case 6: // doc_string
-      expectWireType('doc_string', wireType, LEN, at);
-      m.docString = r.string();
+    case 6:
+      m.docString = stringField(r, 'doc_string', wireType, at);
       break;
     case 7: {
       // graph
@@ -350,58 +344,67 @@ function classLabelsOf(graphs: GraphInfo[]): Record<string, string[]> {
 /** OperatorSetIdProto: domain (1), version (2). */
 function readOpset(r: Reader, end: number): { domain: string; version: number } {
   const opset = { domain: '', version: 0 };
-  while (r.pos < end) {
-    const { field, wireType, at } = readTag(r);
+  eachField(r, end, (field, wireType, at) => {
     if (field === 1) opset.domain = stringField(r, 'opset_import.domain', wireType, at);
-    else if (field === 2) {
-      expectWireType('opset_import.version', wireType, VARINT, at);
-      opset.version = int64ToNumber(r.int64());
-    } else r.skipType(wireType);
-  }
+    else if (field === 2) opset.version = int64ToNumber(varintField(r, 'opset_import.version', wireType, at));
+    else return false;
+    return true;
+  });
   return opset;
 }
 
 /** StringStringEntryProto: key (1), value (2). */
 function readEntry(r: Reader, end: number): { key: string; value: string } {
   const entry = { key: '', value: '' };
-  while (r.pos < end) {
-    const { field, wireType, at } = readTag(r);
+  eachField(r, end, (field, wireType, at) => {
     if (field === 1) entry.key = stringField(r, 'metadata_props.key', wireType, at);
     else if (field === 2) entry.value = stringField(r, 'metadata_props.value', wireType, at);
-    else r.skipType(wireType);
-  }
+    else return false;
+    return true;
+  });
   return entry;
 }
 
 /** ValueInfoProto: its name (1); the type is skipped. */
 function readValueInfoName(r: Reader, end: number): string {
   let name = '';
-  while (r.pos < end) {
-    const { field, wireType, at } = readTag(r);
-    if (field === 1) name = stringField(r, 'graph.output.name', wireType, at);
-    else r.skipType(wireType);
-  }
+  eachField(r, end, (field, wireType, at) => {
+    if (field !== 1) return false;
+    name = stringField(r, 'graph.output.name', wireType, at);
+    return true;
+  });
   return name;
 }
 
 /** AttributeProto's repeated values that class labels use: ints (8, packed or not) as exact decimals, strings (9). */
 function readLabelValues(r: Reader, end: number): { ints: string[]; strings: Uint8Array[] } {
   const values = { ints: [] as string[], strings: [] as Uint8Array[] };
-  while (r.pos < end) {
-    const { field, wireType, at } = readTag(r);
+  eachField(r, end, (field, wireType, at) => {
     if (field === 8 && wireType === LEN) {
       const packedEnd = messageEnd(r, end, 'attribute.ints', at);
       while (r.pos < packedEnd) values.ints.push(int64ToString(r.int64()));
       expectEnd(r, packedEnd, 'attribute.ints');
-    } else if (field === 8) {
-      expectWireType('attribute.ints', wireType, VARINT, at);
-      values.ints.push(int64ToString(r.int64()));
-    } else if (field === 9) {
+    } else if (field === 8) values.ints.push(int64ToString(varintField(r, 'attribute.ints', wireType, at)));
+    else if (field === 9) {
       expectWireType('attribute.strings', wireType, LEN, at);
       values.strings.push(r.bytes());
-    } else r.skipType(wireType);
-  }
+    } else return false;
+    return true;
+  });
   return values;
+}
+
+/** Reads the fields of a message ending at `end`: `read` takes the ones it knows (true), the rest are skipped. */
+function eachField(r: Reader, end: number, read: (field: number, wireType: number, at: number) => boolean): void {
+  while (r.pos < end) {
+    const { field, wireType, at } = readTag(r);
+    if (!read(field, wireType, at)) r.skipType(wireType);
+  }
+}
+
+function varintField(r: Reader, what: string, wireType: number, at: number): Int64 {
+  expectWireType(what, wireType, VARINT, at);
+  return r.int64();
 }
 
 function stringField(r: Reader, what: string, wireType: number, at: number): string {
