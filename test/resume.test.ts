@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { BIN, model, runCli, workdir } from './helpers.js';
-import { parquetLayout, parquetRows, writeParquet } from './parquetDb.js';
+import { parquetLayout, parquetRows, query, writeParquet } from './parquetDb.js';
 
 const LINEAR = model('linear.onnx');
 const ROWS = 20_000;
@@ -50,7 +50,7 @@ interface Job {
   gzip: boolean;
   /** A second input after the first (the same records again): checkpoints fall in either. */
   two: boolean;
-  output: 'csv' | 'json' | 'jsonl' | 'parquet';
+  output: 'csv' | 'json' | 'jsonl' | 'parquet' | 'csv.gz' | 'json.gz' | 'jsonl.gz';
   shard: boolean;
   /** The records as Parquet (several row groups, written by DuckDB) instead of CSV. */
   parquetIn?: boolean;
@@ -71,6 +71,13 @@ const PARQUET_JOBS: Job[] = [
   { gzip: true, two: true, output: 'parquet', shard: false },
   { gzip: false, two: true, output: 'parquet', shard: true },
   { gzip: false, two: false, output: 'parquet', shard: false, parquetIn: true },
+];
+
+/** Gzip output (written in members, one per block): from plain and gzip CSV, two inputs, a shard. */
+const GZIP_JOBS: Job[] = [
+  { gzip: false, two: false, output: 'csv.gz', shard: false },
+  { gzip: true, two: true, output: 'json.gz', shard: false },
+  { gzip: false, two: true, output: 'jsonl.gz', shard: true },
 ];
 
 function jobArgs(job: Job): string[] {
@@ -164,6 +171,24 @@ test('Parquet output killed at random moments and resumed: byte-identical (row g
   });
 });
 
+test('gzip output killed at random moments and resumed: byte-identical (a gzip member per block), and it inflates to the plain output', async () => {
+  const text = input();
+  const inputs = { 'in.csv': text, 'in.csv.gz': gzipSync(text), 'more.csv': text };
+  // Each job's plain output (the same job without .gz), to which its gzip output must inflate.
+  const plain = new Map<Job, Buffer>();
+  for (const job of GZIP_JOBS) {
+    const dir = workdir(inputs);
+    const plainJob = { ...job, output: job.output.replace(/\.gz$/, '') as Job['output'] };
+    await runCli(jobArgs(plainJob), { cwd: dir, env: ENV });
+    plain.set(job, readFileSync(path.join(dir, `out.${plainJob.output}`)));
+  }
+  const expected = await killAndResume(GZIP_JOBS, inputs, 6);
+  for (const job of GZIP_JOBS) {
+    const { out } = expected.get(JSON.stringify(job))!;
+    assert.ok(gunzipSync(out).equals(plain.get(job)!), `${job.output}: inflates to the plain output`);
+  }
+});
+
 test('the summary says the run was resumed and from which record', async () => {
   const dir = workdir({ 'in.csv': input() });
   const args = ['in.csv', '-m', LINEAR, '--keep', 'id', '-o', 'out.csv', '--resume', '--workers', '0', '--summary', 's.json'];
@@ -193,6 +218,38 @@ function loggedRecords(dir: string): number[] {
     }
   });
 }
+
+test('a gzip output cut back to a checkpoint is whole gzip members: it inflates, alone, to the start of the plain output', async () => {
+  const args = ['in.csv', '-m', LINEAR, '--keep', 'id', '--workers', '0'];
+  const whole = workdir({ 'in.csv': input() });
+  assert.equal((await runCli([...args, '-o', 'out.csv'], { cwd: whole, env: ENV })).code, DONE);
+  const plain = readFileSync(path.join(whole, 'out.csv'));
+  const dir = workdir({ 'in.csv': input() });
+  const journalOf = () => JSON.parse(readFileSync(path.join(dir, 'out.csv.gz.resume.json'), 'utf8'));
+  await leaveCheckpoint(dir, [...args, '-o', 'out.csv.gz', '--resume'], () => journalOf().point.records > ROWS / 4, 'out.csv.gz');
+  const { point } = journalOf();
+  const kept = gunzipSync(readFileSync(path.join(dir, 'out.csv.gz.resume.partial')).subarray(0, point.outputBytes));
+  // The header and one line per record read up to the checkpoint (no record fails with --on-error null: a line each).
+  assert.equal(kept.toString().split('\n').length - 1, 1 + point.records);
+  assert.ok(kept.equals(plain.subarray(0, kept.length)), 'the start of the plain output');
+});
+
+test('a gzip output of many members is read whole by DuckDB and by batch-score itself', async () => {
+  const dir = workdir({ 'in.csv': input() });
+  const args = ['in.csv', '-m', LINEAR, '--features', 'a,b,c,d', '--keep', 'id,a,b,c,d', '--workers', '0'];
+  for (const out of ['out.csv', 'out.csv.gz']) assert.equal((await runCli([...args, '-o', out], { cwd: dir, env: ENV })).code, DONE);
+  const gz = readFileSync(path.join(dir, 'out.csv.gz'));
+  // Many members (a block is ~8 KiB of input here): the magic bytes and the deflate method start each.
+  assert.ok(gz.toString('latin1').split('\x1f\x8b\x08').length - 1 > 20, 'a member per block');
+  const rowsOf = (file: string) => query(`SELECT * FROM read_csv('${path.join(dir, file)}', all_varchar = true)`);
+  assert.deepEqual(await rowsOf('out.csv.gz'), await rowsOf('out.csv'));
+  // Scored again from the gzip output (its kept columns are the features): the same predictions.
+  const again = await runCli(['out.csv.gz', '-m', LINEAR, '--features', 'a,b,c,d', '--keep', 'id', '-o', 'again.csv', '--errors', 'again.errors.jsonl'], { cwd: dir, env: ENV });
+  assert.equal(again.code, DONE, again.stderr);
+  const first = await runCli(['in.csv', '-m', LINEAR, '--keep', 'id', '-o', 'first.csv'], { cwd: dir, env: ENV });
+  assert.equal(first.code, DONE, first.stderr);
+  assert.ok(readFileSync(path.join(dir, 'again.csv')).equals(readFileSync(path.join(dir, 'first.csv'))));
+});
 
 /** Leaves a checkpoint of `args` in `dir` (killed after its first checkpoint, or once `ready` says so). */
 async function leaveCheckpoint(dir: string, args: string[], ready = () => true, output = 'out.csv'): Promise<void> {

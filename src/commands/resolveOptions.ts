@@ -180,7 +180,8 @@ function binsOf(value: string): number {
 
 /**
  * --resume continues files: inputs it can read again from a position, and an output and a sidecar it can cut back
- * to a checkpoint's length and continue. Standard input, streams and gzip outputs cannot be.
+ * to a checkpoint's length and continue (a gzip output too: it is written in members, see output/gzipMembers.ts).
+ * Standard input and streams cannot be.
  */
 function checkResumable(inputs: string[], targets: Options['targets'], flags: RawFlags): true {
   if (inputs.includes('-')) throw usage('--resume needs input files: standard input cannot be read again from where a run stopped');
@@ -189,7 +190,6 @@ function checkResumable(inputs: string[], targets: Options['targets'], flags: Ra
   if (flags.outputDir !== undefined) return checkResumableDir(flags.outputDir);
   if (targets.output.path === null || targets.output.inPlace) throw usage('--resume needs an output file (-o): a stream cannot be taken back to a checkpoint');
   if (targets.errors.path === null || targets.errors.inPlace) throw usage('--resume needs the sidecar in a file (--errors): a stream cannot be taken back to a checkpoint');
-  if (/\.gz$/i.test(targets.output.shown)) throw usage('--resume cannot continue a gzip output; write it plain and compress it after the run');
   return true;
 }
 

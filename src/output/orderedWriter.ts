@@ -125,15 +125,16 @@ export class OrderedWriter {
    * Queues a block: `scored` is called when the blocks before it are written (a block scored elsewhere returns the
    * promise it already has), and its batches are written in order. `numbering` places a block numbered from its
    * start in its source, and moves on past it; without it, the block's rows and lines are the source's already.
+   * `written` is called (and awaited, before the next block is written) once the block is written.
    */
-  submit(scored: () => Promise<FormattedBlock>, numbering: Numbering | null = null, written?: () => void): void {
+  submit(scored: () => Promise<FormattedBlock>, numbering: Numbering | null = null, written?: () => void | Promise<void>): void {
     if (this.closed) return;
     this.queued++;
     this.tail = this.tail.then(async () => {
       if (this.failure !== undefined) return;
       try {
         await this.write(await scored(), numbering);
-        written?.();
+        await written?.();
       } catch (err) {
         this.failure ??= err;
       } finally {

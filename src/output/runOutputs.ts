@@ -44,7 +44,7 @@ export class RunOutputs {
     const opened: Array<{ abort(): Promise<void> }> = [];
     try {
       // The output first (its error names it), unless it is written in place: a FIFO opens only when its reader comes.
-      const early = resumed ? await AtomicFileSink.resumable(output.path!, output.shown, resumed.output.temp, resumed.output.from)
+      const early = resumed ? await AtomicFileSink.resumable(output.path!, output.shown, resumed.output.temp, resumed.output.from, isGzipPath(output.shown))
         : output.inPlace ? null : await openOutput(output);
       if (early) opened.push(early);
       const keptSidecar = resumed && (await AtomicFileSink.resumable(errors.path!, errors.shown, resumed.sidecar.temp, resumed.sidecar.from));

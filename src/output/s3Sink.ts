@@ -2,14 +2,14 @@
  * An output at `s3://bucket/key`, streamed as a multipart upload while the run goes (memory: the parts in flight,
  * see storage/s3.ts) and completed in the run's commit, or aborted: the object appears complete, or not at all.
  */
-import type { Writable } from 'node:stream';
-import { createGzip } from 'node:zlib';
 import type { CommitStep } from './commit.js';
 import { waitDrain, type Sink } from './sinks.js';
+import { GzipMembers } from './gzipMembers.js';
 import { S3Upload, checkBucket } from '../storage/s3.js';
 
 export class S3Sink implements Sink {
-  private readonly stream: Writable;
+  /** A gzip object is written in members, as a file is (the same bytes). */
+  private readonly members: GzipMembers | null;
   private failure: unknown;
   private done = false;
 
@@ -20,19 +20,19 @@ export class S3Sink implements Sink {
   }
 
   private constructor(readonly url: string, gzip: boolean, private readonly upload: S3Upload) {
-    if (gzip) {
-      const z = createGzip();
-      z.on('error', (err) => (this.failure ??= err));
-      z.pipe(this.upload.body);
-      this.stream = z;
-    } else {
-      this.stream = this.upload.body;
-    }
+    this.members = gzip ? new GzipMembers(upload.body, (err) => (this.failure ??= err), () => this.failure) : null;
   }
 
   async write(text: string | Uint8Array): Promise<void> {
     this.check();
-    if (!this.stream.write(text)) await waitDrain(this.stream, () => this.failure);
+    if (this.members) await this.members.write(text);
+    else if (!this.upload.body.write(text)) await waitDrain(this.upload.body, () => this.failure);
+    this.check();
+  }
+
+  async endMember(): Promise<void> {
+    this.check();
+    await this.members?.endMember();
     this.check();
   }
 
@@ -54,18 +54,14 @@ export class S3Sink implements Sink {
   async abort(): Promise<void> {
     if (this.done) return;
     this.done = true;
-    this.stream.destroy();
+    this.members?.destroy();
     await this.upload.abort();
   }
 
   private async complete(): Promise<void> {
     this.check();
-    if (this.stream !== this.upload.body) {
-      // The gzip trailer is written when the gzip stream ends, which then ends the upload's body.
-      const ended = new Promise<void>((resolve) => this.upload.body.once('finish', resolve));
-      this.stream.end();
-      await ended;
-    }
+    // A gzip object's last member, before the upload ends its body.
+    await this.members?.end();
     await this.upload.complete();
     this.done = true;
   }

@@ -11,13 +11,18 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { createGzip } from 'node:zlib';
 import { besideName, commitTogether, liveTemporaryFiles, outputError, type CommitStep } from './commit.js';
 import { checkBucket, isS3Url, putObject } from '../storage/s3.js';
 import { EMPTY_DIGEST, SegmentDigest } from './segmentDigest.js';
+import { GzipMembers } from './gzipMembers.js';
 
 export interface Sink {
   write(text: string | Uint8Array): Promise<void>;
+  /**
+   * After a block of records, where a --resume checkpoint can fall: a gzip output ends its member there (see
+   * gzipMembers.ts); a plain one has nothing to do.
+   */
+  endMember?(): Promise<void>;
   /** Finishes the output (renames a file into place). */
   commit(): Promise<void>;
   /** Drops the output (removes a temporary file). Safe to call more than once. */
@@ -42,23 +47,19 @@ export class BrokenPipe extends Error {
   }
 }
 
-/** A write stream on a file, gzip-compressed or not, remembering its first error. */
+/**
+ * A write stream on a file, gzip-compressed (in members, see gzipMembers.ts) or not, remembering its first error.
+ * `onBytes` is told every byte handed to the file (compressed, for gzip), in order.
+ */
 class FileStream {
   readonly file: WriteStream;
-  readonly stream: Writable;
+  private readonly members: GzipMembers | null;
   failure: unknown;
 
-  constructor(pathname: string, flags: string, gzip: boolean) {
+  constructor(pathname: string, flags: string, gzip: boolean, private readonly onBytes?: (bytes: string | Uint8Array) => void) {
     this.file = createWriteStream(pathname, { flags, highWaterMark: WRITE_BUFFER_BYTES });
     this.file.on('error', (err) => (this.failure ??= err));
-    if (gzip) {
-      const z = createGzip();
-      z.pipe(this.file);
-      z.on('error', (err) => (this.failure ??= err));
-      this.stream = z;
-    } else {
-      this.stream = this.file;
-    }
+    this.members = gzip ? new GzipMembers(this.file, (err) => (this.failure ??= err), () => this.failure, onBytes) : null;
   }
 
   /** Resolves once the file is open (a FIFO opens when a reader comes) or has failed to open. */
@@ -68,33 +69,45 @@ class FileStream {
 
   /** Writes; with `flush`, resolves only once the bytes are handed to the kernel (not held in this process). */
   async write(text: string | Uint8Array, flush = false): Promise<void> {
-    if (flush && this.stream === this.file) {
+    if (this.members) return this.members.write(text);
+    this.onBytes?.(text);
+    if (flush) {
       await new Promise<void>((resolve) => this.file.write(text, () => resolve()));
       return;
     }
-    if (!this.stream.write(text)) await waitDrain(this.stream, () => this.failure);
+    if (!this.file.write(text)) await waitDrain(this.file, () => this.failure);
+  }
+
+  /** A gzip file's member ends here (a place a checkpoint can name); nothing for a plain file. */
+  async endMember(): Promise<void> {
+    await this.members?.endMember();
   }
 
   /**
    * Everything written so far handed to the kernel and fsynced (a checkpoint's output is on disk before its
-   * journal says so). Not for gzip: a deflate stream cannot be cut and continued.
+   * journal says so).
    */
   async sync(): Promise<void> {
     await new Promise<void>((resolve) => this.file.write(Buffer.alloc(0), () => resolve()));
     if (this.failure === undefined) await promisify(fsync)((this.file as unknown as { fd: number }).fd).catch((err) => (this.failure ??= err));
   }
 
-  /** Ends and waits for the file to close (at once when an error has already closed it). */
+  /** Ends (a gzip file's last member first) and waits for the file to close (at once when an error has closed it). */
   async end(): Promise<void> {
     if (this.file.closed) return;
     const closed = once(this.file, 'close').catch(() => undefined);
-    if (this.stream.destroyed) this.file.destroy();
-    else this.stream.end();
+    if (this.file.destroyed) {
+      this.members?.destroy();
+      this.file.destroy();
+    } else {
+      await this.members?.end();
+      this.file.end();
+    }
     await closed;
   }
 
   destroy(): void {
-    this.stream.destroy();
+    this.members?.destroy();
     this.file.destroy();
   }
 }
@@ -127,11 +140,11 @@ export class AtomicFileSink implements Sink {
    * A resumable output (--resume): the temporary file has a stable name, given by the checkpoint, and is kept when
    * the run stops; `from` bytes of it (the last checkpoint's) are kept and the rest cut off, or it starts empty.
    */
-  static async resumable(target: string, shown: string, temp: string, from: number): Promise<AtomicFileSink> {
+  static async resumable(target: string, shown: string, temp: string, from: number, gzip = false): Promise<AtomicFileSink> {
     // Cut back only when longer: a complete file kept as it is stays untouched (its modification time too).
     const longer = from > 0 && (await stat(temp).then((s) => s.size > from, () => true));
     if (longer) await truncate(temp, from).catch((err) => Promise.reject(outputError(shown, err)));
-    const sink = new AtomicFileSink(target, shown, false, { temp, flags: from > 0 ? 'a' : 'w', from });
+    const sink = new AtomicFileSink(target, shown, gzip, { temp, flags: from > 0 ? 'a' : 'w', from });
     await sink.out.opened();
     sink.check();
     return sink;
@@ -141,7 +154,7 @@ export class AtomicFileSink implements Sink {
   private readonly from: number;
   /** A resumable file's bytes since the last point offered (the progress log names each point with their digest). */
   private readonly segment: SegmentDigest | null;
-  /** Bytes handed to write() (the file's length once they are flushed). */
+  /** Bytes handed to the file (compressed, for gzip): its length once they are flushed. */
   private accepted = 0;
 
   private constructor(readonly target: string, readonly shown: string, gzip: boolean, resume?: { temp: string; flags: string; from: number }) {
@@ -150,7 +163,10 @@ export class AtomicFileSink implements Sink {
     this.from = resume?.from ?? 0;
     this.segment = this.keep ? new SegmentDigest() : null;
     if (!this.keep) liveTemporaryFiles().add(this.temp);
-    this.out = new FileStream(this.temp, resume?.flags ?? 'wx', gzip);
+    this.out = new FileStream(this.temp, resume?.flags ?? 'wx', gzip, (bytes) => {
+      this.accepted += typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length;
+      this.segment?.update(bytes);
+    });
   }
 
   /** The file's length once everything written so far is flushed (a resumable file's kept bytes included). */
@@ -172,9 +188,14 @@ export class AtomicFileSink implements Sink {
 
   async write(text: string | Uint8Array): Promise<void> {
     this.check();
-    this.accepted += typeof text === 'string' ? Buffer.byteLength(text) : text.length;
-    this.segment?.update(text);
     await this.out.write(text);
+    this.check();
+  }
+
+  /** A gzip file's member ends here: after a block, where a checkpoint can fall (see gzipMembers.ts). */
+  async endMember(): Promise<void> {
+    this.check();
+    await this.out.endMember();
     this.check();
   }
 
@@ -240,6 +261,12 @@ export class InPlaceSink implements Sink {
   async write(text: string | Uint8Array): Promise<void> {
     this.check();
     await this.out.write(text, this.flushEach);
+    this.check();
+  }
+
+  async endMember(): Promise<void> {
+    this.check();
+    await this.out.endMember();
     this.check();
   }
 

@@ -28,6 +28,7 @@ import { withChallenger } from '../score/challenger.js';
 import { recordsBatch } from '../score/processBatch.js';
 import { WorkerPool } from '../score/workerPool.js';
 import { blockEnd, type Block } from '../input/blocks.js';
+import { isGzipPath } from '../formats/detect.js';
 import { partsToRead, pointAfter, restoreRun, type PartToRead, type RunResume } from './resume/resumeRun.js';
 
 export interface RunSettings {
@@ -179,10 +180,14 @@ function submit(run: Run, source: Source, block: Block, numbering: Numbering | n
   const progress = () => s.onProgress?.({ source, scored: counts.scored, failed: counts.failed });
   // A block of bytes ends at a place where a resumed run can start reading again. Taken now: a block scored by a
   // worker has its bytes transferred, and keeps an empty buffer.
-  const end = s.resume && 'bytes' in block ? blockEnd(block) : null;
-  const written = end !== null && numbering
-    ? () => (progress(), writer.atPoint && s.resume!.reached(pointAfter(input, source, end, numbering, counts, writer, s.sidecar), writer.listedFailures))
-    : progress;
+  const bytes = 'bytes' in block;
+  const end = s.resume && bytes ? blockEnd(block) : null;
+  const reached = (): void => {
+    progress();
+    if (end !== null && numbering && writer.atPoint) s.resume!.reached(pointAfter(input, source, end, numbering, counts, writer, s.sidecar), writer.listedFailures);
+  };
+  // A gzip output's member ends where a point can fall, with --resume or not (the same bytes either way).
+  const written = bytes && s.sink.endMember ? async () => (await s.sink.endMember!(), reached()) : reached;
   const scored = run.scheduler.schedule(block);
   // Offsets count in the bytes read; a shard's part of a file maps them back to the file's (sources.ts).
   const placed = source.range === null ? scored : async (): Promise<FormattedBlock> => {
@@ -264,9 +269,9 @@ async function readDocument(run: Run, opened: OpenedInput): Promise<void> {
 async function readRecords(run: Run, opened: OpenedInput, part: PartToRead, timers: Array<{ stop(): void }>): Promise<void> {
   const { source, format } = opened;
   let columns = knownColumns(run);
-  // Parquet row groups end at block ends: blocks are cut by size alone (never by the time input took to come), so
-  // that every run of a file, resumed or not, cuts them at the same records.
-  const flushMs = run.s.outputFormatFor(format.name) === 'parquet' ? 0 : run.s.options.flushMs;
+  // Parquet row groups and gzip members end at block ends: blocks are cut by size alone (never by the time input
+  // took to come), so that every run of a file, resumed or not, cuts them at the same records.
+  const flushMs = run.s.outputFormatFor(format.name) === 'parquet' || isGzipPath(run.s.options.targets.output.shown) ? 0 : run.s.options.flushMs;
   await readLines(source.name, format, opened.pieces, opened.firstPiece, { ...run.s.options, flushMs }, {
     columns: (records, atEnd) => {
       if (columns !== null || records.length === 0) return columns;
