@@ -1,11 +1,11 @@
 /**
  * The command line: commander program and help, main(argv) → exit code.
- * The only place that maps errors to exit codes, and the only user of chalk and the progress bar.
+ * The only place that maps errors to exit codes, and the only user of colours and the progress bar.
  */
 import { closeSync, constants, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { flag } from './commands/helpFlag.js';
-import chalk, { Chalk } from 'chalk';
+import { loadColours, paintFor, type Paint } from './report/paint.js';
 import { EXIT, RunError, exitCodeOf, oneLine, printable, type RunErrorCode } from './errors.js';
 import type { Options, RecordFormat } from './options.js';
 import { DEFAULTS, defaultWorkers, resolveOptions, type RawFlags } from './commands/resolveOptions.js';
@@ -20,7 +20,6 @@ import { SameFileError } from './output/outputPaths.js';
 import type { Sidecar } from './output/sidecar.js';
 import { outputOptions, summaryLine, type RunSummary } from './report/summary.js';
 import { progressBar } from './report/progress.js';
-import { inspectModel, renderInspect } from './commands/inspect.js';
 import { buildServe, runServe } from './commands/serve.js';
 import { resolveInputs } from './input/shardPlan.js';
 import { buildProfile } from './commands/profile.js';
@@ -113,6 +112,7 @@ function buildProgram(): Command {
 }
 
 export async function run(argv: string[]): Promise<void> {
+  await loadColours();
   process.exitCode = await main(argv);
 }
 
@@ -202,6 +202,7 @@ async function inspect(options: Options, input: string | null, json: boolean): P
   let session: ModelSession | null = null;
   try {
     session = await ModelSession.load(options.model);
+    const { inspectModel, renderInspect } = await import('./commands/inspect.js');
     const report = await inspectModel(session, options, input);
     process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : renderInspect(report));
     return report.mapping?.problems.length ? EXIT.run : EXIT.ok;
@@ -214,14 +215,14 @@ async function inspect(options: Options, input: string | null, json: boolean): P
 }
 
 async function score(options: Options): Promise<number> {
-  const paint = new Chalk({ level: options.color && process.stderr.isTTY ? chalk.level || 1 : 0 });
+  const paint = paintFor(options.color);
   const startedAt = new Date();
   let session: ModelSession | null = null;
   let outputs: RunOutputs | DirOutputs | null = null;
   const counts = newCounts();
   let exitCode: number = EXIT.ok;
   let stopped: string | undefined;
-  const bar = progressBar(options.progress);
+  const bar = await progressBar(options.progress);
   let failure: unknown;
   const interrupt = new AbortController();
   const stopSignals = onSignals(interrupt, options, () => keptAfterStop(options, outputs?.sidecar ?? null));
@@ -273,7 +274,8 @@ async function score(options: Options): Promise<number> {
     }
     // The output, its sidecar, the summary and the drift report are committed together, or not at all.
     const summaryText = () => `${JSON.stringify(summaryOf(), null, 2)}\n`;
-    await commitUnlessStopped(outputs, summaryText, () => reportText(options, monitored?.drift ?? null), interrupt.signal);
+    const report = await reportText(options, monitored?.drift ?? null);
+    await commitUnlessStopped(outputs, summaryText, () => report, interrupt.signal);
     await checkpoint?.completed();
   } catch (err) {
     // After a signal, whatever failed failed because of it (a FIFO whose wait the signal ended reads as empty).
@@ -306,7 +308,7 @@ async function endRun(
   outputs: RunOutputs | DirOutputs | null,
   summary: RunSummary,
   end: { failure: unknown; exitCode: number; signalled: boolean },
-  paint: InstanceType<typeof Chalk>,
+  paint: Paint,
 ): Promise<number> {
   if (end.failure !== undefined) reportRunError(end.failure, options.verbose, options.color);
   else if (!options.quiet) process.stderr.write(`${paintLine(paint, summary)}\n`);
@@ -358,7 +360,7 @@ function runSettings(
   model: ModelBytes,
   monitoring: Monitoring,
   signal: AbortSignal,
-  bar: ReturnType<typeof progressBar>,
+  bar: Awaited<ReturnType<typeof progressBar>>,
   decided: (formats: { input: RecordFormat; output: RecordFormat }) => void,
 ): Omit<RunSettings, 'sink' | 'sidecar' | 'parts' | 'pool'> {
   const profiling = options.monitor.profile;
@@ -475,7 +477,7 @@ function buildSummary(
   };
 }
 
-function paintLine(paint: InstanceType<typeof Chalk>, s: RunSummary): string {
+function paintLine(paint: Paint, s: RunSummary): string {
   const line = printable(summaryLine(s));
   return s.rows.failed > 0 || (s.drift && s.drift.verdict !== 'ok') ? paint.yellow(line) : paint.green(line);
 }
@@ -491,7 +493,7 @@ function monitorSummary(options: Options, m: MonitorResult | null): Partial<RunS
 }
 
 function reportRunError(err: unknown, verbose: boolean, color: boolean): number {
-  const paint = new Chalk({ level: color && process.stderr.isTTY ? chalk.level || 1 : 0 });
+  const paint = paintFor(color);
   const code = err instanceof RunError ? err.code : 'INTERNAL';
   process.stderr.write(`${paint.red(`batch-score: error [${code}]`)} ${printable(oneLine(err))}\n`);
   if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);

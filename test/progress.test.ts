@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import fc from 'fast-check';
 import { progressLine, totalBytes, type ProgressState } from '../src/report/progress.js';
-import { BIN, model, workdir } from './helpers.js';
+import { BIN, model, runCli, workdir } from './helpers.js';
 
 const state = (s: Partial<ProgressState>): ProgressState => ({ bytes: 0, total: 100, records: 0, failed: 0, seconds: 1, eta: null, ...s });
 
@@ -62,10 +62,10 @@ test("a resumed run's records from its checkpoint are counted, not in the rate",
 });
 
 /** Runs a shell command with stderr (and stdout) on an 80-column pseudo-terminal; returns what was drawn. */
-function onTerminal(command: string, cwd: string): string | null {
+function onTerminal(command: string, cwd: string, env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' }): string | null {
   const probe = spawnSync('script', ['--version'], { encoding: 'utf8' });
   if (probe.error) return null;
-  const r = spawnSync('script', ['-qec', `stty cols 80 rows 24; ${command}`, '/dev/null'], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync('script', ['-qec', `stty cols 80 rows 24; ${command}`, '/dev/null'], { cwd, encoding: 'utf8', env });
   return r.stdout;
 }
 
@@ -121,4 +121,23 @@ test('never on a pipe, nor with --no-progress or --quiet on a terminal', (t) => 
     if (drawn === null) return t.skip('util-linux script is not installed');
     assert.deepEqual(frames(drawn), [], flag);
   }
+});
+
+test('colours on a terminal only: the summary line green, an error red; none with --no-color or NO_COLOR, none on a pipe', async (t) => {
+  const dir = workdir({ 'in.csv': `id,a,b,c,d\n${rows(10)}` });
+  const run = `"${process.execPath}" "${BIN}" in.csv -m "${model('linear.onnx')}" --keep id -o out.csv --workers 0`;
+  const withColour = { ...process.env };
+  delete withColour.NO_COLOR;
+  const ok = onTerminal(run, dir, withColour);
+  if (ok === null) return t.skip('util-linux script is not installed');
+  assert.match(ok, /\x1b\[32mbatch-score: 10 read, 10 scored, 0 failed/, JSON.stringify(ok));
+  const failed = onTerminal(`${run} --batch-size 0`, dir, withColour)!;
+  assert.match(failed, /\x1b\[31mbatch-score: error \[USAGE\]/, JSON.stringify(failed));
+  for (const plain of [onTerminal(`${run} --no-color`, dir, withColour)!, onTerminal(run, dir)!]) {
+    assert.doesNotMatch(plain, /\x1b\[3\dm/, JSON.stringify(plain));
+    assert.match(plain, /batch-score: 10 read, 10 scored, 0 failed/);
+  }
+  const piped = await runCli(['in.csv', '-m', model('linear.onnx'), '--keep', 'id', '-o', 'out.csv', '--workers', '0'], { cwd: dir, env: { NO_COLOR: '' } });
+  assert.doesNotMatch(piped.stderr, /\x1b/, 'no colour on a pipe');
+  assert.match(piped.stderr, /batch-score: 10 read, 10 scored, 0 failed/);
 });

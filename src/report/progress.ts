@@ -8,7 +8,6 @@
  * The total is what the run reads (plan): a shard's parts, a resumed run's rest, every input of --output-dir.
  */
 import { statSync } from 'node:fs';
-import cliProgress from 'cli-progress';
 import { isS3Url } from '../storage/s3.js';
 
 /** What a run reads of one input: all of it, or a byte range of it (a shard's part, a resumed run's rest). */
@@ -42,8 +41,10 @@ export interface ProgressState {
   recordsBefore?: number;
 }
 
-export function progressBar(enabled: boolean, stream: NodeJS.WriteStream = process.stderr): ProgressBar {
+export async function progressBar(enabled: boolean, stream: NodeJS.WriteStream = process.stderr): Promise<ProgressBar> {
   if (!enabled || !stream.isTTY) return { plan() {}, update() {}, stop() {} };
+  // Loaded only for a terminal: most runs (cron, pipes) never draw a bar.
+  const { default: cliProgress } = await import('cli-progress');
   let total: number | null = null;
   let recordsBefore = 0;
   const started = Date.now();

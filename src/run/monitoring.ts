@@ -1,15 +1,14 @@
 /**
  * A run's monitoring from start to end: the baseline and the challenger loaded before scoring, and afterwards the
  * profile (batch-score profile's output), the drift report (--drift, JSON or HTML) and the exit code --max-drift
- * asks for.
+ * asks for. The monitor's modules are loaded only by a run that monitors (a plain run's start-up is shorter).
  */
 import { EXIT } from '../errors.js';
 import type { Options } from '../options.js';
 import { ModelSession, readModel, type ModelBytes } from '../model/session.js';
-import { RunMonitor, loadBaseline } from '../monitor/runMonitor.js';
+import type { RunMonitor } from '../monitor/runMonitor.js';
 import type { DriftReport } from '../monitor/drift.js';
 import type { AgreementReport } from '../monitor/agreement.js';
-import { renderHtml } from '../monitor/html.js';
 import type { Profile } from '../monitor/profile.js';
 
 export interface Monitoring {
@@ -27,23 +26,25 @@ export interface MonitorResult {
 /** Loads what monitoring needs before any input is read: a bad baseline or challenger stops the run at once. */
 export async function startMonitoring(options: Options): Promise<Monitoring> {
   const m = options.monitor;
+  if (!m.profile && m.baseline === null && m.challenger === null) return { monitor: null, challenger: null };
+  const { RunMonitor, loadBaseline } = await import('../monitor/runMonitor.js');
   const baseline = m.baseline === null ? null : await loadBaseline(m.baseline);
   let challenger: Monitoring['challenger'] = null;
   if (m.challenger !== null) {
     const model = await readModel(m.challenger);
     challenger = { model, session: await ModelSession.fromBytes(model, options.threads) };
   }
-  const wanted = m.profile || baseline !== null || challenger !== null;
-  const monitor = wanted
-    ? new RunMonitor({ baseline, profile: m.profile, baselinePath: m.baseline, bins: m.bins, ood: m.ood !== null, challenger: challenger ? challenger.session.info.outputs : null })
-    : null;
+  const challengerOutputs = challenger ? challenger.session.info.outputs : null;
+  const monitor = new RunMonitor({ baseline, profile: m.profile, baselinePath: m.baseline, bins: m.bins, ood: m.ood !== null, challenger: challengerOutputs });
   return { monitor, challenger };
 }
 
 /** The drift report's text: HTML for a .html/.htm path, else JSON. */
-export function reportText(options: Options, drift: DriftReport | null): string | null {
+export async function reportText(options: Options, drift: DriftReport | null): Promise<string | null> {
   if (drift === null || options.monitor.drift === null) return null;
-  return /\.html?$/i.test(options.monitor.drift) ? renderHtml(drift) : `${JSON.stringify(drift, null, 2)}\n`;
+  if (!/\.html?$/i.test(options.monitor.drift)) return `${JSON.stringify(drift, null, 2)}\n`;
+  const { renderHtml } = await import('../monitor/html.js');
+  return renderHtml(drift);
 }
 
 /** Exit 5 when the worst column's PSI is over --max-drift (the output is complete all the same); else `exitCode`. */

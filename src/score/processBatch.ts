@@ -18,7 +18,7 @@ import type { RecordBounds } from '../input/recordBounds.js';
 import type { RecordBatch } from '../input/blocks.js';
 import { scoreRows, type ScoreSettings } from './scorer.js';
 import type { MonitorPartial, MonitorSetup } from '../monitor/runMonitor.js';
-import { UnitMonitor } from '../monitor/unitMonitor.js';
+import type { UnitMonitor } from '../monitor/unitMonitor.js';
 import { challengerRows, type Challenger, type ChallengerRows } from './challenger.js';
 
 export type { RecordBatch };
@@ -79,6 +79,16 @@ export function recordsBatch(source: string, records: RawRecord[], ctx: ScoringC
     fastFill: (i, slot, data) => (fast && records[i].tooLarge === undefined && records[i].value === undefined ? fast(records[i].text, slot, data) : null),
     record: (i) => records[i],
   };
+}
+
+/**
+ * A unit of work's monitor, when the run monitors. The monitor's modules are loaded by the first unit that needs
+ * them, in each thread: a run that does not monitor never loads them.
+ */
+export async function unitMonitorFor(ctx: ScoringContext): Promise<UnitMonitor | undefined> {
+  if (!ctx.monitor) return undefined;
+  const { UnitMonitor } = await import('../monitor/unitMonitor.js');
+  return new UnitMonitor(ctx.monitor);
 }
 
 /** Scores one batch; `unit` collects the monitoring of the unit of work the batch belongs to. */

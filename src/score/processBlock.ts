@@ -10,8 +10,8 @@ import type { FeedData } from '../model/session.js';
 import type { Block, ByteBlock } from '../input/blocks.js';
 import { previewOf, recordAt, scanBlock, type BlockRecords } from '../input/recordRules.js';
 import type { FormattedBatch, FormattedBlock } from '../output/orderedWriter.js';
-import { UnitMonitor } from '../monitor/unitMonitor.js';
-import { processBatch, type ScoringContext, type BatchResult } from './processBatch.js';
+import type { UnitMonitor } from '../monitor/unitMonitor.js';
+import { processBatch, unitMonitorFor, type ScoringContext, type BatchResult } from './processBatch.js';
 import { processRowGroup, type GroupFor } from './processRowGroup.js';
 
 /**
@@ -31,7 +31,7 @@ export async function processBlock(
     return processRowGroup(unitBatches(block.rowGroup, ctx.plan, ctx.batchSize), ctx, format, groupFor);
   }
   if ('decoded' in block) return processRowGroup(block.decoded, ctx, format, groupFor);
-  const unit = ctx.monitor ? new UnitMonitor(ctx.monitor) : undefined;
+  const unit = await unitMonitorFor(ctx);
   const formatted = 'rows' in block ? { batches: [format(await processBatch(block.rows, ctx, unit))], lines: 0 } : await byteBlock(block, ctx, format, unit);
   return unit ? { ...formatted, monitor: unit.partial() } : formatted;
 }

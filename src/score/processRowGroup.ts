@@ -7,10 +7,10 @@
 import type { GroupBuilder } from '../output/formatters.js';
 import type { FormattedBatch, FormattedBlock } from '../output/orderedWriter.js';
 import type { ColumnBatch } from '../input/parquetInput.js';
-import { UnitMonitor } from '../monitor/unitMonitor.js';
+import type { UnitMonitor } from '../monitor/unitMonitor.js';
 import { formatEncoded } from './formatBatch.js';
 import { scoreColumnar } from './parquetColumnar.js';
-import { processBatch, type BatchResult, type RecordBatch, type ScoringContext } from './processBatch.js';
+import { processBatch, unitMonitorFor, type BatchResult, type RecordBatch, type ScoringContext } from './processBatch.js';
 
 /** Makes the row group's output group from the first batch's result (which tells the output shapes). */
 export type GroupFor = (first: BatchResult, capacity: number) => GroupBuilder;
@@ -22,7 +22,7 @@ export async function processRowGroup(
   groupFor: GroupFor | null,
 ): Promise<FormattedBlock> {
   const all = [...batches];
-  const unit = ctx.monitor ? new UnitMonitor(ctx.monitor) : undefined;
+  const unit = await unitMonitorFor(ctx);
   const monitor = () => (unit ? { monitor: unit.partial() } : {});
   if (!groupFor) {
     const formatted: FormattedBatch[] = [];
