@@ -253,7 +253,9 @@ async function score(options: Options): Promise<number> {
     if (options.outputDir === null) {
       checkpoint = await RunCheckpoint.find(options, session.info.sha256);
       const single = (outputs = await RunOutputs.open(options, checkpoint?.kept ?? null));
-      const resume = (await checkpoint?.start(single.sink as AtomicFileSink, single.sidecar)) ?? null;
+      const resume = (await checkpoint?.start(single.sink as AtomicFileSink, single.sidecar, monitoring.monitor)) ?? null;
+      const kept = checkpoint?.monitor;
+      if (kept) monitoring.monitor?.restore(kept);
       sayResumed(options, checkpoint);
       await runPipeline({ ...settings, sink: single.sink, sidecar: single.sidecar, parts, pool, resume }, counts);
     } else {

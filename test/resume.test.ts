@@ -54,7 +54,17 @@ interface Job {
   shard: boolean;
   /** The records as Parquet (several row groups, written by DuckDB) instead of CSV. */
   parquetIn?: boolean;
+  /**
+   * Compared with a baseline (base.json, of other records: drift over --max-drift, exit 5) and a challenger, with
+   * --ood: the drift report and the summary are outputs too.
+   */
+  monitor?: boolean;
 }
+
+/** A monitored job's exit: drift over --max-drift. */
+const DRIFTED = 5;
+const MONITOR_ARGS = ['--baseline', 'base.json', '--drift', 'report.json', '--max-drift', '0.1', '--challenger', model('linear_challenger.onnx'), '--ood', 'outside', '--summary', 's.json'];
+const MONITOR_OUTPUTS = ['report.json', 's.json'];
 
 /** The jobs tried (each one's uninterrupted run is the reference): every input and output shape at least once. */
 const JOBS: Job[] = [
@@ -86,6 +96,7 @@ function jobArgs(job: Job): string[] {
     ...(job.two ? ['more.csv'] : []),
     '-m', LINEAR, '--keep', 'id', '-o', `out.${job.output}`,
     ...(job.shard ? ['--shard', '1/2'] : []),
+    ...(job.monitor ? MONITOR_ARGS : []),
   ];
 }
 
@@ -106,7 +117,7 @@ async function killAndResume(jobs: Job[], inputs: Record<string, string | Buffer
       const started = Date.now();
       const whole = await runCli(jobArgs(job), { cwd: dir, env: ENV });
       // A shard may hold no failing record (or none at all: a gzip input goes whole to shard 0).
-      assert.ok(whole.code === DONE || whole.code === 0, whole.stderr);
+      assert.ok(whole.code !== null && (job.monitor ? whole.code === DRIFTED : whole.code === DONE || whole.code === 0), whole.stderr);
       wholeMs = Math.max(wholeMs, Date.now() - started);
       expected.set(key, { code: whole.code, out: readFileSync(path.join(dir, `out.${job.output}`)), errors: read(path.join(dir, 'out.errors.jsonl')), dir });
     }
@@ -138,8 +149,11 @@ async function killAndResume(jobs: Job[], inputs: Record<string, string | Buffer
         assert.equal(last.code, want.code, last.stderr);
         assert.ok(readFileSync(out).equals(want.out), 'output byte-identical');
         assert.deepEqual(read(path.join(dir, 'out.errors.jsonl')), want.errors, 'sidecar byte-identical');
-        const outputs = [`out.${job.output}`, ...(want.errors ? ['out.errors.jsonl'] : [])];
-        assert.deepEqual(files(dir), [...Object.keys(inputs), ...outputs].sort(), 'the checkpoint is removed');
+        const outputs = [`out.${job.output}`, ...(want.errors ? ['out.errors.jsonl'] : []), ...(job.monitor ? MONITOR_OUTPUTS : [])];
+        // A run killed by kill -9 leaves its drift report's and summary's temporary files (`.report.json.<pid>.<random>.tmp`,
+        // not checkpoint files: a run with --summary leaves one so too, --resume or not).
+        const left = files(dir).filter((f) => !(job.monitor && /^\.(report|s)\.json\.\d+\.\w+\.tmp$/.test(f)));
+        assert.deepEqual(left, [...Object.keys(inputs), ...outputs].sort(), 'the checkpoint is removed');
         await check?.(dir, want.dir, job);
       },
     ),
@@ -187,6 +201,27 @@ test('gzip output killed at random moments and resumed: byte-identical (a gzip m
     const { out } = expected.get(JSON.stringify(job))!;
     assert.ok(gunzipSync(out).equals(plain.get(job)!), `${job.output}: inflates to the plain output`);
   }
+});
+
+test('with --baseline, --drift, --max-drift, --challenger and --ood: killed at random moments and resumed, the drift report, the exit code, the agreement and the output are an uninterrupted run\'s', async () => {
+  const text = input();
+  // The baseline: a profile of other records (other ranges: the run drifts, and --ood names features outside).
+  const baseDir = workdir({ 'base.csv': input().split('\n').map((l, i) => (i > 0 && l ? l.replace(/,(\d+)$/, (_, d) => `,${Number(d) * 2}`) : l)).join('\n') });
+  const profiled = await runCli(['profile', 'base.csv', '-m', LINEAR, '--keep', 'id', '-o', 'base.json'], { cwd: baseDir });
+  assert.equal(profiled.code, DONE, profiled.stderr);
+  const inputs = { 'in.csv': text, 'in.csv.gz': gzipSync(text), 'more.csv': text, 'base.json': readFileSync(path.join(baseDir, 'base.json')) };
+  const jobs: Job[] = [
+    { gzip: false, two: false, output: 'csv', shard: false, monitor: true },
+    { gzip: true, two: true, output: 'jsonl', shard: false, monitor: true },
+  ];
+  await killAndResume(jobs, inputs, 6, async (dir, reference) => {
+    const read = (d: string, f: string) => readFileSync(path.join(d, f));
+    assert.ok(read(dir, 'report.json').equals(read(reference, 'report.json')), 'report.json byte-identical');
+    const [mine, theirs] = [dir, reference].map((d) => JSON.parse(read(d, 's.json').toString()));
+    assert.deepEqual(mine.agreement, theirs.agreement);
+    assert.deepEqual(mine.drift, theirs.drift);
+    assert.ok(theirs.agreement.compared > 0 && theirs.drift.worst.psi > 0.1, 'the run compares and drifts');
+  });
 });
 
 test('the summary says the run was resumed and from which record', async () => {
@@ -322,6 +357,7 @@ test('a checkpoint of another job is refused (exit 2, naming what changed); with
     ['an input that grew', (dir) => (appendFileSync(path.join(dir, 'in.csv'), '99999,1,2,3,4\n'), base), /in\.csv changed size/],
     ['another model', () => [...base.slice(0, 2), model('unused_initializer.onnx'), ...base.slice(3)], /model's bytes differ/],
     ['an option that changes the output', () => [...base, '--missing', 'nan'], /--missing differs \(error → nan\)/],
+    ['a challenger added (its agreement and columns were not kept)', () => [...base, '--challenger', model('linear_challenger.onnx')], /--challenger differs \(not given → \S*linear_challenger\.onnx \(sha256 [0-9a-f]{12}…\)\)/],
   ];
   for (const [name, change, message] of cases) {
     const dir = workdir({ 'in.csv': input() });

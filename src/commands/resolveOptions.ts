@@ -185,8 +185,6 @@ function binsOf(value: string): number {
  */
 function checkResumable(inputs: string[], targets: Options['targets'], flags: RawFlags): true {
   if (inputs.includes('-')) throw usage('--resume needs input files: standard input cannot be read again from where a run stopped');
-  const monitoring = flags.baseline !== undefined ? '--baseline' : flags.challenger !== undefined ? '--challenger' : null;
-  if (monitoring) throw usage(`--resume cannot be combined with ${monitoring}: the profile and agreement of the records before a checkpoint are not kept`);
   if (flags.outputDir !== undefined) return checkResumableDir(flags.outputDir);
   if (targets.output.path === null || targets.output.inPlace) throw usage('--resume needs an output file (-o): a stream cannot be taken back to a checkpoint');
   if (targets.errors.path === null || targets.errors.inPlace) throw usage('--resume needs the sidecar in a file (--errors): a stream cannot be taken back to a checkpoint');

@@ -113,13 +113,18 @@ export class AgreementCounter {
   }
 
   partial(): AgreementPartial {
-    return {
-      compared: this.compared,
-      challengerFailed: this.challengerFailed,
-      numeric: this.numeric.map((s) => ({ sum: s.sum.partials(), max: s.max, n: s.n })),
-      confusion: [...this.confusion].map(([key, n]) => [...(JSON.parse(key) as [string, string]), n]),
-    };
+    return partialOf(this.compared, this.challengerFailed, this.numeric, this.confusion);
   }
+}
+
+/** Counts as plain data (a unit's, or a run's merged so far). */
+function partialOf(compared: number, challengerFailed: number, numeric: Array<{ sum: ExactSum; max: number; n: number }>, confusion: Map<string, number>): AgreementPartial {
+  return {
+    compared,
+    challengerFailed,
+    numeric: numeric.map((s) => ({ sum: s.sum.partials(), max: s.max, n: s.n })),
+    confusion: [...confusion].map(([key, n]) => [...(JSON.parse(key) as [string, string]), n]),
+  };
 }
 
 export interface AgreementReport {
@@ -151,6 +156,11 @@ export class RunAgreement {
       const key = JSON.stringify([a, b]);
       this.confusion.set(key, (this.confusion.get(key) ?? 0) + n);
     }
+  }
+
+  /** The counts merged so far as one partial: merged into a new RunAgreement, they make this one again. */
+  whole(): AgreementPartial {
+    return partialOf(this.compared, this.challengerFailed, this.numeric, this.confusion);
   }
 
   /** `columns`: [champion column, challenger column] of each compared float value, in the partials' order. */

@@ -46,7 +46,7 @@ export interface NumericPartial {
   below: number;
   above: number;
   /** Counts in a baseline's bins (see BinLayout) instead of bucket counts, when the run only compares. */
-  binned: Uint32Array | null;
+  binned: Uint32Array | Float64Array | null;
 }
 
 export interface CategoricalPartial {
@@ -205,6 +205,19 @@ export class NumericColumn {
       for (let i = 0; i < p.f32.positive.length; i++) into[base + i] += p.f32.positive[i];
       for (let i = 0; i < p.f32.negative.length; i++) into[NEGATIVE + base + i] += p.f32.negative[i];
     }
+  }
+
+  /**
+   * A run's column as one partial (its float32 counts among the buckets): merged into an empty column, it makes
+   * this column again (a --resume checkpoint keeps it so).
+   */
+  whole(): NumericPartial {
+    const { buckets, counts } = this.entries();
+    return {
+      kind: 'numeric', count: this.count, missing: this.missing, infinite: this.infinite, min: this.min, max: this.max,
+      sum: this.sum.partials(), sumSquares: this.sumSquares.partials(), buckets, counts, f32: null, below: this.below, above: this.above,
+      binned: this.binned,
+    };
   }
 
   /** Every value's bucket count, in increasing bucket order. */

@@ -87,6 +87,11 @@ export class RunProfile {
     );
   }
 
+  /** The merged columns as one partial: merged into a new RunProfile of the same setup, they make this one again. */
+  whole(): ProfilePartial {
+    return { inputs: this.inputs.map(wholeColumn), outputs: this.outputs.map((cs) => cs.map(wholeColumn)) };
+  }
+
   /** Every column named: inputs as fed, predictions by their output column names (from the output layout). */
   columns(outputNames: string[][]): NamedColumn[] {
     const names = this.setup.feeds.flatMap((f) => f.names.map((name) => ({ name, type: f.type })));
@@ -96,6 +101,10 @@ export class RunProfile {
     );
     return [...inputs, ...outputs];
   }
+}
+
+function wholeColumn(c: Column): ProfilePartial['inputs'][number] {
+  return c instanceof NumericColumn ? c.whole() : c.partial();
 }
 
 function mergeColumn(target: Column, p: ProfilePartial['inputs'][number]): void {

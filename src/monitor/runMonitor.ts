@@ -29,6 +29,16 @@ export interface MonitorPartial {
   agreement: AgreementPartial | null;
 }
 
+/**
+ * What a run has merged so far, as partials (a --resume checkpoint keeps it): merged into the monitor of a new run
+ * of the same job, they make it the same, exactly. The profile only when the run uses it (a baseline, or
+ * `batch-score profile`): a run with only a challenger profiles for nothing.
+ */
+export interface MonitorKept {
+  profile: ProfilePartial | null;
+  agreement: AgreementPartial | null;
+}
+
 export interface MonitorSettings {
   baseline: Profile | null;
   /** The run writes its profile (batch-score profile): keep full histograms even with a baseline. */
@@ -72,6 +82,8 @@ export class RunMonitor {
   private profile: RunProfile | null = null;
   private readonly agreement = new RunAgreement();
   private mainOutputs: TensorSpec[] = [];
+  /** A resumed run's profile so far, merged once the profile is made (setup()). */
+  private restored: ProfilePartial | null = null;
 
   constructor(private readonly settings: MonitorSettings) {}
 
@@ -95,6 +107,8 @@ export class RunMonitor {
       outputBins: bins && predictions.map((ks) => ks.map((k) => bins.get(k) ?? null)),
     };
     this.profile = new RunProfile(profile);
+    if (this.restored) this.profile.merge(this.restored);
+    this.restored = null;
     const { challenger } = this.settings;
     return { profile, ood: this.settings.ood, agreement: challenger ? { main: outputs.map((o) => ({ type: o.type })), challenger: challenger.map((o) => ({ type: o.type })) } : null };
   }
@@ -111,6 +125,18 @@ export class RunMonitor {
   /** A run that only compares (no profile written) counts numeric columns in the baseline's bins. */
   private binned(): boolean {
     return this.settings.baseline !== null && !this.settings.profile;
+  }
+
+  /** What is merged so far (see MonitorKept). */
+  kept(): MonitorKept {
+    const { baseline, profile, challenger } = this.settings;
+    return { profile: baseline !== null || profile ? (this.profile?.whole() ?? null) : null, agreement: challenger ? this.agreement.whole() : null };
+  }
+
+  /** A resumed run: what the run it continues had merged (before any unit of this one). */
+  restore(kept: MonitorKept): void {
+    if (kept.agreement) this.agreement.merge(kept.agreement);
+    this.restored = kept.profile;
   }
 
   merge(p: MonitorPartial): void {

@@ -67,6 +67,8 @@ export async function checkpointToResume(files: CheckpointFiles, now: JobFingerp
 export class Checkpointer {
   private last = Date.now();
   private point: CheckpointPoint | null = null;
+  /** The run's monitoring as it was when `point` was offered (what `keep` gave), for the journal. */
+  private pointKept: unknown;
   private committed: CheckpointPoint | null = null;
   private committing: Promise<void> = Promise.resolve();
   private failure: unknown;
@@ -79,6 +81,8 @@ export class Checkpointer {
     private readonly fingerprint: JobFingerprint,
     private readonly tracked: CheckpointedFiles,
     start: CheckpointPoint | null,
+    /** What else the journal keeps with each point (the run's monitoring so far), taken as the point is offered. */
+    private readonly keep: (() => unknown) | null = null,
   ) {
     this.log = new ProgressLog(files.log, start);
   }
@@ -91,6 +95,8 @@ export class Checkpointer {
   offer(reached: Reached): void {
     const { output, sidecar, failures } = this.tracked;
     const point = (this.point = this.withLengths(reached));
+    // Taken now: by the time the point is committed (or the run is stopped) later blocks may be merged.
+    this.pointKept = this.keep?.();
     this.log.append({ ...point, outputDigest: output.takeDigest(), sidecarDigest: sidecar.takeDigest(), failuresDigest: failures.takeDigest() });
     if (Date.now() - this.last >= CHECKPOINT_MS) void this.commit().catch(() => undefined);
   }
@@ -110,7 +116,7 @@ export class Checkpointer {
 
   /** Commits the last point offered (also when the run is stopped: it keeps as much as it wrote). */
   commit(): Promise<void> {
-    const point = this.point;
+    const { point, pointKept } = this;
     if (this.done || point === null || point === this.committed) return this.committing;
     this.committed = point;
     this.last = Date.now();
@@ -118,7 +124,8 @@ export class Checkpointer {
       if (this.failure !== undefined) return;
       try {
         await this.sync();
-        await writeJournal(this.files.journal, { version: JOURNAL_VERSION, fingerprint: this.fingerprint, point });
+        const monitor = pointKept === undefined ? {} : { monitor: pointKept };
+        await writeJournal(this.files.journal, { version: JOURNAL_VERSION, fingerprint: this.fingerprint, point, ...monitor });
         this.log.committed(point);
       } catch (err) {
         this.failure = err;

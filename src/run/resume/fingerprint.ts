@@ -3,7 +3,8 @@
  * files with the same size and modification time, the model has the same bytes, and no option that changes the
  * output differs. Anything else would splice two different jobs' records into one output.
  */
-import { stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Options } from '../../options.js';
 
@@ -54,7 +55,22 @@ export async function fingerprintJob(options: Options, modelSha256: string): Pro
     const s = await stat(name);
     inputs.push({ name: path.resolve(name), size: s.size, mtimeMs: s.mtimeMs, dev: s.dev, ino: s.ino });
   }
-  return { inputs, model: modelSha256, options: outputChangingOptions(options) };
+  return { inputs, model: modelSha256, options: { ...outputChangingOptions(options), ...(await monitoringOptions(options)) } };
+}
+
+/**
+ * Monitoring's files and column: the profile kept in a checkpoint is counted in the baseline's bins and ranges,
+ * the agreement against the challenger's predictions, and --ood adds a column; each by content, not only path.
+ */
+async function monitoringOptions(o: Options): Promise<Record<string, unknown>> {
+  const { baseline, challenger, ood } = o.monitor;
+  return { '--baseline': await withDigest(baseline), '--challenger': await withDigest(challenger), '--ood': ood };
+}
+
+async function withDigest(file: string | null): Promise<string | null> {
+  if (file === null) return null;
+  const sha256 = createHash('sha256').update(await readFile(file)).digest('hex');
+  return `${path.resolve(file)} (sha256 ${sha256.slice(0, 12)}…)`;
 }
 
 /** What differs between a checkpoint's job and this one, one phrase each (empty: the same job). */
@@ -75,7 +91,8 @@ export function jobDifferences(saved: JobFingerprint, now: JobFingerprint): stri
   if (saved.model !== now.model) found.push(`the model's bytes differ (sha256 ${saved.model.slice(0, 12)}… → ${now.model.slice(0, 12)}…)`);
   for (const [flag, value] of Object.entries(now.options)) {
     const was = saved.options[flag];
-    if (JSON.stringify(was) !== JSON.stringify(value)) found.push(`${flag} differs (${show(was)} → ${show(value)})`);
+    // A flag a checkpoint of an earlier version does not name was not given then.
+    if (JSON.stringify(was ?? null) !== JSON.stringify(value ?? null)) found.push(`${flag} differs (${show(was)} → ${show(value)})`);
   }
   return found;
 }

@@ -41,6 +41,11 @@ export interface Journal {
    * files fsynced to its lengths; a resumed run skips that input and commits the files as they are.
    */
   complete?: true;
+  /**
+   * The run's monitoring merged up to `point` (--baseline, --challenger: run/resume/monitorState.ts), taken with
+   * it; only in the journal, so a run that monitors goes on from the journal's point (not a later logged one).
+   */
+  monitor?: unknown;
 }
 
 /** `null` when there is no journal; a run error when there is one that cannot be read. */

@@ -15,6 +15,8 @@ import { fsyncPath, removeJournal, writeJournal, type Journal } from './journal.
 import { furthestWritten } from './progressLog.js';
 import { ListedFailures } from './listedFailures.js';
 import { pointAtEnd, restoreCounts, type RunResume } from './resumeRun.js';
+import { keptFromJson, keptToJson } from './monitorState.js';
+import type { MonitorKept, RunMonitor } from '../../monitor/runMonitor.js';
 
 export class RunCheckpoint {
   private checkpointer: Checkpointer | null = null;
@@ -46,7 +48,9 @@ export class RunCheckpoint {
       await checkKept(files.sidecar, saved.point.sidecarBytes, files.journal);
       await checkKept(files.failures, saved.point.failuresBytes, files.journal);
     }
-    return new RunCheckpoint(files, fingerprint, saved && (await furthestCommitted(files, saved)));
+    // A run that monitors keeps its profile and agreement in the journal only: it goes on from the journal's point.
+    const monitors = options.monitor.baseline !== null || options.monitor.challenger !== null;
+    return new RunCheckpoint(files, fingerprint, saved && (monitors ? saved : await furthestCommitted(files, saved)));
   }
 
   /** The input's output is complete (--output-dir): the run skips it and commits its files as they are. */
@@ -62,6 +66,12 @@ export class RunCheckpoint {
   /** The input is written to its end: the journal says so (--output-dir: a later run skips it). */
   async inputDone(counts: WriterCounts, sidecar: Sidecar): Promise<void> {
     await this.checkpointer?.complete(pointAtEnd(counts, sidecar));
+  }
+
+  /** The monitoring the checkpoint's run had merged (see monitorState.ts); null when it keeps none. */
+  get monitor(): MonitorKept | null {
+    const kept = this.journal?.monitor;
+    return kept === undefined ? null : keptFromJson(kept);
   }
 
   /** Records read before the checkpoint this run continues (undefined: it starts afresh). */
@@ -87,10 +97,11 @@ export class RunCheckpoint {
    * The run's side: where it starts (and the JSON document's failures listed before), and the checkpointer that
    * takes the points it reaches in these files.
    */
-  async start(output: CheckpointedFile, sidecar: CheckpointedFile): Promise<RunResume> {
+  async start(output: CheckpointedFile, sidecar: CheckpointedFile, monitor: RunMonitor | null = null): Promise<RunResume> {
     const start = this.journal?.point ?? null;
     const failures = (this.failures = await ListedFailures.open(this.files.failures, start?.failuresBytes ?? 0));
-    const checkpointer = (this.checkpointer = new Checkpointer(this.files, this.fingerprint, { output, sidecar, failures }, start));
+    const keep = monitor && (() => keptToJson(monitor.kept()));
+    const checkpointer = (this.checkpointer = new Checkpointer(this.files, this.fingerprint, { output, sidecar, failures }, start, keep));
     return {
       start,
       listed: failures.before,
