@@ -87,9 +87,12 @@ export function recordsBatch(source: string, records: RawRecord[], ctx: ScoringC
  */
 export async function unitMonitorFor(ctx: ScoringContext): Promise<UnitMonitor | undefined> {
   if (!ctx.monitor) return undefined;
-  const { UnitMonitor } = await import('../monitor/unitMonitor.js');
-  return new UnitMonitor(ctx.monitor);
+  unitMonitorClass ??= (await import('../monitor/unitMonitor.js')).UnitMonitor;
+  return new unitMonitorClass(ctx.monitor);
 }
+
+/** Kept once loaded: a unit is a block, so the lookup would otherwise be repeated hundreds of times per run. */
+let unitMonitorClass: typeof UnitMonitor | null = null;
 
 /** Scores one batch; `unit` collects the monitoring of the unit of work the batch belongs to. */
 export async function processBatch(batch: RecordBatch, ctx: ScoringContext, unit?: UnitMonitor): Promise<BatchResult> {
