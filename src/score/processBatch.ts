@@ -122,15 +122,20 @@ export async function processBatch(batch: RecordBatch, ctx: ScoringContext, unit
   // A block decodes a record's text on request: each is asked for once (for parsing, then for the sidecar).
   const raws: (RawRecord | undefined)[] = new Array(n);
   const raw = (i: number): RawRecord => (raws[i] ??= batch.record(i));
-  const parsed = parseRecords(slow.map(raw), ctx);
-  slow.forEach((i, k) => {
-    const rec = parsed[k];
-    const cells = rec.cells ?? leadingCells(rec, raw(i), ctx);
-    keeps[i] = plan.keep.map((c) => cells?.[c]);
-    const err = rec.error ?? fillRow(rec.cells, recordOf.length, ctx, data);
-    if (err) errors[i] = err;
-    else take(i);
-  });
+  // Only when there are any: on the hot path (no record declined) the empty arrays of the general path made V8
+  // deoptimize this function over and over (their maps differ from the non-empty ones'; up to hundreds of times
+  // a run, seen with --trace-deopt).
+  if (slow.length > 0) {
+    const parsed = parseRecords(slow.map(raw), ctx);
+    slow.forEach((i, k) => {
+      const rec = parsed[k];
+      const cells = rec.cells ?? leadingCells(rec, raw(i), ctx);
+      keeps[i] = plan.keep.map((c) => cells?.[c]);
+      const err = rec.error ?? fillRow(rec.cells, recordOf.length, ctx, data);
+      if (err) errors[i] = err;
+      else take(i);
+    });
+  }
 
   const valid = recordOf.length;
   const fed = data.map((d, k) => trim(d, valid * plan.feeds[k].width));
@@ -165,7 +170,11 @@ export async function processBatch(batch: RecordBatch, ctx: ScoringContext, unit
     result.scored++;
   }
   if (unit?.setup.ood) for (const row of rows) if (!row.scored) row.keep = [...row.keep, undefined];
-  if (scored.pieces.length) result.recordShapes = [...scored.pieces[0].outputs.map((o) => o.recordShape), ...(second?.recordShapes ?? [])];
+  if (scored.pieces.length) {
+    const shapes = scored.pieces[0].outputs.map((o) => o.recordShape);
+    // Not spread into one literal with an empty array: that too deoptimized this function again and again.
+    result.recordShapes = second ? shapes.concat(second.recordShapes) : shapes;
+  }
   return result;
 }
 
