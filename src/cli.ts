@@ -27,6 +27,9 @@ import { driftExit, reportText, startMonitoring, type MonitorResult, type Monito
 import { RunCheckpoint } from './run/resume/runCheckpoint.js';
 import { DirCheckpoints } from './run/resume/dirCheckpoints.js';
 import type { AtomicFileSink } from './output/sinks.js';
+import { detachOneArrayBuffer } from './score/detachProtector.js';
+
+detachOneArrayBuffer();
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 

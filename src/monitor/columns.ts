@@ -8,7 +8,7 @@ import { BucketCounts, bucketOf, type BucketEntries } from './buckets.js';
 import type { BinLayout } from './baselineBins.js';
 import {
   ABOVE, BELOW, FIRST_ZERO, FLUSH_EVERY, Float32Sums, KEYS, MAX, MIN, NEGATIVE, NO_BINS, NO_SLOTS, countFloat32s, extremeOf, float32Entries,
-  mergeEntries, orderedRange, resetScratch, scratch, spare, type Float32Counts,
+  isSpecialBits, mergeEntries, orderedRange, resetScratch, scratch, spare, type Float32Counts,
 } from './float32Counts.js';
 
 export type { Float32Counts };
@@ -141,18 +141,25 @@ export class NumericColumn {
     const table = this.layout?.float32Slots() ?? null;
     const slots = table?.slots ?? NO_SLOTS;
     const bins = this.layout ? (this.unitBins ??= new Uint32Array(this.layout.size)) : NO_BINS;
-    const special: number[] = [];
     for (let a = from; a < to; a += FLUSH_EVERY) {
       const b = Math.min(to, a + FLUSH_EVERY);
       if (f.pending + (b - a) > FLUSH_EVERY) f.flush(this.sum, this.sumSquares);
       f.pending += b - a;
       resetScratch();
-      special.length = 0;
-      for (let r = a; r < b; ) {
-        r = countFloat32s(f, bits, start, stride, r, b, range.below, range.above, slots, bins, special);
-        if (r < b) table!.fill(bits[start + r * stride] >>> 23); // a key whose page is not filled yet
+      let special = 0;
+      for (let r = countFloat32s(f, bits, start, stride, a, b, range.below, range.above, slots, bins); r < b; ) {
+        const at = start + r * stride;
+        if (isSpecialBits(bits[at])) {
+          // NaN, infinities, subnormals: rare, counted by add() (the order of values does not matter there)
+          this.add(data[at]);
+          special++;
+          r++;
+        } else {
+          table!.fill(bits[at] >>> 23); // a key whose page is not filled yet
+        }
+        r = countFloat32s(f, bits, start, stride, r, b, range.below, range.above, slots, bins);
       }
-      this.count += b - a - special.length;
+      this.count += b - a - special;
       if (s[MIN] <= s[MAX]) {
         // As `x < min` per value would: of equal values (both zeros), the first seen stays.
         const least = extremeOf(s[MIN], s[FIRST_ZERO]);
@@ -162,7 +169,6 @@ export class NumericColumn {
         this.below += s[BELOW];
         this.above += s[ABOVE];
       }
-      for (const i of special) this.add(data[i]); // NaN, infinities, subnormals: rare, and order does not matter
     }
   }
 

@@ -184,16 +184,27 @@ function firstOrdered(turned: (x: number) => boolean): number {
   return a;
 }
 
+/** NaN, an infinity or a subnormal: values the hot loop leaves to the general path. */
+export function isSpecialBits(b: number): boolean {
+  const mag = b & 0x7fffffff;
+  return (mag - 1) >>> 0 < 0x7fffff || mag >= 0x7f800000;
+}
+
 /**
- * The hot loop, a plain function over typed arrays and numbers (it calls nothing but orderedOf, to stay small):
- * counts values bits[start + r · stride] for r in [from, to) into `f` (or, `slots` not empty, into a baseline's
- * bins) and the running figures in `scratch`. Leaves NaN, infinities and subnormals to the general path (their
- * indices pushed on `special`). Returns the row it stopped at: `to`, or a row whose key's slots are not filled yet
- * (the caller fills its page and calls again from there). [lowest, highest]: the range in ordered values.
+ * The hot loop, a plain function over typed arrays and numbers: counts values bits[start + r · stride] for r in
+ * [from, to) into `f` (or, `slots` not empty, into a baseline's bins) and the running figures in `scratch`.
+ * Returns the row it stopped at: `to`, a special value's (NaN, an infinity, a subnormal: the caller counts it by
+ * the general path and calls again after it), or a row whose key's slots are not filled yet (the caller fills its
+ * page and calls again from there). [lowest, highest]: the range in ordered values.
+ *
+ * Nothing here runs only for rare values (the first zero, a value outside the baseline's range, a NaN): code that
+ * V8 optimised before such a value came deoptimises at its first one (it has no type feedback for that code),
+ * and each time the loop ran unoptimised for ~0.1–0.2 M values (seen with --trace-deopt). So rare values leave the
+ * loop, counts are added branch-free, and the first zero's sign is a move of a value computed for every value.
  */
 export function countFloat32s(
   f: Float32Sums, bits: Uint32Array, start: number, stride: number, from: number, to: number,
-  lowest: number, highest: number, slots: Uint32Array, bins: Uint32Array, special: number[],
+  lowest: number, highest: number, slots: Uint32Array, bins: Uint32Array,
 ): number {
   const { sums, counts } = f;
   // Counting into a baseline's bins: each key's two slots (a branch the same way for every value).
@@ -208,31 +219,31 @@ export function countFloat32s(
   let i = start + from * stride;
   for (; i < end; i += stride) {
     const b = bits[i];
-    const e = (b >>> 23) & 0xff;
-    if (e === 255 || (e === 0 && (b & 0x7fffff) !== 0)) {
-      special.push(i);
-      continue;
-    }
+    const mag = b & 0x7fffffff;
+    if ((mag - 1) >>> 0 < 0x7fffff || mag >= 0x7f800000) break; // isSpecialBits(b)
     const k = b >>> 18;
     const slot = toBins ? slots[k] : 0;
     if (slot === NOT_READY) break;
-    const o = orderedOf(b);
+    const sign = b >> 31; // −1 or 0
+    const o = (mag ^ sign) - sign; // orderedOf(b)
     if (o < min) min = o;
     if (o > max) max = o;
-    if (o < lowest) below++;
-    else if (o > highest) above++;
+    below += o < lowest ? 1 : 0;
+    above += o > highest ? 1 : 0;
     if (toBins) {
       bins[slot & 0xffff]++;
       bins[slot >>> 16]++;
     } else {
       counts[k]++;
     }
+    const e = mag >>> 23;
+    const signed = sign | 1;
     if (e === 0) {
-      if (zero === 0) zero = (b >> 31) | 1;
+      if (!zero) zero = signed;
       continue;
     }
-    const m = (b & 0x7fffff) | 0x800000;
-    sums[((b >>> 31) << 8) | e] += m;
+    const m = (mag & 0x7fffff) | 0x800000;
+    sums[(sign & 256) | e] += m;
     sums[SQUARES_HIGH | e] += (m >>> 12) * m;
     sums[SQUARES_LOW | e] += (m & 0xfff) * m;
   }

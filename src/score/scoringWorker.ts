@@ -17,6 +17,9 @@ import { scoringFor, type Scoring } from './plan.js';
 import { toWorkerError, type ServeWork, type ToWorker, type WorkerSetup } from './workerPool.js';
 import type { Block } from '../input/blocks.js';
 import { loadFormatter, type OutputLayout } from '../output/formatters.js';
+import { detachOneArrayBuffer } from './detachProtector.js';
+
+detachOneArrayBuffer();
 
 const setup = workerData as WorkerSetup;
 const { options } = setup;
