@@ -83,8 +83,23 @@ export async function interleave(runs, onces) {
     return {
       ok: true,
       seconds: median(rs.map((r) => r.seconds)),
+      rounds: rs.map((r) => r.seconds),
       rssMB: rss.length ? median(rss) : null,
       last: rs[rs.length - 1],
     };
   });
 }
+
+/**
+ * The ratio a/b of two series run in turns (interleave), as the median of each round's ratio: on this shared
+ * machine the speed drifts between rounds, and a round's two runs share its load, so the ratio of two medians taken
+ * from different rounds moved by ±15% where the round-by-round ratio moved by a few percent. null if either failed.
+ */
+export function pairedRatio(a, b) {
+  if (!a.ok || !b.ok || a.rounds.length !== b.rounds.length) return null;
+  return median(a.rounds.map((x, i) => x / b.rounds[i]));
+}
+
+/** Rounds for a goal that is a ratio of runs in turns (monitoring, checkpointing): more than a figure's own runs. */
+export const RATIO_ROUNDS = 7;
+export const ratioRuns = (ctx) => (ctx.smoke ? ctx.runs : Math.max(ctx.runs, RATIO_ROUNDS));

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { interleave, runCommand } from './measure.mjs';
+import { interleave, pairedRatio, ratioRuns, runCommand } from './measure.mjs';
 
 /** The CSV three times over (the header once): 3R rows with nothing new to read. */
 async function threeTimes(csv, file) {
@@ -70,7 +70,7 @@ export async function resumeFigures(ctx, { figure, skipped }) {
   const args = (input, output, more = []) => [ctx.cli, input, '-m', ctx.model, '--keep', 'id', '-q', '-o', output, ...more];
   const run = (a) => runCommand(process.execPath, a);
   const out = (name) => join(ctx.outDir, name);
-  const [plain, resume] = await interleave(ctx.runs, [
+  const [plain, resume] = await interleave(ratioRuns(ctx), [
     () => run(args(ctx.data.csv, out('resume-plain.csv'))),
     () => run(args(ctx.data.csv, out('resume-on.csv'), ['--resume'])),
   ]);
@@ -105,7 +105,7 @@ export async function resumeFigures(ctx, { figure, skipped }) {
   const goals = (row) => {
     const ok = (f) => f && !f.failed;
     const [p, r, w, k, t] = figures;
-    const overhead = ok(p) && ok(r) ? r.seconds / p.seconds : null;
+    const overhead = ok(p) && ok(r) ? pairedRatio(r.series, p.series) : null;
     row('--resume: checkpointing costs ≤ 3% (CSV→CSV, runs in turns)', overhead === null ? 'n/a' : `${((overhead - 1) * 100).toFixed(1)}%`, overhead === null ? null : overhead <= 1.03);
     const part = ok(w) && ok(k) ? k.seconds / w.seconds : null;
     row('--resume: killed at 60% of a 3R-row run (of its records), the resumed run takes ≤ 50% of the uninterrupted time', part === null ? 'n/a' : `${(part * 100).toFixed(0)}%`, part === null ? null : part <= 0.5);

@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureParquet, ensureRecords } from './data.mjs';
 import { ensureModel } from './model.mjs';
-import { HAS_GNU_TIME, interleave, repeat, runCommand } from './measure.mjs';
+import { HAS_GNU_TIME, interleave, pairedRatio, ratioRuns, repeat, runCommand } from './measure.mjs';
 import { shardFigures } from './shards.mjs';
 import { resumeFigures } from './resume.mjs';
 
@@ -239,7 +239,7 @@ async function monitorFigures(ctx) {
   const run = (args) => () => runCommand(process.execPath, [ctx.build.cli, ...args, '-m', ctx.model, '--keep', 'id', '-q']);
   const made = await run(['profile', ctx.data.csv, '-o', baseline])();
   if (made.code) return { profile: figure(labels[0], ctx.rows, { ok: false, last: made }), drift: skipped(labels[1], 'n/a (no baseline)'), plain: skipped(labels[2], 'n/a') };
-  const [plain, profile, drift] = await interleave(ctx.runs, [
+  const [plain, profile, drift] = await interleave(ratioRuns(ctx), [
     run([ctx.data.csv, '-o', join(OUT_DIR, 'monitor-plain.csv')]),
     run(['profile', ctx.data.csv, '-o', join(OUT_DIR, 'monitor-profile.json')]),
     run([ctx.data.csv, '-o', join(OUT_DIR, 'monitor-drift.csv'), '--baseline', baseline, '--drift', join(OUT_DIR, 'monitor-report.html')]),
@@ -402,6 +402,7 @@ function renderReport(ctx, r) {
     `- pandas peer: ${ctx.peer.python ? `${ctx.peer.python}, pandas ${ctx.peer.pandasVersion}` : `skipped: ${ctx.peer.reason}`}`,
     `- rows: ${ctx.rows.toLocaleString('en-US')}, runs: ${ctx.runs} (median reported), peak RSS: ${HAS_GNU_TIME ? '/usr/bin/time %M (whole process)' : 'n/a (no /usr/bin/time)'}`,
     '- parse/model rows time the work only (inside the process); all other rows are wall time of the whole process',
+    `- goals that are ratios of runs in turns (monitoring, checkpointing): the median of the ratios of each round's two runs, over ${ratioRuns(ctx)} rounds`,
     '',
     '| figure | median s | rows/s | peak RSS MB |',
     '|---|---:|---:|---:|',
@@ -484,7 +485,7 @@ function goals(r) {
   const flat = csv.rssMB != null && r.quarter.rssMB != null ? csv.rssMB / r.quarter.rssMB : null;
   row('peak RSS within 1.3× between R/4 and R rows', flat ? `${flat.toFixed(2)}×` : 'n/a', flat ? flat <= 1.3 : null);
   row('output byte-identical for every --workers and batch size', r.identity.verdict.split(' (')[0], r.identity.pass);
-  const monitorRatio = (f) => (f.failed || r.monitor.plain.failed ? null : f.seconds / r.monitor.plain.seconds);
+  const monitorRatio = (f) => (f.failed || r.monitor.plain.failed ? null : pairedRatio(f.series, r.monitor.plain.series));
   const [pr, dr] = [monitorRatio(r.monitor.profile), monitorRatio(r.monitor.drift)];
   row('profiling ≤ 1.3× a plain scoring run (run in turns)', pr === null ? 'n/a' : `${pr.toFixed(2)}×`, pr === null ? null : pr <= 1.3);
   row('scoring with --baseline --drift ≤ 1.2× without (run in turns)', dr === null ? 'n/a' : `${dr.toFixed(2)}×`, dr === null ? null : dr <= 1.2);
