@@ -123,7 +123,7 @@ export async function processBatch(batch: RecordBatch, ctx: ScoringContext, unit
   const raws: (RawRecord | undefined)[] = new Array(n);
   const raw = (i: number): RawRecord => (raws[i] ??= batch.record(i));
   // Only when there are any: on the hot path (no record declined) the empty arrays of the general path made V8
-  // deoptimize this function over and over (their maps differ from the non-empty ones'; up to hundreds of times
+  // deoptimise this function over and over (their maps differ from the non-empty ones'; up to hundreds of times
   // a run, seen with --trace-deopt).
   if (slow.length > 0) {
     const parsed = parseRecords(slow.map(raw), ctx);
@@ -172,7 +172,7 @@ export async function processBatch(batch: RecordBatch, ctx: ScoringContext, unit
   if (unit?.setup.ood) for (const row of rows) if (!row.scored) row.keep = [...row.keep, undefined];
   if (scored.pieces.length) {
     const shapes = scored.pieces[0].outputs.map((o) => o.recordShape);
-    // Not spread into one literal with an empty array: that too deoptimized this function again and again.
+    // Not spread into one literal with an empty array: that too deoptimised this function again and again.
     result.recordShapes = second ? shapes.concat(second.recordShapes) : shapes;
   }
   return result;
