@@ -179,6 +179,28 @@ test('the float32 path counts exactly what the general path counts, with the row
   );
 });
 
+test("a run's profile so far (whole(), what a --resume checkpoint keeps) is a copy: later merges do not change it", () => {
+  // Counting into a baseline's bins, the case where the run's column holds an array that merges add into.
+  const bins = { keys: [bucketOf(-1), bucketOf(0), bucketOf(1)], chart: { min: -2, max: 2, bins: 7 } };
+  const one: ProfileSetup = { feeds: [{ type: 'float32', names: ['x'] }], outputs: [], inputRanges: [[-2, 2]], outputRanges: null, inputBins: [bins] };
+  const unit = (xs: number[]) => {
+    const p = new Profiler(one);
+    p.addFeeds([Float32Array.from(xs)], xs.length);
+    return p.partial();
+  };
+  const run = new RunProfile(one);
+  run.merge(unit([-1.5, 0.25, 0.5, 3]));
+  const taken = run.whole();
+  const before = structuredClone(taken);
+  run.merge(unit([-0.5, 1.5, 1.75, -3]));
+  assert.deepEqual(taken, before);
+  // And it makes the run again: merged into a new run with the later unit, the same as the run.
+  const again = new RunProfile(one);
+  again.merge(taken);
+  again.merge(unit([-0.5, 1.5, 1.75, -3]));
+  assert.deepEqual(again.whole(), run.whole());
+});
+
 test('counts in the HTML report read as toLocaleString writes them in en-US', () => {
   fc.assert(fc.property(fc.oneof(fc.integer(), fc.maxSafeInteger(), fc.maxSafeNat().map((n) => -n), fc.constantFrom(0, -0, 1e21, 0.5)), (n) => {
     assert.equal(grouped(n), n.toLocaleString('en-US'));

@@ -215,14 +215,14 @@ export class NumericColumn {
 
   /**
    * A run's column as one partial (its float32 counts among the buckets): merged into an empty column, it makes
-   * this column again (a --resume checkpoint keeps it so).
+   * this column again (a --resume checkpoint keeps it so). A copy: later merges do not change it.
    */
   whole(): NumericPartial {
     const { buckets, counts } = this.entries();
     return {
       kind: 'numeric', count: this.count, missing: this.missing, infinite: this.infinite, min: this.min, max: this.max,
       sum: this.sum.partials(), sumSquares: this.sumSquares.partials(), buckets, counts, f32: null, below: this.below, above: this.above,
-      binned: this.binned,
+      binned: this.binned && this.binned.slice(), // a copy: later merges add into this.binned
     };
   }
 

@@ -34,6 +34,15 @@ export async function refuseSpecialCheckpointFiles(files: CheckpointFiles): Prom
  */
 const CHECKPOINT_MS = sizeFromEnv('BATCH_SCORE_CHECKPOINT_MS', 1000);
 
+/**
+ * What else the journal keeps with each point: a copy taken as the point is offered (after every block, so it must
+ * be cheap: a run's profile merged so far), made JSON only when the point is committed (about once a second).
+ */
+export interface KeptWithPoint {
+  take(): unknown;
+  json(taken: unknown): unknown;
+}
+
 /** The point reached, without the file lengths (the checkpointer takes them when the point is offered). */
 export type Reached = Omit<CheckpointPoint, 'outputBytes' | 'sidecarBytes' | 'failuresBytes'>;
 
@@ -67,7 +76,7 @@ export async function checkpointToResume(files: CheckpointFiles, now: JobFingerp
 export class Checkpointer {
   private last = Date.now();
   private point: CheckpointPoint | null = null;
-  /** The run's monitoring as it was when `point` was offered (what `keep` gave), for the journal. */
+  /** The run's monitoring as it was when `point` was offered (what `keep.take` gave), for the journal. */
   private pointKept: unknown;
   private committed: CheckpointPoint | null = null;
   private committing: Promise<void> = Promise.resolve();
@@ -81,8 +90,8 @@ export class Checkpointer {
     private readonly fingerprint: JobFingerprint,
     private readonly tracked: CheckpointedFiles,
     start: CheckpointPoint | null,
-    /** What else the journal keeps with each point (the run's monitoring so far), taken as the point is offered. */
-    private readonly keep: (() => unknown) | null = null,
+    /** What else the journal keeps with each point (the run's monitoring so far). */
+    private readonly keep: KeptWithPoint | null = null,
   ) {
     this.log = new ProgressLog(files.log, start);
   }
@@ -96,7 +105,7 @@ export class Checkpointer {
     const { output, sidecar, failures } = this.tracked;
     const point = (this.point = this.withLengths(reached));
     // Taken now: by the time the point is committed (or the run is stopped) later blocks may be merged.
-    this.pointKept = this.keep?.();
+    this.pointKept = this.keep?.take();
     this.log.append({ ...point, outputDigest: output.takeDigest(), sidecarDigest: sidecar.takeDigest(), failuresDigest: failures.takeDigest() });
     if (Date.now() - this.last >= CHECKPOINT_MS) void this.commit().catch(() => undefined);
   }
@@ -124,7 +133,7 @@ export class Checkpointer {
       if (this.failure !== undefined) return;
       try {
         await this.sync();
-        const monitor = pointKept === undefined ? {} : { monitor: pointKept };
+        const monitor = this.keep === null ? {} : { monitor: this.keep.json(pointKept) };
         await writeJournal(this.files.journal, { version: JOURNAL_VERSION, fingerprint: this.fingerprint, point, ...monitor });
         this.log.committed(point);
       } catch (err) {

@@ -100,7 +100,7 @@ export class RunCheckpoint {
   async start(output: CheckpointedFile, sidecar: CheckpointedFile, monitor: RunMonitor | null = null): Promise<RunResume> {
     const start = this.journal?.point ?? null;
     const failures = (this.failures = await ListedFailures.open(this.files.failures, start?.failuresBytes ?? 0));
-    const keep = monitor && (() => keptToJson(monitor.kept()));
+    const keep = monitor && { take: () => monitor.kept(), json: (kept: unknown) => keptToJson(kept as MonitorKept) };
     const checkpointer = (this.checkpointer = new Checkpointer(this.files, this.fingerprint, { output, sidecar, failures }, start, keep));
     return {
       start,
