@@ -14,6 +14,7 @@ import { BinLayout, NOT_READY, baselineBins } from '../src/monitor/baselineBins.
 import { NumericColumn } from '../src/monitor/columns.js';
 import { grouped, renderHtml } from '../src/monitor/html.js';
 import { extremeOf, orderedOf, orderedRange } from '../src/monitor/float32Counts.js';
+import { rowsPerStage, words } from '../src/monitor/float32Kernel.js';
 import { AgreementCounter, RunAgreement } from '../src/monitor/agreement.js';
 import { seeded } from './seeded.js';
 
@@ -143,6 +144,19 @@ test('ordered values: a float32 compares as its ordered value does, and is below
   );
 });
 
+/** A unit's numeric columns as a run merges them: every figure the float32 path and the general path must agree on. */
+function numericColumns(setup: ProfileSetup, p: Profiler) {
+  const r = new RunProfile(setup);
+  r.merge(p.partial());
+  return r.columns([]).map(({ column: c }) => {
+    assert.ok(c instanceof NumericColumn);
+    const { count, missing, infinite, min, max, below, above, binned } = c;
+    // (No bin counts and all bins at 0 are the same to a comparison: the float32 path makes its bins before it reads a value.)
+    const counts = binned && binned.some((n) => n !== 0) ? Array.from(binned) : null;
+    return { count, missing, infinite, min, max, below, above, counts, sum: c.sum.value(), squares: c.sumSquares.value(), entries: c.entries() };
+  });
+}
+
 test('the float32 path counts exactly what the general path counts, with the rows the model failed on left out, into full histograms or baseline bins', () => {
   const values = fc.oneof(fc.float(), fc.constantFrom(0, -0, 1e-45, -3e-39, Infinity, -Infinity, NaN));
   const rows = fc.array(fc.tuple(values, values), { maxLength: 300 });
@@ -162,21 +176,31 @@ test('the float32 path counts exactly what the general path counts, with the row
       fast.addFeeds([Float32Array.from(flat)], xs.length, skip);
       const general = new Profiler(two);
       general.addFeeds([Array.from(Float32Array.from(flat))], xs.length, skip);
-      const counted = (p: Profiler) => {
-        const r = new RunProfile(two);
-        r.merge(p.partial());
-        return r.columns([]).map(({ column: c }) => {
-          assert.ok(c instanceof NumericColumn);
-          const { count, missing, infinite, min, max, below, above, binned } = c;
-          // (No bin counts and all bins at 0 are the same to a comparison: the float32 path makes its bins before it reads a value.)
-          const counts = binned && binned.some((n) => n !== 0) ? Array.from(binned) : null;
-          return { count, missing, infinite, min, max, below, above, counts, sum: c.sum.value(), squares: c.sumSquares.value(), entries: c.entries() };
-        });
-      };
-      assert.deepEqual(counted(fast), counted(general));
+      assert.deepEqual(numericColumns(two, fast), numericColumns(two, general));
     }),
     { numRuns: 200 },
   );
+});
+
+test('a float32 feed wider than the loop can take at once is counted a stage at a time, as the general path counts it', () => {
+  // 700 values a record: the loop copies in at most STAGE_BYTES, 374 records here, so 900 records take three stages.
+  const [width, records] = [700, 900];
+  assert.ok(rowsPerStage(width) < records / 2);
+  const rng = seeded(6);
+  const specials = [0, -0, NaN, Infinity, 1e-40];
+  const flat = Float32Array.from({ length: width * records }, (_, i) => (i % 997 === 0 ? specials[i % 5] : rng.normal() * (1 + (i % width))));
+  const names = Array.from({ length: width }, (_, j) => `f${j}`);
+  const bins = { keys: [bucketOf(-1), bucketOf(0), bucketOf(1)], chart: { min: -2, max: 2, bins: 7 } };
+  const wide: ProfileSetup = {
+    feeds: [{ type: 'float32', names }], outputs: [], inputRanges: names.map(() => [-1.5, 1.5]), outputRanges: null,
+    inputBins: names.map((_, j) => (j % 2 === 0 ? bins : null)),
+  };
+  const skip = (r: number) => r % 373 === 5; // records the model failed on, in every stage
+  const fast = new Profiler(wide);
+  fast.addFeeds([flat], records, skip);
+  const general = new Profiler(wide);
+  general.addFeeds([Array.from(flat)], records, skip);
+  assert.deepEqual(numericColumns(wide, fast), numericColumns(wide, general));
 });
 
 test("a run's profile so far (whole(), what a --resume checkpoint keeps) is a copy: later merges do not change it", () => {
@@ -261,12 +285,29 @@ test("a bucket's bin in a baseline layout is the one binCounts gives, and its ch
   );
   // The float32 lookup table agrees with the slots of each float32's bucket.
   const layout = new BinLayout({ keys: [bucketOf(-1), bucketOf(0.5), bucketOf(3)], chart: { min: -2, max: 2, bins: 8 } });
-  const slots = layout.float32Slots();
+  const table = layout.float32Slots();
+  const slot = (k: number) => words()[(table.at >> 2) + k];
   for (const x of [-1e30, -2.5, -1, -0.3, -0, 0, 1e-30, 0.5, 0.51, 2, 2.01, 3, 1e30]) {
     const k = new Uint32Array(Float32Array.of(x).buffer)[0] >>> 18;
-    if (slots.slots[k] === NOT_READY) slots.fill(k >>> 5);
-    assert.equal(slots.slots[k] & 0xffff, layout.quantileSlot(bucketOf(Math.fround(x))), `${x}`);
-    assert.equal(slots.slots[k] >>> 16, layout.chartSlot(bucketOf(Math.fround(x))), `${x}`);
+    if (slot(k) === NOT_READY) table.fill(k >>> 5);
+    assert.equal(slot(k) & 0xffff, layout.quantileSlot(bucketOf(Math.fround(x))), `${x}`);
+    assert.equal(slot(k) >>> 16, layout.chartSlot(bucketOf(Math.fround(x))), `${x}`);
+  }
+  // Every key of every normal exponent, in tables filled a page at a time (a page whose ends agree is filled at once).
+  for (const [keys, chart] of [[[-1, 0.5, 3], { min: -2, max: 2, bins: 8 }], [[-1e-30, 1e-30, 7e5], { min: -1e-3, max: 1e6, bins: 40 }], [[0.1, 0.2, 0.3, 0.4, 0.5], { min: 0.1, max: 0.11, bins: 3 }]] as const) {
+    const l = new BinLayout({ keys: keys.map(bucketOf), chart });
+    const t = l.float32Slots();
+    for (let page = 0; page < 512; page++) {
+      const exponent = page & 0xff;
+      if (exponent === 0 || exponent === 255) continue;
+      t.fill(page);
+      for (let k = page << 5; k < (page + 1) << 5; k++) {
+        const x = new Float32Array(new Uint32Array([k << 18]).buffer)[0];
+        const got = words()[(t.at >> 2) + k];
+        assert.equal(got & 0xffff, l.quantileSlot(bucketOf(x)), `${x}`);
+        assert.equal(got >>> 16, l.chartSlot(bucketOf(x)), `${x}`);
+      }
+    }
   }
 });
 

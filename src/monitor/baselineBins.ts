@@ -6,6 +6,7 @@
  */
 import { bucketOfFloat32Bits, bucketValue } from './buckets.js';
 import type { Profile } from './profile.js';
+import { alloc, words } from './float32Kernel.js';
 
 /** A baseline column's bins, as sent to the units: its quantile bin keys and its chart's range and bin count. */
 export interface BaselineBins {
@@ -51,6 +52,8 @@ export class BinLayout {
   readonly size: number;
   private readonly keys: Float64Array;
   private float32: Float32Slots | null = null;
+  /** Regions of the float32 loop's memory for a unit's bin counts (`size` words each), given back by units done with them. */
+  readonly spareBins: number[] = [];
 
   constructor(readonly bins: BaselineBins) {
     this.keys = Float64Array.from(bins.keys);
@@ -85,15 +88,26 @@ export class BinLayout {
    * meets it (`fill`), as a column spans few exponents and a table of every key costs more than a run's units.
    */
   float32Slots(): Float32Slots {
-    return (this.float32 ??= { slots: new Uint32Array(FLOAT32_KEYS).fill(NOT_READY), fill: (page) => this.fillPage(page) });
+    if (!this.float32) {
+      const at = alloc(FLOAT32_KEYS * 4);
+      words().fill(NOT_READY, at >> 2, (at >> 2) + FLOAT32_KEYS);
+      this.float32 = { at, fill: (page) => this.fillPage(at >> 2, page) };
+    }
+    return this.float32;
   }
 
-  private fillPage(page: number): void {
-    const { slots } = this.float32!;
-    for (let k = page << 5, end = k + 32; k < end; k++) {
+  private fillPage(slots: number, page: number): void {
+    const memory = words();
+    const first = page << 5;
+    const slotsOf = (k: number) => {
       const b = bucketOfFloat32Bits(k << 18, page & 0xff);
-      slots[k] = this.quantileSlot(b) | (this.chartSlot(b) << 16);
-    }
+      return this.quantileSlot(b) | (this.chartSlot(b) << 16);
+    };
+    // Both slots are monotonic in the bucket, and so in the key within a page: a page whose first and last keys share
+    // their slots (most pages: tiny values, tails beyond the chart) has them throughout.
+    const [low, high] = [slotsOf(first), slotsOf(first + 31)];
+    if (low === high) memory.fill(low, slots + first, slots + first + 32);
+    else for (let k = first; k < first + 32; k++) memory[slots + k] = slotsOf(k);
   }
 }
 
@@ -105,9 +119,10 @@ export const MAX_LAYOUT_SLOTS = 0xffff;
 
 /**
  * A float32 key's (top 14 bits') two slots in a layout, packed as quantile slot | chart slot << 16 (one load in the
- * hot loop instead of three), or NOT_READY until its page (key >>> 5) is filled.
+ * hot loop instead of three), or NOT_READY until its page (key >>> 5) is filled: a table of 32-bit words at byte
+ * offset `at` of the float32 loop's memory (float32Kernel.ts).
  */
 export interface Float32Slots {
-  slots: Uint32Array;
+  at: number;
   fill(page: number): void;
 }

@@ -7,9 +7,10 @@ import { ExactSum } from './exactSum.js';
 import { BucketCounts, bucketOf, type BucketEntries } from './buckets.js';
 import type { BinLayout } from './baselineBins.js';
 import {
-  ABOVE, BELOW, FIRST_ZERO, FLUSH_EVERY, Float32Sums, KEYS, MAX, MIN, NEGATIVE, NO_BINS, NO_SLOTS, countFloat32s, extremeOf, float32Entries,
-  isSpecialBits, mergeEntries, orderedRange, resetScratch, scratch, spare, type Float32Counts,
+  FLUSH_EVERY, Float32Sums, KEYS, NEGATIVE, extremeOf, float32Entries, isSpecialBits, mergeEntries, orderedRange, resetFigures, spare,
+  type Float32Counts,
 } from './float32Counts.js';
+import { ABOVE, BELOW, FIRST_ZERO, MAX, MIN, alloc, count, figures, words } from './float32Kernel.js';
 
 export type { Float32Counts };
 
@@ -45,8 +46,11 @@ export interface NumericPartial {
   /** Values below / above the baseline's [min, max] (with a baseline only). */
   below: number;
   above: number;
-  /** Counts in a baseline's bins (see BinLayout) instead of bucket counts, when the run only compares. */
-  binned: Uint32Array | Float64Array | null;
+  /**
+   * Counts in a baseline's bins (see BinLayout) instead of bucket counts, when the run only compares (a unit's are a
+   * plain array: a typed array of more than 16 numbers costs ~0.5 µs to make, and a run makes one per column per unit).
+   */
+  binned: readonly number[] | Float64Array | null;
 }
 
 export interface CategoricalPartial {
@@ -74,8 +78,11 @@ export class NumericColumn {
   private range: { below: number; above: number } | null = null;
   /** Merged float32 counts by key (a run's column). */
   private f32counts: Float64Array | null = null;
-  /** A unit's counts in a baseline's bins (a column that only compares; integers add fastest in the hot loop). */
-  private unitBins: Uint32Array | null = null;
+  /**
+   * A unit's counts in a baseline's bins (a column that only compares), as the byte offset of layout.size 32-bit
+   * words in the float32 loop's memory (0: none yet), where the loop adds to them.
+   */
+  private binsAt = 0;
   /** The run's counts in a baseline's bins, merged from the units'. */
   binned: Float64Array | null = null;
 
@@ -100,10 +107,11 @@ export class NumericColumn {
     if (x < this.low) this.below++;
     else if (x > this.high) this.above++;
     if (this.layout) {
-      const bins = (this.unitBins ??= new Uint32Array(this.layout.size));
+      const bins = this.unitBins() >> 2;
       const b = bucketOf(x);
-      bins[this.layout.quantileSlot(b)]++;
-      bins[this.layout.chartSlot(b)]++;
+      const memory = words();
+      memory[bins + this.layout.quantileSlot(b)]++;
+      memory[bins + this.layout.chartSlot(b)]++;
     } else {
       this.buckets.add(bucketOf(x));
     }
@@ -117,49 +125,51 @@ export class NumericColumn {
 
   /**
    * The hot path: values data[start + r · stride] for r in [from, to) of a float32 feed or output, read through
-   * their bits (`bits` views the same memory), less the rows `skip` names; subnormals, infinities and NaN go
-   * through add().
+   * their bits (`bits` views the same memory, and bits[i] is at byte offset base + 4i of the float32 loop's memory,
+   * staged there for rows [from, to)), less the rows `skip` names; subnormals, infinities and NaN go through add().
    */
-  addFloat32s(data: Float32Array, bits: Uint32Array, start: number, stride: number, from: number, to: number, skip?: (row: number) => boolean): void {
+  addFloat32s(data: Float32Array, bits: Uint32Array, base: number, start: number, stride: number, from: number, to: number, skip?: (row: number) => boolean): void {
     if (skip === undefined) {
-      this.countFloat32Rows(data, bits, start, stride, from, to);
+      this.countFloat32Rows(data, bits, base, start, stride, from, to);
       return;
     }
     // Rows the model failed on are few: the hot loop counts the runs of rows between them.
     let run = from;
     for (let r = from; r <= to; r++) {
       if (r < to && !skip(r)) continue;
-      if (r > run) this.countFloat32Rows(data, bits, start, stride, run, r);
+      if (r > run) this.countFloat32Rows(data, bits, base, start, stride, run, r);
       run = r + 1;
     }
   }
 
-  private countFloat32Rows(data: Float32Array, bits: Uint32Array, start: number, stride: number, from: number, to: number): void {
+  private countFloat32Rows(data: Float32Array, bits: Uint32Array, base: number, start: number, stride: number, from: number, to: number): void {
     const f = (this.f32 ??= spare.pop() ?? new Float32Sums());
-    const s = scratch;
     const range = (this.range ??= rangeOf(this.low, this.high));
     const table = this.layout?.float32Slots() ?? null;
-    const slots = table?.slots ?? NO_SLOTS;
-    const bins = this.layout ? (this.unitBins ??= new Uint32Array(this.layout.size)) : NO_BINS;
+    const [slots, bins] = table ? [table.at, this.unitBins()] : [0, 0];
+    const step = 4 * stride;
     for (let a = from; a < to; a += FLUSH_EVERY) {
       const b = Math.min(to, a + FLUSH_EVERY);
       if (f.pending + (b - a) > FLUSH_EVERY) f.flush(this.sum, this.sumSquares);
       f.pending += b - a;
-      resetScratch();
+      resetFigures();
       let special = 0;
-      for (let r = countFloat32s(f, bits, start, stride, a, b, range.below, range.above, slots, bins); r < b; ) {
-        const at = start + r * stride;
+      const end = base + 4 * (start + b * stride);
+      const counted = (i: number) => count(i, step, end, range.below, range.above, slots, bins, f.sumsAt, f.countsAt);
+      for (let i = counted(base + 4 * (start + a * stride)); i < end; ) {
+        const at = (i - base) / 4;
         if (isSpecialBits(bits[at])) {
           // NaN, infinities, subnormals: rare, counted by add() (the order of values does not matter there)
           this.add(data[at]);
           special++;
-          r++;
+          i = counted(i + step);
         } else {
           table!.fill(bits[at] >>> 23); // a key whose page is not filled yet
+          i = counted(i);
         }
-        r = countFloat32s(f, bits, start, stride, r, b, range.below, range.above, slots, bins);
       }
       this.count += b - a - special;
+      const s = figures();
       if (s[MIN] <= s[MAX]) {
         // As `x < min` per value would: of equal values (both zeros), the first seen stays.
         const least = extremeOf(s[MIN], s[FIRST_ZERO]);
@@ -170,6 +180,12 @@ export class NumericColumn {
         this.above += s[ABOVE];
       }
     }
+  }
+
+  /** The byte offset of this unit's bin counts (taken on first use: from the regions earlier units gave back). */
+  private unitBins(): number {
+    if (this.binsAt === 0) this.binsAt = this.layout!.spareBins.pop() ?? alloc(this.layout!.size * 4);
+    return this.binsAt;
   }
 
   /** The unit's partial; the column is done with (its float32 arrays go back for the next unit). */
@@ -185,8 +201,21 @@ export class NumericColumn {
     return {
       kind: 'numeric', count: this.count, missing: this.missing, infinite: this.infinite, min: this.min, max: this.max,
       sum: this.sum.partials(), sumSquares: this.sumSquares.partials(), buckets, counts, f32, below: this.below, above: this.above,
-      binned: this.unitBins,
+      binned: this.takeBins(),
     };
+  }
+
+  /** The unit's bin counts, copied out; their region is zeroed and given back for the next unit. */
+  private takeBins(): number[] | null {
+    if (this.binsAt === 0) return null;
+    const [from, size] = [this.binsAt >> 2, this.layout!.size];
+    const memory = words();
+    const out = new Array<number>(size);
+    for (let i = 0; i < size; i++) out[i] = memory[from + i];
+    memory.fill(0, from, from + size);
+    this.layout!.spareBins.push(this.binsAt);
+    this.binsAt = 0;
+    return out;
   }
 
   /** Merges a unit's partial into this (a run's) column. */

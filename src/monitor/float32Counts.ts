@@ -5,7 +5,7 @@
  */
 import { ExactSum } from './exactSum.js';
 import { BucketCounts, bucketOfFloat32Bits, type BucketEntries } from './buckets.js';
-import { NOT_READY } from './baselineBins.js';
+import { COLLECTED, alloc, collect, doubles, figures, words } from './float32Kernel.js';
 
 /** A unit's float32 counts: 32 per exponent from `low`, negative values and positive ones (cheap to send and add). */
 export interface Float32Counts {
@@ -41,59 +41,79 @@ export function mergeEntries(a: BucketEntries, b: BucketEntries): BucketEntries 
 /** 2^(e − 150): the unit of a float32's 24-bit integer mantissa at biased exponent e (1–254). */
 const MANTISSA_UNIT = Float64Array.from({ length: 256 }, (_, e) => 2 ** (e - 150));
 /**
- * Values counted between two flushes of the per-exponent sums: each value adds less than 2^36 to a square sum, so
- * 2^16 of them stay below 2^52, exact in a float64.
+ * Values counted between two flushes of the per-exponent sums: m² < 2^48, so 2^16 of them stay below 2^64, exact
+ * in the loop's 64-bit integers.
  */
 export const FLUSH_EVERY = 1 << 16;
+/** The most exponents apart that flush() adds up before an exact sum (see there). */
+const SPAN = 10;
+const POWERS_OF_TWO = Float64Array.from({ length: SPAN + 1 }, (_, k) => 2 ** k);
 
 /**
- * A unit's float32 values, counted without a general exact sum or a bucket lookup per value:
- * - a float32 is m · 2^(e − 150) with an integer m < 2^24, so per exponent e the integers m (by sign) add exactly
- *   in a float64, and so do m² split as (m >> 12) · m · 2^12 + (m & 0xfff) · m (two products below 2^36) for
- *   FLUSH_EVERY values; flush() moves them into exact sums (and at the end of the unit);
+ * A unit's float32 values, counted without a general exact sum or a bucket lookup per value (the loop itself is
+ * float32Kernel.wat, over this object's regions of the kernel's memory):
+ * - a float32 is m · 2^(e − 150) with an integer m < 2^24, so per exponent e the integers m (by sign) and m² add
+ *   exactly in 64-bit integers for FLUSH_EVERY values; flush() moves them into exact sums (and at the end of the
+ *   unit);
  * - the top 14 bits of a float32 (sign, exponent, SUB_BITS = 5 mantissa bits) index its bucket's count directly.
- * The arrays are reused from unit to unit (zeroed where used), since a unit is a few thousand records.
+ * The regions are reused from unit to unit (zeroed where used), since a unit is a few thousand records.
  */
 export class Float32Sums {
   /**
-   * The per-exponent sums in one array (one fewer array for the hot loop to hold): Σ m by sign and exponent at
-   * SUM (negative values at SUM + 256), Σ (m >> 12) · m at SQUARES_HIGH and Σ (m & 0xfff) · m at SQUARES_LOW, by
-   * exponent: m² = the first · 2^12 + the second.
+   * The per-exponent sums, 768 unsigned 64-bit integers at this byte offset: Σ m by sign and exponent (negative
+   * values at 256 + e), Σ m² by exponent at 512 + e (float32Kernel.wat).
    */
-  readonly sums = new Float64Array(1024);
-  readonly counts = new Uint32Array(KEYS);
+  readonly sumsAt = alloc(768 * 8);
+  /** The counts by key (KEYS 32-bit words at this byte offset), when the unit keeps bucket counts. */
+  readonly countsAt = alloc(KEYS * 4);
   /** Values counted since the last flush (at most). */
   pending = 0;
   /** Exponents seen since the unit began, zeros excepted (found at each flush). */
   lowest = 256;
   highest = -1;
 
-  /** Adds the per-exponent sums to `sum` and `squares` and clears them. */
+  /**
+   * Adds the per-exponent sums to `sum` and `squares` and clears them. Exponents at most SPAN apart are added up
+   * first, exactly: Σ m < 2^40 and each word of Σ m² < 2^32, so scaled by 2^(e − e0) (and 4^(e − e0)) a group's
+   * totals stay below 2^53. A column's values span few exponents: a few exact-sum adds instead of four per exponent.
+   */
   flush(sum: ExactSum, squares: ExactSum): void {
-    const sums = this.sums;
-    for (let e = 1; e < 255; e++) {
-      if (sums[SQUARES_HIGH + e] === 0) continue; // every value adds at least 2^34 to it
-      if (e < this.lowest) this.lowest = e;
-      if (e > this.highest) this.highest = e;
-      const unit = MANTISSA_UNIT[e];
-      const square = unit * unit;
-      sum.add(sums[SUM + e] * unit);
-      sum.add(-sums[SUM + 256 + e] * unit);
-      squares.add(sums[SQUARES_HIGH + e] * 4096 * square);
-      squares.add(sums[SQUARES_LOW + e] * square);
-      sums[SUM + e] = sums[SUM + 256 + e] = sums[SQUARES_HIGH + e] = sums[SQUARES_LOW + e] = 0;
-    }
+    const n = collect(this.sumsAt);
     this.pending = 0;
+    if (n === 0) return;
+    const d = doubles();
+    // collect() wrote the exponents in increasing order.
+    this.lowest = Math.min(this.lowest, d[COLLECTED]);
+    this.highest = Math.max(this.highest, d[COLLECTED + 5 * (n - 1)]);
+    for (let g = 0; g < n; ) {
+      const e0 = d[COLLECTED + 5 * g];
+      let [m, high, low] = [0, 0, 0];
+      for (; g < n; g++) {
+        const i = COLLECTED + 5 * g;
+        const apart = d[i] - e0;
+        if (apart > SPAN) break;
+        const scale = POWERS_OF_TWO[apart];
+        m += (d[i + 1] - d[i + 2]) * scale;
+        high += d[i + 3] * scale * scale;
+        low += d[i + 4] * scale * scale;
+      }
+      const unit = MANTISSA_UNIT[e0];
+      sum.add(m * unit);
+      squares.add(high * 2 ** 32 * unit * unit);
+      squares.add(low * unit * unit);
+    }
   }
 
   /** Flushes, returns the unit's bucket counts, and clears all for the next unit. */
   drain(sum: ExactSum, squares: ExactSum): Float32Counts {
     this.flush(sum, squares);
     const [low, high] = this.exponents();
-    const [from, to] = [low << 5, (high + 1) << 5];
-    const out = { low, negative: this.counts.slice(NEGATIVE | from, NEGATIVE | to), positive: this.counts.slice(from, to) };
-    this.counts.fill(0, NEGATIVE | from, NEGATIVE | to);
-    this.counts.fill(0, from, to);
+    const counts = words();
+    const at = this.countsAt >> 2;
+    const [from, to] = [at + (low << 5), at + ((high + 1) << 5)];
+    const out = { low, negative: counts.slice(NEGATIVE + from, NEGATIVE + to), positive: counts.slice(from, to) };
+    counts.fill(0, NEGATIVE + from, NEGATIVE + to);
+    counts.fill(0, from, to);
     return out;
   }
 
@@ -105,7 +125,9 @@ export class Float32Sums {
 
   /** The unit's exponents [low, high] (zeros at exponent 0 add nothing to the sums), reset for the next unit. */
   private exponents(): [number, number] {
-    const zero = this.counts[0] !== 0 || this.counts[NEGATIVE] !== 0;
+    const counts = words();
+    const at = this.countsAt >> 2;
+    const zero = counts[at] !== 0 || counts[at + NEGATIVE] !== 0;
     const high = zero ? Math.max(this.highest, 0) : this.highest;
     const low = zero ? 0 : Math.min(this.lowest, high + 1);
     this.lowest = 256;
@@ -114,26 +136,21 @@ export class Float32Sums {
   }
 }
 
-const [SUM, SQUARES_HIGH, SQUARES_LOW] = [0, 512, 768];
-
 /** Float32Sums done with, for the next unit (each holds 64 KiB of counts). */
 export const spare: Float32Sums[] = [];
 
-/**
- * Running figures of the hot loop, kept between its calls (an Int32Array keeps them small integers): the least and
- * greatest ordered value (see orderedOf), the sign of the first zero seen (1 for +0, −1 for −0, 0 before any),
- * the values below and above the baseline's range. resetScratch() before counting a run of values.
- */
-export const scratch = new Int32Array(5);
-export const [MIN, MAX, FIRST_ZERO, BELOW, ABOVE] = [0, 1, 2, 3, 4];
-export const NO_SLOTS = new Uint32Array(0);
-export const NO_BINS = new Uint32Array(0);
-
-export function resetScratch(): void {
-  scratch.set(EMPTY_SCRATCH);
+/** Sets the loop's running figures (float32Kernel.ts) for a run of values; returns them. */
+export function resetFigures(): Int32Array {
+  const f = figures();
+  f.set(EMPTY_FIGURES);
+  return f;
 }
 
-const EMPTY_SCRATCH = Int32Array.of(0x7fffffff, -0x80000000, 0, 0, 0);
+/**
+ * The loop's running figures before any value: the least and greatest ordered value (see orderedOf), the sign of
+ * the first zero seen (1 for +0, −1 for −0, 0 before any), the values below and above the baseline's range.
+ */
+const EMPTY_FIGURES = Int32Array.of(0x7fffffff, -0x80000000, 0, 0, 0);
 
 /**
  * The float32 value of the hot loop's least or greatest ordered value. Both zeros are 0 there: as `x < min` per
@@ -188,69 +205,4 @@ function firstOrdered(turned: (x: number) => boolean): number {
 export function isSpecialBits(b: number): boolean {
   const mag = b & 0x7fffffff;
   return (mag - 1) >>> 0 < 0x7fffff || mag >= 0x7f800000;
-}
-
-/**
- * The hot loop, a plain function over typed arrays and numbers: counts values bits[start + r · stride] for r in
- * [from, to) into `f` (or, `slots` not empty, into a baseline's bins) and the running figures in `scratch`.
- * Returns the row it stopped at: `to`, a special value's (NaN, an infinity, a subnormal: the caller counts it by
- * the general path and calls again after it), or a row whose key's slots are not filled yet (the caller fills its
- * page and calls again from there). [lowest, highest]: the range in ordered values.
- *
- * Nothing here runs only for rare values (the first zero, a value outside the baseline's range, a NaN): code that
- * V8 optimised before such a value came deoptimises at its first one (it has no type feedback for that code),
- * and each time the loop ran unoptimised for ~0.1–0.2 M values (seen with --trace-deopt). So rare values leave the
- * loop, counts are added branch-free, and the first zero's sign is a move of a value computed for every value.
- */
-export function countFloat32s(
-  f: Float32Sums, bits: Uint32Array, start: number, stride: number, from: number, to: number,
-  lowest: number, highest: number, slots: Uint32Array, bins: Uint32Array,
-): number {
-  const { sums, counts } = f;
-  // Counting into a baseline's bins: each key's two slots (a branch the same way for every value).
-  const toBins = slots.length !== 0;
-  const s = scratch;
-  let min = s[MIN];
-  let max = s[MAX];
-  let zero = s[FIRST_ZERO];
-  let below = s[BELOW];
-  let above = s[ABOVE];
-  const end = start + to * stride;
-  let i = start + from * stride;
-  for (; i < end; i += stride) {
-    const b = bits[i];
-    const mag = b & 0x7fffffff;
-    if ((mag - 1) >>> 0 < 0x7fffff || mag >= 0x7f800000) break; // isSpecialBits(b)
-    const k = b >>> 18;
-    const slot = toBins ? slots[k] : 0;
-    if (slot === NOT_READY) break;
-    const sign = b >> 31; // −1 or 0
-    const o = (mag ^ sign) - sign; // orderedOf(b)
-    if (o < min) min = o;
-    if (o > max) max = o;
-    below += o < lowest ? 1 : 0;
-    above += o > highest ? 1 : 0;
-    if (toBins) {
-      bins[slot & 0xffff]++;
-      bins[slot >>> 16]++;
-    } else {
-      counts[k]++;
-    }
-    const e = mag >>> 23;
-    const signed = sign | 1;
-    if (e === 0) {
-      if (!zero) zero = signed;
-      continue;
-    }
-    const m = (mag & 0x7fffff) | 0x800000;
-    sums[(sign & 256) | e] += m;
-    sums[SQUARES_HIGH | e] += (m >>> 12) * m;
-    sums[SQUARES_LOW | e] += (m & 0xfff) * m;
-  }
-  s[MIN] = min;
-  s[MAX] = max;
-  s[FIRST_ZERO] = zero;
-  s[BELOW] = below;
-  s[ABOVE] = above;
-  return (i - start) / stride;
 }

@@ -5,6 +5,7 @@
  */
 import { CategoricalColumn, NumericColumn, emptyColumn, type Column, type ColumnKind, type ColumnPartial } from './columns.js';
 import { BinLayout, type BaselineBins } from './baselineBins.js';
+import { rowsPerStage, stage } from './float32Kernel.js';
 
 /** Element types read as categories (a label, a flag, a string), not as numbers. */
 const CATEGORICAL_INPUTS = new Set(['string', 'bool']);
@@ -113,13 +114,32 @@ function range(r: [number, number] | null | undefined): { min: number; max: numb
 
 /** Adds rows [from, to) of `data` (`width` values per record) to columns[base + j] for j < width. */
 function addColumns(columns: Column[], base: number, width: number, data: Values, from: number, to: number, skip?: (row: number) => boolean): void {
-  // A float32 feed or output is read once through its bits, for all its columns.
-  const bits = data instanceof Float32Array ? new Uint32Array(data.buffer, data.byteOffset, data.length) : null;
+  if (data instanceof Float32Array) {
+    addFloat32Columns(columns, base, width, data, from, to, skip);
+    return;
+  }
   for (let j = 0; j < width; j++) {
     const column = columns[base + j];
     if (column instanceof CategoricalColumn) addCategories(column, data, j, width, from, to, skip);
-    else if (bits !== null) column.addFloat32s(data as Float32Array, bits, j, width, from, to, skip);
     else addNumbers(column, data, j, width, from, to, skip);
+  }
+}
+
+/**
+ * A float32 feed or output is read through its bits by the float32 loop, which reads its own memory: the rows are
+ * copied in a stage at a time, and each stage is read for all its columns.
+ */
+function addFloat32Columns(columns: Column[], base: number, width: number, data: Float32Array, from: number, to: number, skip?: (row: number) => boolean): void {
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  const rows = rowsPerStage(width);
+  for (let a = from; a < to; a += rows) {
+    const b = Math.min(to, a + rows);
+    const bitsAt = stage(bits, a * width, b * width) - 4 * a * width; // where bits[0] would be
+    for (let j = 0; j < width; j++) {
+      const column = columns[base + j];
+      if (column instanceof CategoricalColumn) addCategories(column, data, j, width, a, b, skip);
+      else column.addFloat32s(data, bits, bitsAt, j, width, a, b, skip);
+    }
   }
 }
 
