@@ -146,7 +146,8 @@ export class NumericColumn {
     const f = (this.f32 ??= spare.pop() ?? new Float32Sums());
     const range = (this.range ??= rangeOf(this.low, this.high));
     const table = this.layout?.float32Slots() ?? null;
-    const [slots, bins] = table ? [table.at, this.unitBins()] : [0, 0];
+    const slots = table === null ? 0 : table.at;
+    const bins = table === null ? 0 : this.unitBins();
     const step = 4 * stride;
     for (let a = from; a < to; a += FLUSH_EVERY) {
       const b = Math.min(to, a + FLUSH_EVERY);
@@ -155,17 +156,18 @@ export class NumericColumn {
       resetFigures();
       let special = 0;
       const end = base + 4 * (start + b * stride);
-      const counted = (i: number) => count(i, step, end, range.below, range.above, slots, bins, f.sumsAt, f.countsAt);
-      for (let i = counted(base + 4 * (start + a * stride)); i < end; ) {
+      let i = base + 4 * (start + a * stride);
+      for (;;) {
+        i = count(i, step, end, range.below, range.above, slots, bins, f.sumsAt, f.countsAt);
+        if (i >= end) break;
         const at = (i - base) / 4;
         if (isSpecialBits(bits[at])) {
           // NaN, infinities, subnormals: rare, counted by add() (the order of values does not matter there)
           this.add(data[at]);
           special++;
-          i = counted(i + step);
+          i += step;
         } else {
-          table!.fill(bits[at] >>> 23); // a key whose page is not filled yet
-          i = counted(i);
+          table!.fill(bits[at] >>> 23); // a key whose page is not filled yet: counted from there once it is
         }
       }
       this.count += b - a - special;

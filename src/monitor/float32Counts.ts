@@ -139,11 +139,9 @@ export class Float32Sums {
 /** Float32Sums done with, for the next unit (each holds 64 KiB of counts). */
 export const spare: Float32Sums[] = [];
 
-/** Sets the loop's running figures (float32Kernel.ts) for a run of values; returns them. */
-export function resetFigures(): Int32Array {
-  const f = figures();
-  f.set(EMPTY_FIGURES);
-  return f;
+/** Sets the loop's running figures (float32Kernel.ts) for a run of values. */
+export function resetFigures(): void {
+  figures().set(EMPTY_FIGURES);
 }
 
 /**
