@@ -9,7 +9,7 @@ import { loadColours, paintFor, type Paint } from './report/paint.js';
 import { EXIT, RunError, exitCodeOf, oneLine, printable, type RunErrorCode } from './errors.js';
 import type { Options, RecordFormat } from './options.js';
 import { DEFAULTS, defaultWorkers, resolveOptions, type RawFlags } from './commands/resolveOptions.js';
-import { ModelSession, readModel, runtimeVersion, setRuntimeLogging, type ModelBytes } from './model/session.js';
+import { ModelSession, readModel, runtimeVersion, prepareRuntime, type ModelBytes } from './model/session.js';
 import { outputFormatFor } from './formats/detect.js';
 import { BrokenPipe, temporaryFiles } from './output/sinks.js';
 import { RunOutputs, keptAfterStop, writeSummary } from './output/runOutputs.js';
@@ -187,7 +187,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     return reportRunError(err, got.flags.verbose === true, got.flags.color !== false);
   }
-  setRuntimeLogging(options.verbose);
+  prepareRuntime(options.verbose);
   if (got.command !== 'inspect' && got.args.length === 0 && process.stdin.isTTY) {
     // Waiting for records typed at a terminal is never what was meant.
     return reportRunError(new RunError('USAGE', 'no input: give input files, or pipe records on standard input (see --help)'), options.verbose, options.color);

@@ -5,7 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { ROOT, exists, model, read, runCli, workdir } from './helpers.js';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { BIN, ROOT, exists, model, read, runCli, workdir } from './helpers.js';
 import { startServer } from './serveHelpers.js';
 
 const LINEAR = model('linear.onnx');
@@ -31,6 +33,27 @@ test('onnxruntime prints nothing on stderr when HOME is not a writable directory
   const verbose = await runCli(['in.csv', '-m', WARNS, '--keep', 'id', '-o', 'o.csv', '--verbose'], { cwd: dir, env });
   assert.equal(verbose.code, 0, verbose.stderr);
   assert.match(verbose.stderr, /onnxruntime.*Removing initializer 'unused'/, "--verbose lets onnxruntime's lines through");
+});
+
+test("a run leaves nothing of onnxruntime's telemetry behind: no file in /tmp, nothing in HOME", () => {
+  // onnxruntime 1.30 on Linux writes a device id and a database under ~/.cache and an empty /tmp/mat-debug-<pid>.log
+  // in every process that makes a session, unless its telemetry is turned off. Not in CI mode: the runtime stays
+  // quiet by itself when it sees a CI's variables, which would hide the difference.
+  const rows = Array.from({ length: 40_000 }, (_, i) => `${i},0.${i},1.5,2.25,3.125`).join('\n');
+  const dir = workdir({ 'in.csv': `${HEADER}${rows}\n` });
+  const home = path.join(dir, 'home');
+  mkdirSync(home);
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_CACHE_HOME: '', NO_COLOR: '1' };
+  for (const name of ['CI', 'TF_BUILD', 'GITHUB_ACTIONS', 'ORT_DISABLE_TELEMETRY', 'ORT_TELEMETRY_DISABLED']) delete env[name];
+  for (const workers of ['0', '1']) {
+    const r = spawnSync(process.execPath, [BIN, 'in.csv', '-m', LINEAR, '--keep', 'id', '-o', 'o.csv', '--workers', workers], { cwd: dir, env, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const debugLog = path.join('/tmp', `mat-debug-${r.pid}.log`);
+    const left = existsSync(debugLog);
+    rmSync(debugLog, { force: true });
+    assert.equal(left, false, `${debugLog} left behind (--workers ${workers})`);
+    assert.deepEqual(readdirSync(home), [], `nothing written in HOME (--workers ${workers})`);
+  }
 });
 
 test('workers started with a large input are as quiet as the main thread', async () => {

@@ -8,7 +8,7 @@ import { flag } from './helpFlag.js';
 import { DEFAULTS } from './resolveOptions.js';
 import { RunError, printable, oneLine } from '../errors.js';
 import type { Batcher } from '../serve/batcher.js';
-import { setRuntimeLogging } from '../model/session.js';
+import { prepareRuntime } from '../model/session.js';
 import type { Shadow } from '../serve/shadow.js';
 import { SERVE_DEFAULTS, resolveServeOptions, type ServeFlags } from './serveOptions.js';
 import type { ServeOptions } from '../serve/options.js';
@@ -68,7 +68,7 @@ export async function runServe(flags: ServeFlags, fail: (err: unknown) => number
   } catch (err) {
     return fail(err);
   }
-  setRuntimeLogging(options.verbose);
+  prepareRuntime(options.verbose);
   const { Batcher, Engine, Metrics, ShadowMetrics, buildServer, Shadow } = await serverModules();
   const metrics = new Metrics();
   const state: ServerState = { engine: null, batcher: null as unknown as Batcher, ready: false, draining: false };

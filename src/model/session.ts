@@ -39,12 +39,23 @@ export type OutputTensors = Record<string, ort.Tensor>;
 let sessionLogLevel: 2 | 4 = 4;
 
 /**
- * onnxruntime's own log lines reach stderr only with --verbose. Two levels decide them: the process-wide
- * environment's (`env.logLevel`, read when the first session of a thread is created: it prints e.g. a coloured
- * telemetry warning when HOME is not writable) and each session's (it prints a line for every failed run, whose
- * message ours carries already). Call before the first session is created, in every thread that creates one.
+ * Sets onnxruntime up before the first session is created; call it in every thread that creates one.
+ *
+ * Its telemetry is turned off unless the environment already says otherwise. onnxruntime 1.30's Linux and macOS
+ * builds collect usage telemetry by default: each process writes a device id and a SQLite database under
+ * ~/.cache/Microsoft/DeveloperTools (fsynced as the first session is made and again at exit, ~30 ms each on a
+ * 3M-row run), leaves an empty /tmp/mat-debug-<pid>.log behind and queues events to upload. A tool run from cron
+ * over private data must not litter /tmp or send anything anywhere. The runtime reads the variable once, for the
+ * whole process, when the first session is created (the main thread's: a worker's environment is a copy of it);
+ * ORT_TELEMETRY_DISABLED is the name newer runtimes read.
+ *
+ * Its own log lines reach stderr only with --verbose. Two levels decide them: the process-wide environment's
+ * (`env.logLevel`, read when the first session of a thread is created) and each session's (it prints a line for
+ * every failed run, whose message ours carries already).
  */
-export function setRuntimeLogging(verbose: boolean): void {
+export function prepareRuntime(verbose: boolean): void {
+  process.env.ORT_DISABLE_TELEMETRY ??= '1';
+  process.env.ORT_TELEMETRY_DISABLED ??= '1';
   ort.env.logLevel = verbose ? 'warning' : 'fatal';
   sessionLogLevel = verbose ? 2 : 4;
 }

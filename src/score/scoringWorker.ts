@@ -4,7 +4,7 @@
  * scores an HTTP server's batches (serve --workers), answering with the unit function's result itself.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { ModelSession, setRuntimeLogging } from '../model/session.js';
+import { ModelSession, prepareRuntime } from '../model/session.js';
 import { planFeatures } from '../model/featurePlan.js';
 import { planOutputs } from '../model/outputPlan.js';
 import { formatSettings, inputFormat } from '../input/inputFormat.js';
@@ -23,7 +23,7 @@ detachOneArrayBuffer();
 
 const setup = workerData as WorkerSetup;
 const { options } = setup;
-setRuntimeLogging(options.verbose);
+prepareRuntime(options.verbose);
 const session = await ModelSession.fromBytes(setup.model, options.threads, false);
 const challenger = setup.challenger ? await ModelSession.fromBytes(setup.challenger, options.threads, false) : null;
 // The sessions hold their own copies of the models: this thread's copies of the bytes can go.
