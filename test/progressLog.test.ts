@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ProgressLog, furthestWritten, type LoggedPoint } from '../src/run/resume/progressLog.js';
+import { ProgressLog, currentBoot, furthestWritten, type LoggedPoint } from '../src/run/resume/progressLog.js';
 import type { CheckpointPoint } from '../src/run/resume/journal.js';
 import { digestOf } from '../src/output/segmentDigest.js';
 import { workdir } from './helpers.js';
@@ -33,7 +33,7 @@ function written(dir: string) {
   writeFileSync(files.output, out);
   writeFileSync(files.sidecar, side);
   writeFileSync(files.failures, failures);
-  const furthest = () => furthestWritten(files.log, committed, files).then((p) => p.records);
+  const furthest = () => furthestWritten(files.log, committed, files).then((walked) => walked.at(-1)!.records);
   return { files, out, side, committed, furthest };
 }
 
@@ -58,6 +58,40 @@ test('the walk stops before a point whose output or sidecar bytes differ or are 
   assert.equal(await w.furthest(), 2, 'the listed failure missing');
 });
 
+/** The log's points as logged in `boot`. */
+function loggedIn(file: string, boot: string): void {
+  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+  writeFileSync(file, lines.map((l) => `${JSON.stringify({ ...JSON.parse(l), boot })}\n`).join(''));
+}
+
+test("points logged in this boot are reached by the files' lengths; points of another boot by their bytes", async () => {
+  const thisBoot = currentBoot();
+  assert.ok(thisBoot, 'Linux has a boot id');
+  const w = written(workdir({}));
+  // Bytes other than written, as only a crash of the machine (a new boot) leaves them.
+  writeFileSync(w.files.output, `${w.out.slice(0, -4)}\0\0\0\0`);
+  loggedIn(w.files.log, thisBoot);
+  assert.equal(await w.furthest(), 4, 'this boot: every write is in the file, as long as the file is');
+  writeFileSync(w.files.output, w.out.slice(0, -1));
+  assert.equal(await w.furthest(), 3, 'this boot: a file shorter than a point stops the walk');
+  writeFileSync(w.files.output, `${w.out.slice(0, -4)}\0\0\0\0`);
+  loggedIn(w.files.log, 'an earlier boot');
+  assert.equal(await w.furthest(), 3, 'another boot: the bytes are digested');
+});
+
+test('a log started from the points walked goes on walking from the same committed point', async () => {
+  const w = written(workdir({}));
+  const walked = await furthestWritten(w.files.log, w.committed, w.files);
+  assert.deepEqual(walked.map((p) => p.records), [1, 2, 3, 4]);
+  const log = new ProgressLog(w.files.log, walked);
+  const added = 'f,6\n';
+  appendFileSync(w.files.output, added);
+  const last = walked.at(-1)!;
+  log.append({ ...last, records: 5, outputBytes: last.outputBytes + added.length, outputDigest: digestOf(Buffer.from(added)) });
+  log.close();
+  assert.equal(await w.furthest(), 5, 'killed again before its first checkpoint: the walk still starts at the journal');
+});
+
 test('a torn last line, a log that does not hold the committed point, or no log: the committed point', async () => {
   const w = written(workdir({}));
   appendFileSync(w.files.log, '{"input":0,"offs');
@@ -65,14 +99,14 @@ test('a torn last line, a log that does not hold the committed point, or no log:
   writeFileSync(w.files.log, '');
   assert.equal(await w.furthest(), 1);
   const other = { ...w.committed, records: 99 };
-  assert.equal((await furthestWritten(w.files.log, other, w.files)).records, 99);
-  assert.equal((await furthestWritten(path.join(w.files.log, 'none'), w.committed, w.files)).records, 1);
+  assert.equal((await furthestWritten(w.files.log, other, w.files)).at(-1)!.records, 99);
+  assert.equal((await furthestWritten(path.join(w.files.log, 'none'), w.committed, w.files)).at(-1)!.records, 1);
 });
 
 test('a point is in the log file when append() returns (a kill right after loses none), and a commit starts the log from it', () => {
   const file = path.join(workdir({}), 'log');
   const point = (records: number): LoggedPoint => ({ input: 0, offset: records * 10, rows: records, lines: records, records, scored: records, failed: 0, outputBytes: records * 4, sidecarBytes: 0, failuresBytes: 0, writer: null, outputDigest: 'd', sidecarDigest: 'd', failuresDigest: 'd' });
-  const log = new ProgressLog(file, null);
+  const log = new ProgressLog(file, []);
   const lines = () => readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as LoggedPoint).records);
   for (let r = 1; r <= 50; r++) {
     log.append(point(r));

@@ -9,7 +9,7 @@ import { lstat, rm } from 'node:fs/promises';
 import { sizeFromEnv } from '../../input/testSizes.js';
 import { JOURNAL_VERSION, readJournal, removeJournal, writeJournal, type CheckpointPoint, type Journal } from './journal.js';
 import { jobDifferences, type JobFingerprint } from './fingerprint.js';
-import { ProgressLog } from './progressLog.js';
+import { ProgressLog, type LoggedPoint } from './progressLog.js';
 import { RunError } from '../../errors.js';
 import { checkpointPaths, type CheckpointFiles } from '../../output/checkpointFiles.js';
 
@@ -89,11 +89,12 @@ export class Checkpointer {
     private readonly files: CheckpointFiles,
     private readonly fingerprint: JobFingerprint,
     private readonly tracked: CheckpointedFiles,
-    start: CheckpointPoint | null,
+    /** The points the progress log starts with: the journal's and those up to where the run starts (none: afresh). */
+    logged: LoggedPoint[],
     /** What else the journal keeps with each point (the run's monitoring so far). */
     private readonly keep: KeptWithPoint | null = null,
   ) {
-    this.log = new ProgressLog(files.log, start);
+    this.log = new ProgressLog(files.log, logged);
   }
 
   /**
