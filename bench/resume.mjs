@@ -1,17 +1,18 @@
 // Resume figures (issue 17), for bench/run.mjs: the cost of checkpointing (a --resume run against the same run
 // without, in turns), and a run on 3R rows killed (kill -9) once 60% of its output is written (60% of the records),
 // then resumed: the resumed run's time against the uninterrupted one's. Also killed at 60% of the uninterrupted
-// run's time, which counts the start-up in the 60% (fewer records are done by then).
+// run's time, which counts the start-up in the 60% (fewer records are done by then); and the same kill on 9R rows,
+// where a run's fixed cost (start-up, warm-up, end) is a third of the share it is of 3R.
 import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { interleave, pairedRatio, ratioRuns, runCommand } from './measure.mjs';
 
-/** The CSV three times over (the header once): 3R rows with nothing new to read. */
-async function threeTimes(csv, file) {
+/** The CSV `times` times over (the header once): times × R rows with nothing new to read. */
+async function repeated(csv, file, times) {
   const out = createWriteStream(file);
-  for (let k = 0; k < 3; k++) {
+  for (let k = 0; k < times; k++) {
     let header = k > 0;
     for await (const piece of createReadStream(csv)) {
       let bytes = piece;
@@ -62,6 +63,8 @@ export async function resumeFigures(ctx, { figure, skipped }) {
     whole: 'batch-score on 3R rows, uninterrupted (--resume)',
     resumed: 'batch-score on 3R rows: the run resumed after a kill -9 once 60% of its records were written',
     resumedByTime: 'batch-score on 3R rows: the run resumed after a kill -9 at 60% of the uninterrupted time',
+    whole9: 'batch-score on 9R rows, uninterrupted (--resume)',
+    resumed9: 'batch-score on 9R rows: the run resumed after a kill -9 once 60% of its records were written',
   };
   if (ctx.smoke || !ctx.resume) {
     const why = ctx.smoke ? 'skipped (--smoke)' : 'n/a (no --resume in this build)';
@@ -74,33 +77,17 @@ export async function resumeFigures(ctx, { figure, skipped }) {
     () => run(args(ctx.data.csv, out('resume-plain.csv'))),
     () => run(args(ctx.data.csv, out('resume-on.csv'), ['--resume'])),
   ]);
-  const big = out('resume-3r.csv');
-  await threeTimes(ctx.data.csv, big);
   const runs = Math.min(ctx.runs, 3);
-  const [whole] = await interleave(runs, [() => run(args(big, out('resume-3r-whole.csv'), ['--resume']))]);
-  let [resumed, resumedByTime] = Array(2).fill({ ok: false, last: { code: 'n/a', stderr: 'the uninterrupted run failed' } });
-  if (whole.ok) {
-    const killed = out('resume-3r-killed.csv');
-    const a = args(big, killed, ['--resume']);
-    const outputBytes = statSync(out('resume-3r-whole.csv')).size;
-    [resumed, resumedByTime] = await interleave(runs, [
-      async () => {
-        await killedOnceWritten(a, `${killed}.resume.partial`, 0.6 * outputBytes);
-        return run(a);
-      },
-      async () => {
-        await killedAfter(a, 0.6 * whole.seconds);
-        return run(a);
-      },
-    ]);
-  }
-  rmSync(big, { force: true });
+  const [whole, resumed, resumedByTime] = await killedAndResumed(ctx, run, args, out, 3, runs, true);
+  const [whole9, resumed9] = await killedAndResumed(ctx, run, args, out, 9, runs, false);
   const figures = [
     figure(labels.plain, ctx.rows, plain),
     figure(labels.resume, ctx.rows, resume),
     figure(labels.whole, 3 * ctx.rows, whole),
     figure(labels.resumed, 3 * ctx.rows, resumed),
     figure(labels.resumedByTime, 3 * ctx.rows, resumedByTime),
+    figure(labels.whole9, 9 * ctx.rows, whole9),
+    figure(labels.resumed9, 9 * ctx.rows, resumed9),
   ];
   const goals = (row) => {
     const ok = (f) => f && !f.failed;
@@ -111,6 +98,39 @@ export async function resumeFigures(ctx, { figure, skipped }) {
     row('--resume: killed at 60% of a 3R-row run (of its records), the resumed run takes ≤ 50% of the uninterrupted time', part === null ? 'n/a' : `${(part * 100).toFixed(0)}%`, part === null ? null : part <= 0.5);
     const byTime = ok(w) && ok(t) ? t.seconds / w.seconds : null;
     row('--resume: killed at 60% of the uninterrupted time instead (start-up counted in the 60%)', byTime === null ? 'n/a' : `${(byTime * 100).toFixed(0)}%`, null);
+    const [w9, k9] = figures.slice(5);
+    const part9 = ok(w9) && ok(k9) ? k9.seconds / w9.seconds : null;
+    row('--resume: the same kill on a 9R-row run (the fixed cost a third of the share)', part9 === null ? 'n/a' : `${(part9 * 100).toFixed(0)}%`, null);
   };
   return { figures, goals };
+}
+
+/**
+ * A run on `times` × R rows, uninterrupted, then killed once 60% of its records are written and resumed (and, with
+ * `byTime`, killed at 60% of the uninterrupted time and resumed), in turns: [whole, resumed, resumedByTime?].
+ */
+async function killedAndResumed(ctx, run, args, out, times, runs, byTime) {
+  const big = out(`resume-${times}r.csv`);
+  await repeated(ctx.data.csv, big, times);
+  const complete = out(`resume-${times}r-whole.csv`);
+  const [whole] = await interleave(runs, [() => run(args(big, complete, ['--resume']))]);
+  let killedRuns = Array(byTime ? 2 : 1).fill({ ok: false, last: { code: 'n/a', stderr: 'the uninterrupted run failed' } });
+  if (whole.ok) {
+    const killed = out(`resume-${times}r-killed.csv`);
+    const a = args(big, killed, ['--resume']);
+    const outputBytes = statSync(complete).size;
+    const kills = [
+      async () => {
+        await killedOnceWritten(a, `${killed}.resume.partial`, 0.6 * outputBytes);
+        return run(a);
+      },
+      async () => {
+        await killedAfter(a, 0.6 * whole.seconds);
+        return run(a);
+      },
+    ];
+    killedRuns = await interleave(runs, kills.slice(0, byTime ? 2 : 1));
+  }
+  rmSync(big, { force: true });
+  return [whole, ...killedRuns];
 }
