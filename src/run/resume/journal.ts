@@ -89,7 +89,7 @@ export async function removeJournal(file: string): Promise<void> {
 }
 
 /** fsync of a file (its bytes on disk) or of a directory (a rename in it durable). */
-export async function fsyncPath(name: string): Promise<void> {
+async function fsyncPath(name: string): Promise<void> {
   const handle = await open(name, 'r');
   try {
     await handle.sync();
