@@ -41,7 +41,7 @@ let sessionLogLevel: 2 | 4 = 4;
 /**
  * Sets onnxruntime up before the first session is created; call it in every thread that creates one.
  *
- * Its telemetry is turned off unless the environment already says otherwise. onnxruntime 1.30's Linux and macOS
+ * Its telemetry is turned off unless the environment already says otherwise. onnxruntime 1.30's Linux (POSIX)
  * builds collect usage telemetry by default: each process writes a device id and a SQLite database under
  * ~/.cache/Microsoft/DeveloperTools (fsynced as the first session is made and again at exit, ~30 ms each on a
  * 3M-row run), leaves an empty /tmp/mat-debug-<pid>.log behind and queues events to upload. A tool run from cron
