@@ -15,6 +15,11 @@ import { parse as parseStream } from 'csv-parse';
 import ort from 'onnxruntime-node';
 import { N_FEATURES, randomFeatures } from './data.mjs';
 
+// As batch-score runs it: onnxruntime's telemetry off (read when the first session is made), so that a probe
+// neither fsyncs its database nor leaves a /tmp/mat-debug-<pid>.log.
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+process.env.ORT_TELEMETRY_DISABLED ??= '1';
+
 /** Sum of the 13 feature fields (1..13) of one record given as strings. */
 function featureSum(fields) {
   let sum = 0;

@@ -54,10 +54,18 @@ let sessionLogLevel: 2 | 4 = 4;
  * every failed run, whose message ours carries already).
  */
 export function prepareRuntime(verbose: boolean): void {
-  process.env.ORT_DISABLE_TELEMETRY ??= '1';
-  process.env.ORT_TELEMETRY_DISABLED ??= '1';
+  turnOffTelemetry();
   ort.env.logLevel = verbose ? 'warning' : 'fatal';
   sessionLogLevel = verbose ? 2 : 4;
+}
+
+/**
+ * Also called as any session is made, for code that makes one without prepareRuntime (tests, the bench's probes).
+ * In a worker thread it changes only the thread's copy of the environment: the main thread calls it first.
+ */
+function turnOffTelemetry(): void {
+  process.env.ORT_DISABLE_TELEMETRY ??= '1';
+  process.env.ORT_TELEMETRY_DISABLED ??= '1';
 }
 
 /** The onnxruntime version in use (for the run summary). */
@@ -110,6 +118,7 @@ export class ModelSession {
       throw new RunError('MODEL', `cannot load model ${modelPath}: ${oneLine(err)}`, { cause: err });
     }
     let session: ort.InferenceSession;
+    turnOffTelemetry();
     try {
       session = await ort.InferenceSession.create(bytes, {
         intraOpNumThreads: threads,
