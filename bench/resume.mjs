@@ -1,8 +1,8 @@
 // Resume figures (issue 17), for bench/run.mjs: the cost of checkpointing (a --resume run against the same run
 // without, in turns), and a run on 3R rows killed (kill -9) once 60% of its output is written (60% of the records),
 // then resumed: the resumed run's time against the uninterrupted one's. Also killed at 60% of the uninterrupted
-// run's time, which counts the start-up in the 60% (fewer records are done by then); and the same kill on 9R rows,
-// where a run's fixed cost (start-up, warm-up, end) is a third of the share it is of 3R.
+// run's time, which counts the start-up in the 60% (fewer records are done by then); and the same kill on 9R rows, to
+// show how the share moves with the job's size (the two threads' warm-up lasts seconds, so it is not a third of 3R's).
 import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
@@ -100,7 +100,7 @@ export async function resumeFigures(ctx, { figure, skipped }) {
     row('--resume: killed at 60% of the uninterrupted time instead (start-up counted in the 60%)', byTime === null ? 'n/a' : `${(byTime * 100).toFixed(0)}%`, null);
     const [w9, k9] = figures.slice(5);
     const part9 = ok(w9) && ok(k9) ? k9.seconds / w9.seconds : null;
-    row('--resume: the same kill on a 9R-row run (the fixed cost a third of the share)', part9 === null ? 'n/a' : `${(part9 * 100).toFixed(0)}%`, null);
+    row('--resume: the same kill on a 9R-row run (how the share moves with the size of the job)', part9 === null ? 'n/a' : `${(part9 * 100).toFixed(0)}%`, null);
   };
   return { figures, goals };
 }
